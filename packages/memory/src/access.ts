@@ -1,0 +1,245 @@
+import * as tf from '@tensorflow/tfjs';
+import { EngramError, Rng, shapes, tidy } from '@engram/tensor';
+import { ntmAddress } from './addressing.ts';
+import { activateControls, controlTable, headLength, type ControlSpec, type HeadControls } from './controls.ts';
+import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from './init.ts';
+import { applyMode, parseMode, type AddressingMode, type AddressingModeSpec, type HeadWeights } from './modes.ts';
+import { softmax, sparsemax } from './normalize.ts';
+import { read, sparseRead, sparseWrite, write } from './readWrite.ts';
+import { makeSimilarity, SIMILARITIES, type Similarity, type SimilarityName } from './similarity.ts';
+
+/** A plain, JSON-serialisable description of a memory and its heads. */
+export interface MemoryAccessConfig {
+  /** N, number of memory rows. */
+  readonly slots: number;
+  /** M, width of a row. */
+  readonly width: number;
+  readonly readHeads?: number;
+  readonly writeHeads?: number;
+  /** S: shifts -S..+S are allowed; 2S+1 <= N. Default 1. */
+  readonly shiftRange?: number;
+  /** Default cosine. */
+  readonly similarity?: SimilarityName;
+  /** Addressing mode, one for all heads of a kind or one per head. Default soft. */
+  readonly readMode?: AddressingModeSpec | readonly AddressingModeSpec[];
+  readonly writeMode?: AddressingModeSpec | readonly AddressingModeSpec[];
+  /** Default constant. */
+  readonly init?: MemoryInit;
+  /** C, the width of the controller output that drives the heads. */
+  readonly controllerSize: number;
+  /** Seeds the weight initialisation. Default 0. */
+  readonly seed?: number;
+}
+
+/** The config with every default filled in and every mode parsed. */
+export interface ResolvedAccessConfig {
+  readonly slots: number;
+  readonly width: number;
+  readonly readHeads: number;
+  readonly writeHeads: number;
+  readonly shiftRange: number;
+  readonly similarity: SimilarityName;
+  readonly readModes: readonly AddressingMode[];
+  readonly writeModes: readonly AddressingMode[];
+  readonly init: MemoryInit;
+  readonly controllerSize: number;
+  readonly seed: number;
+}
+
+/**
+ * The state of a memory between time steps: an immutable record, replaced (never mutated) by
+ * each {@link MemoryAccess.step}. It carries everything a caller may want to trace or plot.
+ */
+export interface AccessState {
+  /** `[B, N, M]` */
+  readonly memory: tf.Tensor3D;
+  /** `[B, R, N]` the read heads' weights at the last step. */
+  readonly readWeights: tf.Tensor3D;
+  /** `[B, W, N]` the write heads' weights at the last step. */
+  readonly writeWeights: tf.Tensor3D;
+  /** `[B, R, M]` what the read heads read at the last step. */
+  readonly readVectors: tf.Tensor3D;
+}
+
+/** Per-step options. */
+export interface StepOptions {
+  /** false = evaluation: discrete modes read and write one-hot at the argmax. Default true. */
+  readonly training?: boolean;
+  /** Noise for gumbel heads (required when any head is gumbel and training). */
+  readonly rng?: Rng;
+  /** Overrides the gumbel temperature at this step (annealing). */
+  readonly tau?: number;
+}
+
+function positiveInt(v: unknown, field: string, fix: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new EngramError(field, `${JSON.stringify(v)} is not a positive integer`, fix);
+  }
+  return v;
+}
+
+function modesFor(spec: AddressingModeSpec | readonly AddressingModeSpec[] | undefined, heads: number,
+  slots: number, field: string): AddressingMode[] {
+  const list = Array.isArray(spec) ? spec as readonly AddressingModeSpec[] : Array.from({ length: heads }, () => (spec ?? 'soft') as AddressingModeSpec);
+  if (list.length !== heads) {
+    throw new EngramError(field, `${list.length} modes given for ${heads} heads`, 'give one mode, or one per head');
+  }
+  return list.map((m, i) => parseMode(m, slots, `${field}[${i}]`));
+}
+
+/** Validates a config and fills in defaults; every error names the field and the fix. */
+export function resolveAccessConfig(c: MemoryAccessConfig): ResolvedAccessConfig {
+  const slots = positiveInt(c.slots, 'memory.slots', 'use N >= 1, e.g. 128');
+  const width = positiveInt(c.width, 'memory.width', 'use M >= 1, e.g. 20');
+  const readHeads = positiveInt(c.readHeads ?? 1, 'memory.readHeads', 'use at least 1 read head');
+  const writeHeads = positiveInt(c.writeHeads ?? 1, 'memory.writeHeads', 'use at least 1 write head');
+  const controllerSize = positiveInt(c.controllerSize, 'memory.controllerSize', 'pass the controller output width');
+  const shiftRange = c.shiftRange ?? 1;
+  if (!Number.isInteger(shiftRange) || shiftRange < 0 || 2 * shiftRange + 1 > slots) {
+    throw new EngramError('memory.shiftRange', `S=${shiftRange} needs 2S+1 <= N=${slots}`, `use an integer 0 <= S <= ${Math.floor((slots - 1) / 2)}`);
+  }
+  const similarity = c.similarity ?? 'cosine';
+  if (!(SIMILARITIES as readonly string[]).includes(similarity)) {
+    throw new EngramError('memory.similarity', `unknown similarity '${similarity}'`, `use one of ${SIMILARITIES.join(', ')}`);
+  }
+  const init = c.init ?? 'constant';
+  if (!(MEMORY_INITS as readonly string[]).includes(init)) {
+    throw new EngramError('memory.init', `unknown initialisation '${init}'`, `use one of ${MEMORY_INITS.join(', ')}`);
+  }
+  const seed = c.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new EngramError('memory.seed', `${seed} is not an integer`, 'use an integer seed');
+  return {
+    slots, width, readHeads, writeHeads, shiftRange, similarity, init, controllerSize, seed,
+    readModes: modesFor(c.readMode, readHeads, slots, 'memory.readMode'),
+    writeModes: modesFor(c.writeMode, writeHeads, slots, 'memory.writeMode'),
+  };
+}
+
+/**
+ * An external memory with NTM read and write heads, pluggable into any recurrent model.
+ * It owns the projection from a controller output `[B, C]` to every head's controls, the
+ * similarity's weights and the learned initial state; all state lives in {@link AccessState}.
+ */
+export class MemoryAccess {
+  readonly config: ResolvedAccessConfig;
+  readonly readTable: readonly ControlSpec[];
+  readonly writeTable: readonly ControlSpec[];
+  /** Length of the interface vector the projection produces: W*writeHeadLength + R*readHeadLength. */
+  readonly interfaceSize: number;
+  readonly similarity: Similarity;
+  private readonly memoryInit: MemoryInitializer;
+  /** `[C, L]` and `[L]`. */
+  readonly projection: tf.Variable;
+  readonly projectionBias: tf.Variable;
+  /** `[1, R, M]` pre-tanh initial read vectors; `[1, R, N]`, `[1, W, N]` initial weight logits. */
+  readonly readInit: tf.Variable;
+  readonly readWeightInit: tf.Variable;
+  readonly writeWeightInit: tf.Variable;
+
+  constructor(config: MemoryAccessConfig) {
+    const c = resolveAccessConfig(config);
+    this.config = c;
+    const rng = new Rng(c.seed);
+    this.readTable = controlTable(c.width, c.shiftRange, false);
+    this.writeTable = controlTable(c.width, c.shiftRange, true);
+    this.interfaceSize = c.writeHeads * headLength(this.writeTable) + c.readHeads * headLength(this.readTable);
+    this.similarity = makeSimilarity(c.similarity, c.width, rng);
+    this.memoryInit = makeMemoryInit(c.init, c.slots, c.width, rng);
+    this.projection = tf.variable(rng.glorotTensor([c.controllerSize, this.interfaceSize]));
+    this.projectionBias = tf.variable(tf.zeros([this.interfaceSize]));
+    this.readInit = tf.variable(rng.normalTensor([1, c.readHeads, c.width], 0, 0.5));
+    this.readWeightInit = tf.variable(tf.zeros([1, c.readHeads, c.slots]));
+    this.writeWeightInit = tf.variable(tf.zeros([1, c.writeHeads, c.slots]));
+  }
+
+  /** Every trainable variable (projection, learned inits, learned similarity weights). */
+  get variables(): tf.Variable[] {
+    return [this.projection, this.projectionBias, this.readInit, this.readWeightInit, this.writeWeightInit,
+      ...this.memoryInit.variables, ...this.similarity.variables];
+  }
+
+  /** The state at the start of a sequence, for `batch` sequences. */
+  initialState(batch: number): AccessState {
+    positiveInt(batch, 'initialState(batch)', 'use a batch size >= 1');
+    return tidy(() => {
+      const tile = (t: tf.Tensor) => tf.tile(t, [batch, 1, 1]) as tf.Tensor3D;
+      const state: AccessState = {
+        memory: this.memoryInit.initial(batch),
+        readWeights: tile(tf.softmax(this.readWeightInit, -1)),
+        writeWeights: tile(tf.softmax(this.writeWeightInit, -1)),
+        readVectors: tile(tf.tanh(this.readInit)),
+      };
+      return Object.freeze(state);
+    });
+  }
+
+  /**
+   * Projects a controller output to activated head controls.
+   * @param controllerOutput `[B, C]`
+   */
+  controls(controllerOutput: tf.Tensor2D): { write: HeadControls; read: HeadControls } {
+    shapes('MemoryAccess.controls').check('controllerOutput', controllerOutput, ['B', this.config.controllerSize]);
+    return tidy(() => {
+      const z = tf.add(tf.matMul(controllerOutput, this.projection), this.projectionBias) as tf.Tensor2D;
+      const wLen = this.config.writeHeads * headLength(this.writeTable);
+      const [zw, zr] = tf.split(z, [wLen, this.interfaceSize - wLen], 1) as [tf.Tensor2D, tf.Tensor2D];
+      return {
+        write: activateControls(zw, this.config.writeHeads, this.writeTable),
+        read: activateControls(zr, this.config.readHeads, this.readTable),
+      };
+    });
+  }
+
+  /** Address one group of heads: the NTM pipeline, then each head's mode. */
+  private address(memory: tf.Tensor3D, ctl: HeadControls, prev: tf.Tensor3D, modes: readonly AddressingMode[],
+    options: StepOptions): HeadWeights {
+    const score = this.similarity.score;
+    const pipeline = (normalize = softmax) => ntmAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, score, normalize);
+    const ctx = { training: options.training ?? true, rng: options.rng, tau: options.tau };
+    const first = modes[0] as AddressingMode;
+    const uniform = modes.every((m) => JSON.stringify(m) === JSON.stringify(first));
+    if (uniform) return applyMode(first, pipeline(first.kind === 'sparsemax' ? sparsemax : softmax), ctx);
+    // Mixed modes: compute the softmax (and, if needed, sparsemax) pipeline for the group,
+    // then apply each head's mode to its own slice; the result is dense.
+    return { dense: tf.tidy(() => {
+      const soft = pipeline();
+      const sparse = modes.some((m) => m.kind === 'sparsemax') ? pipeline(sparsemax) : undefined;
+      const heads = modes.map((m, h) => {
+        const src = m.kind === 'sparsemax' && sparse ? sparse : soft;
+        return applyMode(m, tf.slice(src, [0, h, 0], [-1, 1, -1]), ctx).dense;
+      });
+      return tf.concat(heads, 1) as tf.Tensor3D;
+    }) };
+  }
+
+  /**
+   * One time step: every write head addresses and writes (erase all, then add all), then
+   * every read head addresses the new memory and reads.
+   * @param controllerOutput `[B, C]`
+   * @returns read vectors `[B, R, M]` and the next state.
+   */
+  step(controllerOutput: tf.Tensor2D, state: AccessState, options: StepOptions = {}): [tf.Tensor3D, AccessState] {
+    const c = this.config;
+    const s = shapes('MemoryAccess.step');
+    s.check('controllerOutput', controllerOutput, ['B', c.controllerSize]);
+    s.check('state.memory', state.memory, ['B', c.slots, c.width]);
+    s.check('state.readWeights', state.readWeights, ['B', c.readHeads, c.slots]);
+    s.check('state.writeWeights', state.writeWeights, ['B', c.writeHeads, c.slots]);
+    return tidy(() => {
+      const ctl = this.controls(controllerOutput);
+      const ww = this.address(state.memory, ctl.write, state.writeWeights, c.writeModes, options);
+      const erase = ctl.write.erase as tf.Tensor3D;
+      const add = ctl.write.add as tf.Tensor3D;
+      const memory = ww.sparse ? sparseWrite(state.memory, ww.sparse, erase, add) : write(state.memory, ww.dense, erase, add);
+      const rw = this.address(memory, ctl.read, state.readWeights, c.readModes, options);
+      const readVectors = rw.sparse ? sparseRead(memory, rw.sparse) : read(memory, rw.dense);
+      const next: AccessState = Object.freeze({ memory, readWeights: rw.dense, writeWeights: ww.dense, readVectors });
+      return [readVectors, next] as [tf.Tensor3D, AccessState];
+    });
+  }
+
+  /** Frees the variables. */
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+  }
+}

@@ -1,0 +1,12 @@
+export { EPSILON } from './constants.ts';
+export { cosine, dot, scaledDot, bilinear, additive, makeSimilarity, SIMILARITIES,
+  type ScoreFn, type Similarity, type SimilarityName } from './similarity.ts';
+export { softmax, sparsemax, hardmax, straightThrough, NORMALIZERS, type Normalizer, type NormalizerName } from './normalize.ts';
+export { attend, attentionWeights, weightedSum, type AttendOptions } from './attend.ts';
+export { contentWeights, interpolate, shift, sharpen, ntmAddress } from './addressing.ts';
+export { read, write, sparseRead, sparseWrite, sparseToDense, type SparseWeights } from './readWrite.ts';
+export { applyMode, parseMode, topkWeights, isDiscrete, MODE_KINDS,
+  type AddressingMode, type AddressingModeSpec, type HeadWeights, type ModeContext } from './modes.ts';
+export { controlTable, headLength, activateControls, type ControlSpec, type ControlName, type HeadControls, type Activation } from './controls.ts';
+export { makeMemoryInit, MEMORY_INITS, CONSTANT_MEMORY_VALUE, type MemoryInit, type MemoryInitializer } from './init.ts';
+export { MemoryAccess, resolveAccessConfig, type MemoryAccessConfig, type ResolvedAccessConfig, type AccessState, type StepOptions } from './access.ts';

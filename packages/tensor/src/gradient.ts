@@ -1,0 +1,29 @@
+import * as tf from '@tensorflow/tfjs';
+
+interface EngineState { gradientDepth: number }
+
+/**
+ * Returns a copy of `x` that the gradient tape does not connect to `x`: gradients stop here,
+ * and ops on the copy (argmax, top-k, comparisons, which have no gradients in tfjs) never
+ * enter back-propagation. tfjs has no public stop-gradient op; this runs the copy with
+ * recording paused, which is what tfjs does for ops executed inside a kernel.
+ */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  const state = (tf.engine() as unknown as { state: EngineState }).state;
+  const depth = state.gradientDepth;
+  state.gradientDepth = 0;
+  try {
+    return tf.clone(x);
+  } finally {
+    state.gradientDepth = depth;
+  }
+}
+
+/**
+ * `tf.tidy` for functions that return records of tensors (state records, control groups):
+ * tfjs keeps every tensor reachable from the result and disposes the rest; only its types are
+ * narrower than its behaviour.
+ */
+export function tidy<T>(fn: () => T): T {
+  return tf.tidy(fn as () => tf.TensorContainer) as T;
+}
