@@ -85,7 +85,7 @@ export async function initBackend(requested?: string, options: { quiet?: boolean
       await activate('node');
       choice = { name: 'node', tfName: TF_NAME.node, reason: 'tfjs-node loaded' };
     } catch (e) {
-      why = firstLine(e);
+      why = /native addon/i.test(firstLine(e)) ? 'its native addon is not built (see the README)' : firstLine(e);
       await activate(DEFAULT_EMBEDDED);
       choice = {
         name: DEFAULT_EMBEDDED,

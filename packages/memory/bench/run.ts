@@ -1,0 +1,65 @@
+/**
+ * Benchmark runner: `pnpm bench <name> [options]`. Each benchmark runs the backends in separate
+ * processes (a process keeps one backend), then writes a CSV and a markdown summary under
+ * results/bench/.
+ *
+ *   pnpm bench step [--backends cpu,wasm] [--repeats 30]   MemoryAccess.step timing
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { stringify } from 'csv-stringify/sync';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const outDir = join(root, 'results', 'bench');
+
+const BENCHES: Record<string, { script: string; describe: string }> = {
+  step: { script: 'stepTiming.ts', describe: 'one MemoryAccess.step, forward and forward+backward' },
+};
+
+function fail(message: string): never {
+  process.stderr.write(`engram bench: ${message}\n`);
+  process.exit(2);
+}
+
+const [name, ...rest] = process.argv.slice(2);
+if (!name || !(name in BENCHES)) {
+  fail(`unknown or missing benchmark '${name ?? ''}'; use one of: ${Object.keys(BENCHES).join(', ')}`);
+}
+const bench = BENCHES[name] as { script: string; describe: string };
+const flag = (n: string, fallback: string) => {
+  const i = rest.indexOf(`--${n}`);
+  return i >= 0 ? (rest[i + 1] ?? fail(`--${n} needs a value`)) : fallback;
+};
+const backends = flag('backends', 'cpu,wasm').split(',');
+const passThrough = rest.filter((_, i) => rest[i] !== '--backends' && rest[i - 1] !== '--backends');
+
+const rows: Record<string, unknown>[] = [];
+for (const backend of backends) {
+  process.stderr.write(`bench ${name}: backend ${backend}...\n`);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(here, bench.script), '--backend', backend, ...passThrough],
+    { encoding: 'utf8', cwd: here, maxBuffer: 64 << 20 });
+  if (child.status !== 0) fail(`backend ${backend} failed: ${(child.stderr || '').trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`);
+  for (const line of child.stdout.split('\n')) if (line.startsWith('{')) rows.push(JSON.parse(line));
+}
+
+mkdirSync(outDir, { recursive: true });
+const columns = Object.keys(rows[0] ?? {});
+writeFileSync(join(outDir, `${name}.csv`), stringify(rows, { header: true, columns }));
+const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v));
+const md = [
+  `# bench: ${name}`,
+  '',
+  `${bench.describe}. Command: \`pnpm bench ${[name, ...rest].join(' ')}\`.`,
+  `Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+  '',
+  `| ${columns.join(' | ')} |`,
+  `| ${columns.map(() => '---').join(' | ')} |`,
+  ...rows.map((r) => `| ${columns.map((c) => fmt(r[c])).join(' | ')} |`),
+  '',
+].join('\n');
+writeFileSync(join(outDir, `${name}.md`), md);
+process.stdout.write(md);
