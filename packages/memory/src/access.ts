@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngramError, Rng, shapes, tidy } from '@engram/tensor';
+import { EngramError, Rng, shapes, tidy, variableFrom } from '@engram/tensor';
 import { ntmAddress } from './addressing.ts';
 import { activateControls, controlTable, headLength, type ControlSpec, type HeadControls } from './controls.ts';
 import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from './init.ts';
@@ -145,11 +145,11 @@ export class MemoryAccess {
     this.interfaceSize = c.writeHeads * headLength(this.writeTable) + c.readHeads * headLength(this.readTable);
     this.similarity = makeSimilarity(c.similarity, c.width, rng);
     this.memoryInit = makeMemoryInit(c.init, c.slots, c.width, rng);
-    this.projection = tf.variable(rng.glorotTensor([c.controllerSize, this.interfaceSize]));
-    this.projectionBias = tf.variable(tf.zeros([this.interfaceSize]));
-    this.readInit = tf.variable(rng.normalTensor([1, c.readHeads, c.width], 0, 0.5));
-    this.readWeightInit = tf.variable(tf.zeros([1, c.readHeads, c.slots]));
-    this.writeWeightInit = tf.variable(tf.zeros([1, c.writeHeads, c.slots]));
+    this.projection = variableFrom(rng.glorotTensor([c.controllerSize, this.interfaceSize]));
+    this.projectionBias = variableFrom(tf.zeros([this.interfaceSize]));
+    this.readInit = variableFrom(rng.normalTensor([1, c.readHeads, c.width], 0, 0.5));
+    this.readWeightInit = variableFrom(tf.zeros([1, c.readHeads, c.slots]));
+    this.writeWeightInit = variableFrom(tf.zeros([1, c.writeHeads, c.slots]));
   }
 
   /** Every trainable variable (projection, learned inits, learned similarity weights). */
@@ -241,5 +241,6 @@ export class MemoryAccess {
   /** Frees the variables. */
   dispose(): void {
     for (const v of this.variables) v.dispose();
+    this.memoryInit.dispose();
   }
 }

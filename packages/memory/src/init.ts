@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngramError, type Rng } from '@engram/tensor';
+import { EngramError, variableFrom, type Rng } from '@engram/tensor';
 
 export const MEMORY_INITS = ['constant', 'learned', 'random'] as const;
 /**
@@ -18,19 +18,21 @@ export interface MemoryInitializer {
   readonly scheme: MemoryInit;
   readonly variables: readonly tf.Variable[];
   initial(batch: number): tf.Tensor3D;
+  /** Frees what the scheme holds (the fixed random memory, the trained bias). */
+  dispose(): void;
 }
 
 export function makeMemoryInit(scheme: MemoryInit, slots: number, width: number, rng: Rng): MemoryInitializer {
   switch (scheme) {
     case 'constant':
-      return { scheme, variables: [], initial: (b) => tf.fill([b, slots, width], CONSTANT_MEMORY_VALUE) as tf.Tensor3D };
+      return { scheme, variables: [], initial: (b) => tf.fill([b, slots, width], CONSTANT_MEMORY_VALUE) as tf.Tensor3D, dispose: () => {} };
     case 'learned': {
-      const bias = tf.variable(rng.normalTensor([1, slots, width], 0, 0.5));
-      return { scheme, variables: [bias], initial: (b) => tf.tidy(() => tf.tile(tf.tanh(bias), [b, 1, 1]) as tf.Tensor3D) };
+      const bias = variableFrom(rng.normalTensor([1, slots, width], 0, 0.5));
+      return { scheme, variables: [bias], initial: (b) => tf.tidy(() => tf.tile(tf.tanh(bias), [b, 1, 1]) as tf.Tensor3D), dispose: () => bias.dispose() };
     }
     case 'random': {
       const fixed = tf.keep(tf.tidy(() => tf.tanh(rng.normalTensor([1, slots, width], 0, 0.5))));
-      return { scheme, variables: [], initial: (b) => tf.tile(fixed, [b, 1, 1]) as tf.Tensor3D };
+      return { scheme, variables: [], initial: (b) => tf.tile(fixed, [b, 1, 1]) as tf.Tensor3D, dispose: () => fixed.dispose() };
     }
     default:
       throw new EngramError('init', `unknown memory initialisation '${String(scheme)}'`, `use one of ${MEMORY_INITS.join(', ')}`);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngramError, Rng } from '@engram/tensor';
+import { EngramError, Rng, variableFrom } from '@engram/tensor';
 import { EPSILON } from './constants.ts';
 
 /**
@@ -45,7 +45,7 @@ export const scaledDot: ScoreFn = (keys, queries) => tf.tidy(() =>
  * Luong's "general" score q^T W k with a learned `W: [K, K]` (Glorot initialised from `rng`).
  */
 export function bilinear(width: number, rng: Rng): Similarity {
-  const w = tf.variable(rng.glorotTensor([width, width]), true, undefined);
+  const w = variableFrom(rng.glorotTensor([width, width]));
   const score: ScoreFn = (keys, queries) => tf.tidy(() => {
     const [b, h, k] = queries.shape;
     const qw = tf.reshape(tf.matMul(tf.reshape(queries, [b * h, k]), w), [b, h, k]) as tf.Tensor3D;
@@ -59,9 +59,9 @@ export function bilinear(width: number, rng: Rng): Similarity {
  * `v: [A]`. Costs O(B H N A) memory for the tanh term.
  */
 export function additive(width: number, hidden: number, rng: Rng): Similarity {
-  const wq = tf.variable(rng.glorotTensor([width, hidden]));
-  const wk = tf.variable(rng.glorotTensor([width, hidden]));
-  const v = tf.variable(rng.glorotTensor([hidden, 1]));
+  const wq = variableFrom(rng.glorotTensor([width, hidden]));
+  const wk = variableFrom(rng.glorotTensor([width, hidden]));
+  const v = variableFrom(rng.glorotTensor([hidden, 1]));
   const score: ScoreFn = (keys, queries) => tf.tidy(() => {
     const [b, h, k] = queries.shape;
     const n = keys.shape[1];

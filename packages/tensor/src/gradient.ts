@@ -27,3 +27,13 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
 export function tidy<T>(fn: () => T): T {
   return tf.tidy(fn as () => tf.TensorContainer) as T;
 }
+
+/**
+ * A trainable variable holding `init`'s values. The initial tensor is disposed, so creating
+ * a variable leaves exactly one tensor behind (tf.variable alone keeps both alive).
+ */
+export function variableFrom(init: tf.Tensor, name?: string): tf.Variable {
+  const v = tf.variable(init, true, name);
+  init.dispose();
+  return v;
+}
