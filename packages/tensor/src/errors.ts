@@ -5,6 +5,8 @@
 export class EngramError extends Error {
   /** The field, argument or flag that was wrong, e.g. `memory` or `--backend`. */
   readonly field: string;
+  /** What was wrong with it. */
+  readonly problem: string;
   /** What to do to fix it. */
   readonly fix: string;
 
@@ -12,7 +14,13 @@ export class EngramError extends Error {
     super(`${field}: ${problem}; ${fix}`);
     this.name = 'EngramError';
     this.field = field;
+    this.problem = problem;
     this.fix = fix;
+  }
+
+  /** The same error reported under another field name (e.g. `memory.slots` -> `model.memory.slots`). */
+  withField(field: string): EngramError {
+    return new EngramError(field, this.problem, this.fix);
   }
 }
 

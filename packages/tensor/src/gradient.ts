@@ -37,3 +37,14 @@ export function variableFrom(init: tf.Tensor, name?: string): tf.Variable {
   init.dispose();
   return v;
 }
+
+/**
+ * Creates a component's trainable weights. Components take one so that a host can own the
+ * variables: the default makes plain tf.Variables, the tf.layers adapter makes layer weights.
+ * @param name the weight's path inside the component, e.g. `memory/projection`.
+ * @param init produces the initial value (called once; the factory disposes it).
+ */
+export type VariableFactory = (name: string, init: () => tf.Tensor) => tf.Variable;
+
+/** The default {@link VariableFactory}: a plain tf.Variable per weight. */
+export const plainVariables: VariableFactory = (_name, init) => variableFrom(init());

@@ -1,0 +1,11 @@
+export type { ModelConfig, MemorySettings, ModelStepOptions, SequenceModel, StepTrace } from './model.ts';
+export { MemoryCell, CONTROLLER_CLIP, type MemoryCellState } from './memoryCell.ts';
+export { ControllerOnlyModel } from './baseline.ts';
+export { buildModel } from './build.ts';
+export { unroll, type UnrollOptions, type UnrollTrace } from './unroll.ts';
+export { maskedSigmoidCrossEntropy, bitsPerSequence } from './loss.ts';
+export { makeOptimizer, adam, rmsprop, type Optimizer, type OptimizerConfig } from './optimizers.ts';
+export { clipGradients, type ClipConfig } from './clip.ts';
+export { Trainer, type TrainConfig, type StepRecord, type EvalRecord, type TrainCallbacks } from './train.ts';
+export { saveCheckpoint, loadCheckpoint, listCheckpoints, assignWeights, firstDifference, CHECKPOINT_FORMAT, CHECKPOINTS_KEPT, type Checkpoint } from './checkpoint.ts';
+export { fileHandler, writeFileAtomic } from './fileHandler.ts';

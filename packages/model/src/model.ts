@@ -1,0 +1,74 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Rng } from '@engram/tensor';
+import type { ControllerConfig } from '@engram/controller';
+import type { AddressingModeSpec, MemoryInit, SimilarityName } from '@engram/memory';
+
+/** The memory part of a model config (MemoryAccessConfig without the sizes the model supplies). */
+export interface MemorySettings {
+  readonly slots: number;
+  readonly width: number;
+  readonly readHeads?: number;
+  readonly writeHeads?: number;
+  readonly shiftRange?: number;
+  readonly similarity?: SimilarityName;
+  readonly readMode?: AddressingModeSpec | readonly AddressingModeSpec[];
+  readonly writeMode?: AddressingModeSpec | readonly AddressingModeSpec[];
+  readonly init?: MemoryInit;
+}
+
+/**
+ * A whole model as one plain, JSON-serialisable object: the only thing a newcomer writes.
+ * `kind: 'ntm'` couples the controller with a memory; `kind: 'lstm'` is the memory-less
+ * baseline (the controller alone), so experiments compare like with like.
+ */
+export interface ModelConfig {
+  readonly kind: 'ntm' | 'lstm';
+  /** X, input bits per step. */
+  readonly inputSize: number;
+  /** Y, output bits per step. */
+  readonly outputSize: number;
+  readonly controller: ControllerConfig;
+  /** Required for `ntm`, not allowed for `lstm`. */
+  readonly memory?: MemorySettings;
+  /** Seeds every weight initialisation. */
+  readonly seed?: number;
+}
+
+/** Per-step options. */
+export interface ModelStepOptions {
+  /** false = evaluation (discrete addressing reads and writes one-hot). Default true. */
+  readonly training?: boolean;
+  /** Noise source for stochastic addressing (gumbel). */
+  readonly rng?: Rng;
+  /** Gumbel temperature override (annealing). */
+  readonly tau?: number;
+}
+
+/** What one step of a model exposes for plotting. Tensors are `[B, ...]`. */
+export interface StepTrace {
+  readonly readWeights: tf.Tensor3D;
+  readonly writeWeights: tf.Tensor3D;
+  readonly readVectors: tf.Tensor3D;
+  readonly memory: tf.Tensor3D;
+}
+
+/**
+ * A recurrent sequence model: logits per step from an input per step. The state is an
+ * immutable record that `step` replaces.
+ */
+export interface SequenceModel<S = unknown> {
+  readonly config: ModelConfig;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  /** Every trainable weight by path (`controller/lstm0/kernel`, `memory/projection`, `output/kernel`). */
+  readonly namedVariables: Readonly<Record<string, tf.Variable>>;
+  initialState(batch: number): S;
+  /**
+   * @param input `[B, X]`
+   * @returns logits `[B, Y]` and the next state.
+   */
+  step(input: tf.Tensor2D, state: S, options?: ModelStepOptions): [tf.Tensor2D, S];
+  /** The memory tensors of a state, for tracing (undefined for memory-less models). */
+  trace?(state: S): StepTrace;
+  dispose(): void;
+}

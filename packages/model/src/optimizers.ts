@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs';
+import { EngramError } from '@engram/tensor';
+
+/** Optimizer settings as they appear in a config. */
+export type OptimizerConfig =
+  | { kind: 'adam'; lr?: number; beta1?: number; beta2?: number; epsilon?: number }
+  | { kind: 'rmsprop'; lr?: number; decay?: number; momentum?: number; epsilon?: number };
+
+/**
+ * A first-order optimizer whose whole state is named tensors, so a checkpoint restores it
+ * exactly (bit for bit) and a resumed run continues identically.
+ */
+export interface Optimizer {
+  readonly config: Required<OptimizerConfig>;
+  /** Applies one update: variables and gradients are matched by name. */
+  apply(variables: Readonly<Record<string, tf.Variable>>, grads: Readonly<Record<string, tf.Tensor>>): void;
+  /** The state as named tensors (copies owned by the caller). */
+  getState(): Record<string, tf.Tensor>;
+  /** Replaces the state (takes copies). */
+  setState(state: Readonly<Record<string, tf.Tensor>>): void;
+  dispose(): void;
+}
+
+function positive(v: number, field: string): number {
+  if (!(v > 0) || !Number.isFinite(v)) throw new EngramError(field, `${v} is not a positive number`, 'use a value > 0, e.g. 1e-3');
+  return v;
+}
+
+/** Slots: one state tensor per (slot name, variable name), created as zeros on first use. */
+class SlotStore {
+  readonly tensors = new Map<string, tf.Variable>();
+  get(slot: string, name: string, like: tf.Tensor): tf.Variable {
+    const key = `${slot}/${name}`;
+    let t = this.tensors.get(key);
+    if (!t) {
+      t = tf.variable(tf.zerosLike(like), false);
+      this.tensors.set(key, t);
+    }
+    return t;
+  }
+  entries(): Record<string, tf.Tensor> {
+    return Object.fromEntries([...this.tensors].map(([k, v]) => [k, tf.clone(v)]));
+  }
+  set(state: Readonly<Record<string, tf.Tensor>>, prefixes: string[]): void {
+    this.dispose();
+    for (const [k, v] of Object.entries(state)) {
+      if (prefixes.some((p) => k.startsWith(`${p}/`))) this.tensors.set(k, tf.variable(tf.clone(v), false));
+    }
+  }
+  dispose(): void {
+    for (const t of this.tensors.values()) t.dispose();
+    this.tensors.clear();
+  }
+}
+
+/** Adam (Kingma & Ba) with bias correction computed from the step count in float64. */
+export function adam(c: Extract<OptimizerConfig, { kind: 'adam' }>): Optimizer {
+  const config = { kind: 'adam' as const, lr: positive(c.lr ?? 1e-3, 'optimizer.lr'), beta1: c.beta1 ?? 0.9, beta2: c.beta2 ?? 0.999, epsilon: c.epsilon ?? 1e-8 };
+  const slots = new SlotStore();
+  let t = 0;
+  return {
+    config,
+    apply(variables, grads) {
+      t += 1;
+      const lrT = config.lr * Math.sqrt(1 - config.beta2 ** t) / (1 - config.beta1 ** t);
+      tf.tidy(() => {
+        for (const [name, g] of Object.entries(grads)) {
+          const v = variables[name];
+          if (!v) continue;
+          const m = slots.get('m', name, v);
+          const s = slots.get('v', name, v);
+          m.assign(tf.add(tf.mul(m, config.beta1), tf.mul(g, 1 - config.beta1)));
+          s.assign(tf.add(tf.mul(s, config.beta2), tf.mul(tf.square(g), 1 - config.beta2)));
+          v.assign(tf.sub(v, tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(s), config.epsilon))));
+        }
+      });
+    },
+    getState() {
+      return { ...slots.entries(), step: tf.scalar(t, 'int32') };
+    },
+    setState(state) {
+      slots.set(state, ['m', 'v']);
+      t = state['step'] ? (state['step'].dataSync()[0] as number) : 0;
+    },
+    dispose: () => slots.dispose(),
+  };
+}
+
+/**
+ * RMSProp as in Graves (2013) and pytorch-ntm: centred second moment, momentum.
+ * n = d n + (1-d) g^2; a = d a + (1-d) g; delta = momentum * delta - lr g / sqrt(n - a^2 + eps).
+ */
+export function rmsprop(c: Extract<OptimizerConfig, { kind: 'rmsprop' }>): Optimizer {
+  const config = { kind: 'rmsprop' as const, lr: positive(c.lr ?? 1e-4, 'optimizer.lr'), decay: c.decay ?? 0.95, momentum: c.momentum ?? 0.9, epsilon: c.epsilon ?? 1e-10 };
+  const slots = new SlotStore();
+  return {
+    config,
+    apply(variables, grads) {
+      tf.tidy(() => {
+        for (const [name, g] of Object.entries(grads)) {
+          const v = variables[name];
+          if (!v) continue;
+          const n = slots.get('n', name, v);
+          const a = slots.get('a', name, v);
+          const d = slots.get('delta', name, v);
+          n.assign(tf.add(tf.mul(n, config.decay), tf.mul(tf.square(g), 1 - config.decay)));
+          a.assign(tf.add(tf.mul(a, config.decay), tf.mul(g, 1 - config.decay)));
+          const denom = tf.sqrt(tf.add(tf.sub(n, tf.square(a)), config.epsilon));
+          d.assign(tf.sub(tf.mul(d, config.momentum), tf.div(tf.mul(g, config.lr), denom)));
+          v.assign(tf.add(v, d));
+        }
+      });
+    },
+    getState: () => slots.entries(),
+    setState: (state) => slots.set(state, ['n', 'a', 'delta']),
+    dispose: () => slots.dispose(),
+  };
+}
+
+export function makeOptimizer(config: OptimizerConfig): Optimizer {
+  switch (config.kind) {
+    case 'adam': return adam(config);
+    case 'rmsprop': return rmsprop(config);
+    default:
+      throw new EngramError('optimizer.kind', `unknown optimizer '${String((config as { kind: unknown }).kind)}'`, 'use adam or rmsprop');
+  }
+}

@@ -1,0 +1,231 @@
+import * as tf from '@tensorflow/tfjs';
+import { EngramError, Rng, type RngState, type SequenceTask } from '@engram/tensor';
+import { assignWeights, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { clipGradients, type ClipConfig } from './clip.ts';
+import { bitsPerSequence, maskedSigmoidCrossEntropy } from './loss.ts';
+import type { SequenceModel } from './model.ts';
+import { makeOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.ts';
+import { unroll } from './unroll.ts';
+
+/** How to train. Plain JSON; stored in checkpoints. */
+export interface TrainConfig {
+  /** Stop after this many optimizer steps. */
+  readonly steps: number;
+  readonly batchSize: number;
+  /** Default Adam, lr 1e-3. */
+  readonly optimizer?: OptimizerConfig;
+  /** Default global-norm clipping at 50. */
+  readonly clip?: ClipConfig;
+  /** Evaluate every this many steps (and at the end). Default 100. */
+  readonly evalEvery?: number;
+  /** Fresh sequences per evaluation. Default 640. */
+  readonly evalSequences?: number;
+  /** Checkpoint every this many steps (and at the end) when a checkpoint directory is given. Default 500. */
+  readonly checkpointEvery?: number;
+  /** Seeds the data and noise streams. Default 0. */
+  readonly seed?: number;
+}
+
+/** One training step's figures. `cost` is bits per sequence on the training batch. */
+export interface StepRecord {
+  readonly step: number;
+  readonly sequences: number;
+  readonly loss: number;
+  readonly cost: number;
+  readonly gradNorm: number;
+  readonly ms: number;
+}
+
+/** One evaluation's figures, on fresh sequences in evaluation mode. */
+export interface EvalRecord {
+  readonly step: number;
+  readonly sequences: number;
+  readonly loss: number;
+  readonly cost: number;
+}
+
+export interface TrainCallbacks {
+  onStep?(record: StepRecord): void;
+  onEval?(record: EvalRecord): void;
+  onCheckpoint?(dir: string, step: number): void;
+}
+
+/** Positive integer check with an error naming the field. */
+function need(v: number | undefined, field: string): void {
+  if (v === undefined || !Number.isInteger(v) || v < 1) {
+    throw new EngramError(field, `${JSON.stringify(v)} is not a positive integer`, `set ${field} to an integer >= 1`);
+  }
+}
+
+/**
+ * The training loop: sample a batch, unroll, masked sigmoid cross-entropy, clip, update.
+ * A non-finite loss or gradient stops the step before any weight changes and raises an
+ * EngramError naming the step; the last checkpoint stays as it was.
+ */
+export class Trainer {
+  readonly config: Required<Omit<TrainConfig, 'clip'>> & { clip: ClipConfig };
+  private readonly optimizer: Optimizer;
+  private dataRng: Rng;
+  private noiseRng: Rng;
+  private stepCount = 0;
+  private sequenceCount = 0;
+  private stopRequested = false;
+  private lastCheckpointStep: number | undefined;
+
+  constructor(readonly model: SequenceModel, readonly task: SequenceTask, config: TrainConfig,
+    readonly options: { checkpointDir?: string; callbacks?: TrainCallbacks } = {}) {
+    const c = {
+      steps: config.steps, batchSize: config.batchSize,
+      optimizer: config.optimizer ?? { kind: 'adam' as const, lr: 1e-3 },
+      clip: config.clip ?? { globalNorm: 50 },
+      evalEvery: config.evalEvery ?? 100, evalSequences: config.evalSequences ?? 640,
+      checkpointEvery: config.checkpointEvery ?? 500, seed: config.seed ?? 0,
+    };
+    need(c.steps, 'train.steps');
+    need(c.batchSize, 'train.batchSize');
+    need(c.evalEvery, 'train.evalEvery');
+    need(c.evalSequences, 'train.evalSequences');
+    need(c.checkpointEvery, 'train.checkpointEvery');
+    for (const [k, v] of Object.entries(c.clip)) {
+      if (v !== undefined && !(v > 0)) throw new EngramError(`train.clip.${k}`, `${v} is not positive`, 'use a positive threshold or leave it out');
+    }
+    if (task.inputSize !== model.inputSize || task.outputSize !== model.outputSize) {
+      throw new EngramError('model.inputSize', `model is ${model.inputSize} -> ${model.outputSize} bits but task ${task.name} is ${task.inputSize} -> ${task.outputSize}`, 'build the model with the task\'s sizes');
+    }
+    this.config = c;
+    this.optimizer = makeOptimizer(c.optimizer);
+    this.dataRng = new Rng(`${c.seed}/data`);
+    this.noiseRng = new Rng(`${c.seed}/noise`);
+  }
+
+  get step(): number { return this.stepCount; }
+  get sequences(): number { return this.sequenceCount; }
+
+  /** Asks `run` to stop after the current step (it then checkpoints); for Ctrl-C. */
+  requestStop(): void { this.stopRequested = true; }
+
+  /** One optimizer step on a fresh batch. */
+  trainStep(): StepRecord {
+    const t0 = performance.now();
+    const batch = this.task.sample(this.config.batchSize, this.dataRng);
+    const variables = this.model.namedVariables;
+    const names = Object.keys(variables);
+    let logits: tf.Tensor3D | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const { outputs } = unroll(this.model, batch.inputs, { training: true, rng: this.noiseRng });
+      logits = tf.keep(outputs);
+      return maskedSigmoidCrossEntropy(outputs, batch.targets, batch.mask);
+    }, names.map((n) => variables[n] as tf.Variable));
+    // variableGrads keys gradients by tf variable name: map them back to our paths.
+    const byPath: Record<string, tf.Tensor> = {};
+    for (const n of names) {
+      const g = grads[(variables[n] as tf.Variable).name];
+      if (g) byPath[n] = g;
+    }
+    const clipped = clipGradients(byPath, this.config.clip);
+    const loss = value.dataSync()[0] as number;
+    const gradNorm = clipped.norm.dataSync()[0] as number;
+    const cost = bitsPerSequence(logits as tf.Tensor3D, batch.targets, batch.mask);
+    tf.dispose([value, grads, logits as tf.Tensor3D, clipped.norm, batch.inputs, batch.targets, batch.mask]);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      tf.dispose(clipped.grads);
+      const last = this.lastCheckpointStep === undefined ? 'no checkpoint was written yet' : `the checkpoint of step ${this.lastCheckpointStep} is intact`;
+      throw new EngramError('training', `step ${this.stepCount + 1}: ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? gradNorm : loss}, weights left unchanged`,
+        `lower the learning rate or clip harder (${last})`);
+    }
+    this.optimizer.apply(variables, clipped.grads);
+    tf.dispose(clipped.grads);
+    this.stepCount += 1;
+    this.sequenceCount += this.config.batchSize;
+    const record = { step: this.stepCount, sequences: this.sequenceCount, loss, cost, gradNorm, ms: performance.now() - t0 };
+    this.options.callbacks?.onStep?.(record);
+    return record;
+  }
+
+  /** Loss and bits per sequence on `evalSequences` fresh sequences (a fixed evaluation stream), evaluation mode. */
+  evaluate(): EvalRecord {
+    const rng = new Rng(`${this.config.seed}/eval`);
+    let remaining = this.config.evalSequences;
+    let lossSum = 0;
+    let costSum = 0;
+    while (remaining > 0) {
+      const b = Math.min(remaining, 64);
+      const batch = this.task.sample(b, rng);
+      tf.tidy(() => {
+        const { outputs } = unroll(this.model, batch.inputs, { training: false });
+        lossSum += (maskedSigmoidCrossEntropy(outputs, batch.targets, batch.mask).dataSync()[0] as number) * b;
+        costSum += bitsPerSequence(outputs, batch.targets, batch.mask) * b;
+      });
+      tf.dispose([batch.inputs, batch.targets, batch.mask]);
+      remaining -= b;
+    }
+    const n = this.config.evalSequences;
+    const record = { step: this.stepCount, sequences: this.sequenceCount, loss: lossSum / n, cost: costSum / n };
+    this.options.callbacks?.onEval?.(record);
+    return record;
+  }
+
+  /**
+   * Trains until `config.steps` (or a stop request), evaluating every `evalEvery` steps and at
+   * the end, checkpointing every `checkpointEvery` steps and at the end.
+   */
+  async run(): Promise<{ steps: StepRecord[]; evals: EvalRecord[]; stopped: boolean }> {
+    const steps: StepRecord[] = [];
+    const evals: EvalRecord[] = [];
+    this.stopRequested = false;
+    while (this.stepCount < this.config.steps && !this.stopRequested) {
+      steps.push(this.trainStep());
+      const last = this.stepCount === this.config.steps || this.stopRequested;
+      if (this.stepCount % this.config.evalEvery === 0 || last) evals.push(this.evaluate());
+      if (this.options.checkpointDir && (this.stepCount % this.config.checkpointEvery === 0 || last)) await this.save();
+      await new Promise((r) => setImmediate(r)); // let signals (Ctrl-C) through
+    }
+    return { steps, evals, stopped: this.stopRequested };
+  }
+
+  /** Writes a checkpoint of weights, optimizer state, counters and random generator states. */
+  async save(): Promise<string> {
+    const root = this.options.checkpointDir;
+    if (!root) throw new EngramError('checkpointDir', 'no checkpoint directory was given', 'pass { checkpointDir } to the Trainer');
+    const optimizer = this.optimizer.getState();
+    try {
+      const dir = await saveCheckpoint(root, this.stepCount, {
+        modelConfig: this.model.config,
+        weights: this.model.namedVariables,
+        optimizer,
+        meta: {
+          step: this.stepCount, sequences: this.sequenceCount,
+          dataRng: this.dataRng.state(), noiseRng: this.noiseRng.state(), train: this.config,
+        },
+      });
+      this.lastCheckpointStep = this.stepCount;
+      this.options.callbacks?.onCheckpoint?.(dir, this.stepCount);
+      return dir;
+    } finally {
+      tf.dispose(optimizer);
+    }
+  }
+
+  /** Restores weights, optimizer state, counters and generators from the newest checkpoint (or `which`). */
+  async resume(which: 'latest' | 'previous' | number = 'latest'): Promise<void> {
+    const root = this.options.checkpointDir;
+    if (!root) throw new EngramError('checkpointDir', 'no checkpoint directory was given', 'pass { checkpointDir } to the Trainer');
+    const ckpt = await loadCheckpoint(root, which);
+    try {
+      assignWeights(this.model.namedVariables, this.model.config, ckpt);
+      this.optimizer.setState(ckpt.optimizer);
+      const meta = ckpt.meta as { step: number; sequences: number; dataRng: RngState; noiseRng: RngState };
+      this.stepCount = meta.step;
+      this.sequenceCount = meta.sequences;
+      this.dataRng = new Rng({ state: meta.dataRng });
+      this.noiseRng = new Rng({ state: meta.noiseRng });
+      this.lastCheckpointStep = meta.step;
+    } finally {
+      tf.dispose([ckpt.weights, ckpt.optimizer] as unknown as tf.Tensor[]);
+    }
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}

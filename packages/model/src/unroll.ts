@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs';
+import { shapes, tidy } from '@engram/tensor';
+import type { ModelStepOptions, SequenceModel } from './model.ts';
+
+/** Per-step traces stacked over time (present when `unroll` was asked for them). */
+export interface UnrollTrace {
+  /** `[T, B, R, N]` */
+  readonly readWeights: tf.Tensor4D;
+  /** `[T, B, W, N]` */
+  readonly writeWeights: tf.Tensor4D;
+  /** `[T, B, R, M]` */
+  readonly readVectors: tf.Tensor4D;
+  /** `[T, B, N, M]`, only when `traceMemory` (it is T*B*N*M floats). */
+  readonly memory?: tf.Tensor4D;
+}
+
+export interface UnrollOptions extends ModelStepOptions {
+  /** Also return the read/write weights and read vectors of every step. */
+  readonly trace?: boolean;
+  /** With `trace`, also the memory after every step. */
+  readonly traceMemory?: boolean;
+}
+
+/**
+ * Runs a model over a sequence from its initial state.
+ * @param inputs `[T, B, X]`
+ * @returns logits `[T, B, Y]`, and the trace if asked (memory-less models have none).
+ */
+export function unroll<S>(model: SequenceModel<S>, inputs: tf.Tensor3D, options: UnrollOptions = {}):
+{ outputs: tf.Tensor3D; trace?: UnrollTrace } {
+  shapes('unroll').check('inputs', inputs, ['T', 'B', model.inputSize]);
+  return tidy(() => {
+    const [steps, batch] = inputs.shape;
+    let state = model.initialState(batch);
+    const outputs: tf.Tensor2D[] = [];
+    const traces: { r: tf.Tensor[]; w: tf.Tensor[]; v: tf.Tensor[]; m: tf.Tensor[] } = { r: [], w: [], v: [], m: [] };
+    const xs = tf.unstack(inputs) as tf.Tensor2D[];
+    for (let t = 0; t < steps; t++) {
+      const [y, next] = model.step(xs[t] as tf.Tensor2D, state, options);
+      outputs.push(y);
+      state = next;
+      if (options.trace && model.trace) {
+        const tr = model.trace(state);
+        traces.r.push(tr.readWeights);
+        traces.w.push(tr.writeWeights);
+        traces.v.push(tr.readVectors);
+        if (options.traceMemory) traces.m.push(tr.memory);
+      }
+    }
+    const result: { outputs: tf.Tensor3D; trace?: UnrollTrace } = { outputs: tf.stack(outputs) as tf.Tensor3D };
+    if (options.trace && model.trace) {
+      result.trace = {
+        readWeights: tf.stack(traces.r) as tf.Tensor4D,
+        writeWeights: tf.stack(traces.w) as tf.Tensor4D,
+        readVectors: tf.stack(traces.v) as tf.Tensor4D,
+        ...(options.traceMemory ? { memory: tf.stack(traces.m) as tf.Tensor4D } : {}),
+      };
+    }
+    return result;
+  });
+}
