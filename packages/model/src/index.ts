@@ -1,5 +1,6 @@
 export type { ModelConfig, MemorySettings, ModelStepOptions, SequenceModel, StepTrace } from './model.ts';
-export { MemoryCell, CONTROLLER_CLIP, type MemoryCellState } from './memoryCell.ts';
+export { MemoryCell, MemoryCore, CONTROLLER_CLIP, type MemoryCellState, type MemoryCoreConfig } from './memoryCell.ts';
+export { EngramCell, engramCell, type EngramCellArgs } from './layers.ts';
 export { ControllerOnlyModel } from './baseline.ts';
 export { buildModel } from './build.ts';
 export { unroll, type UnrollOptions, type UnrollTrace } from './unroll.ts';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
+import { EngramError, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { makeController, type Controller, type ControllerState } from '@engram/controller';
 import { MemoryAccess, type AccessState } from '@engram/memory';
 import type { ModelConfig, ModelStepOptions, SequenceModel, StepTrace } from './model.ts';
@@ -8,55 +8,99 @@ import { denseOutput, type DenseOutput } from './output.ts';
 /** Controller outputs are clipped to this range before they become head controls (Collier & Beel 2018). */
 export const CONTROLLER_CLIP = 20;
 
-/** The state of a {@link MemoryCell}: the controller's and the memory's, side by side. */
+/** The state of a {@link MemoryCore} / {@link MemoryCell}: the controller's and the memory's, side by side. */
 export interface MemoryCellState {
   readonly controller: ControllerState;
   readonly access: AccessState;
 }
 
-/**
- * The NTM cell: controller + memory + output layer, wired as in Graves et al. (2014):
- * controller input = [x_t, r_{t-1}], heads driven by clip(controller output, ±20), memory
- * written then read, output logits = [controller output, r_t] · W + b.
- */
-export class MemoryCell implements SequenceModel<MemoryCellState> {
-  readonly config: ModelConfig;
+/** What a {@link MemoryCore} is made of. */
+export interface MemoryCoreConfig {
   readonly inputSize: number;
-  readonly outputSize: number;
+  readonly controller: ModelConfig['controller'];
+  readonly memory: NonNullable<ModelConfig['memory']>;
+  readonly seed?: number;
+}
+
+/**
+ * Controller + memory, wired as in Graves et al. (2014): controller input = [x_t, r_{t-1}],
+ * heads driven by clip(controller output, ±20), memory written then read. Its per-step
+ * output is the feature vector [controller output, r_t] `[B, C + R*M]`; {@link MemoryCell}
+ * adds the output layer, the tf.layers adapter hands the features to the next layer.
+ */
+export class MemoryCore {
+  readonly inputSize: number;
+  /** C + R*M */
+  readonly featureSize: number;
   readonly controller: Controller;
   readonly access: MemoryAccess;
   readonly namedVariables: Readonly<Record<string, tf.Variable>>;
-  private readonly output: DenseOutput;
   private readonly readSize: number;
 
-  constructor(config: ModelConfig, variables: VariableFactory = plainVariables) {
-    if (!config.memory) throw new Error('MemoryCell needs config.memory'); // buildModel validates first
-    this.config = config;
-    this.inputSize = config.inputSize;
-    this.outputSize = config.outputSize;
+  constructor(config: MemoryCoreConfig, variables: VariableFactory = plainVariables) {
     const seed = config.seed ?? 0;
-    const rng = new Rng(`${seed}/output`);
-    const readHeads = config.memory.readHeads ?? 1;
-    this.readSize = readHeads * config.memory.width;
+    this.inputSize = config.inputSize;
+    this.readSize = (config.memory.readHeads ?? 1) * config.memory.width;
     this.controller = makeController(config.controller, config.inputSize + this.readSize, { seed, variables });
     this.access = new MemoryAccess({ ...config.memory, controllerSize: this.controller.outputSize, seed: seed + 1 }, variables);
-    this.output = denseOutput(this.controller.outputSize + this.readSize, config.outputSize, rng, variables);
-    this.namedVariables = { ...this.controller.namedVariables, ...this.access.namedVariables, ...this.output.namedVariables };
+    this.featureSize = this.controller.outputSize + this.readSize;
+    this.namedVariables = { ...this.controller.namedVariables, ...this.access.namedVariables };
   }
 
   initialState(batch: number): MemoryCellState {
     return Object.freeze({ controller: this.controller.initialState(batch), access: this.access.initialState(batch) });
   }
 
+  /**
+   * @param input `[B, X]`
+   * @returns features `[B, C + R*M]` and the next state.
+   */
   step(input: tf.Tensor2D, state: MemoryCellState, options: ModelStepOptions = {}): [tf.Tensor2D, MemoryCellState] {
-    shapes('MemoryCell.step').check('input', input, ['B', this.inputSize]);
+    shapes('MemoryCore.step').check('input', input, ['B', this.inputSize]);
     return tidy(() => {
       const b = input.shape[0];
       const prevReads = tf.reshape(state.access.readVectors, [b, this.readSize]);
       const [h, controller] = this.controller.step(tf.concat([input, prevReads], 1) as tf.Tensor2D, state.controller);
       const [reads, access] = this.access.step(tf.clipByValue(h, -CONTROLLER_CLIP, CONTROLLER_CLIP), state.access, options);
-      const logits = this.output.apply(tf.concat([h, tf.reshape(reads, [b, this.readSize])], 1) as tf.Tensor2D);
-      return [logits, Object.freeze({ controller, access })] as [tf.Tensor2D, MemoryCellState];
+      const features = tf.concat([h, tf.reshape(reads, [b, this.readSize])], 1) as tf.Tensor2D;
+      return [features, Object.freeze({ controller, access })] as [tf.Tensor2D, MemoryCellState];
+    });
+  }
+
+  dispose(): void {
+    this.controller.dispose();
+    this.access.dispose();
+  }
+}
+
+/** The NTM model: a {@link MemoryCore} and a dense output layer giving logits `[B, Y]`. */
+export class MemoryCell implements SequenceModel<MemoryCellState> {
+  readonly config: ModelConfig;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly core: MemoryCore;
+  readonly namedVariables: Readonly<Record<string, tf.Variable>>;
+  private readonly output: DenseOutput;
+
+  constructor(config: ModelConfig, variables: VariableFactory = plainVariables) {
+    if (!config.memory) throw new EngramError('model.memory', 'missing for an ntm model', 'add e.g. { slots: 128, width: 20 }');
+    this.config = config;
+    this.inputSize = config.inputSize;
+    this.outputSize = config.outputSize;
+    const seed = config.seed ?? 0;
+    this.core = new MemoryCore({ inputSize: config.inputSize, controller: config.controller, memory: config.memory, seed }, variables);
+    this.output = denseOutput(this.core.featureSize, config.outputSize, new Rng(`${seed}/output`), variables);
+    this.namedVariables = { ...this.core.namedVariables, ...this.output.namedVariables };
+  }
+
+  initialState(batch: number): MemoryCellState {
+    return this.core.initialState(batch);
+  }
+
+  step(input: tf.Tensor2D, state: MemoryCellState, options: ModelStepOptions = {}): [tf.Tensor2D, MemoryCellState] {
+    return tidy(() => {
+      const [features, next] = this.core.step(input, state, options);
+      return [this.output.apply(features), next] as [tf.Tensor2D, MemoryCellState];
     });
   }
 
@@ -66,8 +110,7 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
   }
 
   dispose(): void {
-    this.controller.dispose();
-    this.access.dispose();
+    this.core.dispose();
     this.output.dispose();
   }
 }
