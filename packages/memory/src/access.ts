@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngramError, Rng, shapes, tidy, variableFrom } from '@engram/tensor';
+import { EngramError, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { ntmAddress } from './addressing.ts';
 import { activateControls, controlTable, headLength, type ControlSpec, type HeadControls } from './controls.ts';
 import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from './init.ts';
@@ -136,26 +136,35 @@ export class MemoryAccess {
   readonly readWeightInit: tf.Variable;
   readonly writeWeightInit: tf.Variable;
 
-  constructor(config: MemoryAccessConfig) {
+  /**
+   * @param variables makes the trainable weights; the default creates plain tf.Variables
+   *   (the tf.layers adapter passes one that creates layer weights).
+   */
+  constructor(config: MemoryAccessConfig, variables: VariableFactory = plainVariables) {
     const c = resolveAccessConfig(config);
     this.config = c;
+    const named: Record<string, tf.Variable> = {};
+    this.namedVariables = named;
+    variables = ((make) => (name, init) => (named[name] = make(name, init)))(variables);
     const rng = new Rng(c.seed);
     this.readTable = controlTable(c.width, c.shiftRange, false);
     this.writeTable = controlTable(c.width, c.shiftRange, true);
     this.interfaceSize = c.writeHeads * headLength(this.writeTable) + c.readHeads * headLength(this.readTable);
-    this.similarity = makeSimilarity(c.similarity, c.width, rng);
-    this.memoryInit = makeMemoryInit(c.init, c.slots, c.width, rng);
-    this.projection = variableFrom(rng.glorotTensor([c.controllerSize, this.interfaceSize]));
-    this.projectionBias = variableFrom(tf.zeros([this.interfaceSize]));
-    this.readInit = variableFrom(rng.normalTensor([1, c.readHeads, c.width], 0, 0.5));
-    this.readWeightInit = variableFrom(tf.zeros([1, c.readHeads, c.slots]));
-    this.writeWeightInit = variableFrom(tf.zeros([1, c.writeHeads, c.slots]));
+    this.similarity = makeSimilarity(c.similarity, c.width, rng, c.width, variables);
+    this.memoryInit = makeMemoryInit(c.init, c.slots, c.width, rng, variables);
+    this.projection = variables('memory/projection', () => rng.glorotTensor([c.controllerSize, this.interfaceSize]));
+    this.projectionBias = variables('memory/projectionBias', () => tf.zeros([this.interfaceSize]));
+    this.readInit = variables('memory/initialReadVectors', () => rng.normalTensor([1, c.readHeads, c.width], 0, 0.5));
+    this.readWeightInit = variables('memory/initialReadWeightLogits', () => tf.zeros([1, c.readHeads, c.slots]));
+    this.writeWeightInit = variables('memory/initialWriteWeightLogits', () => tf.zeros([1, c.writeHeads, c.slots]));
   }
+
+  /** Every trainable weight by its path (`memory/projection`, `similarity/W`, ...). */
+  readonly namedVariables: Readonly<Record<string, tf.Variable>>;
 
   /** Every trainable variable (projection, learned inits, learned similarity weights). */
   get variables(): tf.Variable[] {
-    return [this.projection, this.projectionBias, this.readInit, this.readWeightInit, this.writeWeightInit,
-      ...this.memoryInit.variables, ...this.similarity.variables];
+    return Object.values(this.namedVariables);
   }
 
   /** The state at the start of a sequence, for `batch` sequences. */

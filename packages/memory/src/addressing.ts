@@ -89,8 +89,9 @@ export function sharpen(weights: tf.Tensor3D, gamma: tf.Tensor2D): tf.Tensor3D {
   s.check('weights', weights, ['B', 'H', 'N']);
   s.check('gamma', gamma, ['B', 'H']);
   return tf.tidy(() => {
-    const u = tf.pow(tf.add(weights, EPSILON), tf.expandDims(gamma, -1));
-    return tf.div(u, tf.sum(u, -1, true)) as tf.Tensor3D;
+    // = softmax(gamma * log(w + EPSILON)): the same value, but max-subtracted, so (w + EPSILON)^gamma
+    // cannot underflow to 0/0 in float32 (it does for w = 1/128, gamma > ~21).
+    return tf.softmax(tf.mul(tf.log(tf.add(weights, EPSILON)), tf.expandDims(gamma, -1)), -1) as tf.Tensor3D;
   });
 }
 

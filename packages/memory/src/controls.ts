@@ -73,7 +73,8 @@ export function activateControls(raw: tf.Tensor2D, heads: number, table: readonl
     const out: Record<string, tf.Tensor> = {};
     table.forEach((c, i) => {
       const a = activate(parts[i] as tf.Tensor, c.activation);
-      out[c.name] = c.length === 1 ? tf.squeeze(a, [2]) : a;
+      // squeeze the scalar controls by name, not by length: a key (M = 1) or shift (S = 0) of length 1 stays [B, H, 1]
+      out[c.name] = c.name === 'beta' || c.name === 'gate' || c.name === 'gamma' ? tf.squeeze(a, [2]) : a;
     });
     return out as unknown as HeadControls;
   });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngramError, variableFrom, type Rng } from '@engram/tensor';
+import { EngramError, plainVariables, type Rng, type VariableFactory } from '@engram/tensor';
 
 export const MEMORY_INITS = ['constant', 'learned', 'random'] as const;
 /**
@@ -22,12 +22,13 @@ export interface MemoryInitializer {
   dispose(): void;
 }
 
-export function makeMemoryInit(scheme: MemoryInit, slots: number, width: number, rng: Rng): MemoryInitializer {
+export function makeMemoryInit(scheme: MemoryInit, slots: number, width: number, rng: Rng,
+  variables: VariableFactory = plainVariables): MemoryInitializer {
   switch (scheme) {
     case 'constant':
       return { scheme, variables: [], initial: (b) => tf.fill([b, slots, width], CONSTANT_MEMORY_VALUE) as tf.Tensor3D, dispose: () => {} };
     case 'learned': {
-      const bias = variableFrom(rng.normalTensor([1, slots, width], 0, 0.5));
+      const bias = variables('memory/initialBias', () => rng.normalTensor([1, slots, width], 0, 0.5));
       return { scheme, variables: [bias], initial: (b) => tf.tidy(() => tf.tile(tf.tanh(bias), [b, 1, 1]) as tf.Tensor3D), dispose: () => bias.dispose() };
     }
     case 'random': {

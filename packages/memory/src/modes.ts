@@ -73,7 +73,8 @@ export function topkWeights(weights: tf.Tensor3D, k: number): SparseWeights {
     const { indices } = tf.topk(stopGradient(weights), k);
     const offsets = strideOffsets(b * h, n, [b, h, 1]);
     const picked = tf.reshape(tf.gather(tf.reshape(weights, [b * h * n]), tf.reshape(tf.add(indices, offsets), [b * h * k])), [b, h, k]);
-    const values = tf.div(picked, tf.add(tf.sum(picked, -1, true), EPSILON));
+    // max(sum, EPSILON), not sum + EPSILON: k = 1 (evaluation) must give exactly 1, not w / (w + EPSILON).
+    const values = tf.div(picked, tf.maximum(tf.sum(picked, -1, true), EPSILON));
     return { indices: indices as tf.Tensor3D, values: values as tf.Tensor3D };
   });
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngramError, Rng, variableFrom } from '@engram/tensor';
+import { EngramError, plainVariables, Rng, type VariableFactory } from '@engram/tensor';
 import { EPSILON } from './constants.ts';
 
 /**
@@ -44,8 +44,8 @@ export const scaledDot: ScoreFn = (keys, queries) => tf.tidy(() =>
 /**
  * Luong's "general" score q^T W k with a learned `W: [K, K]` (Glorot initialised from `rng`).
  */
-export function bilinear(width: number, rng: Rng): Similarity {
-  const w = variableFrom(rng.glorotTensor([width, width]));
+export function bilinear(width: number, rng: Rng, variables: VariableFactory = plainVariables): Similarity {
+  const w = variables('similarity/W', () => rng.glorotTensor([width, width]));
   const score: ScoreFn = (keys, queries) => tf.tidy(() => {
     const [b, h, k] = queries.shape;
     const qw = tf.reshape(tf.matMul(tf.reshape(queries, [b * h, k]), w), [b, h, k]) as tf.Tensor3D;
@@ -58,10 +58,10 @@ export function bilinear(width: number, rng: Rng): Similarity {
  * Bahdanau's additive score v^T tanh(Wq q + Wk k) with learned `Wq: [K, A]`, `Wk: [K, A]`,
  * `v: [A]`. Costs O(B H N A) memory for the tanh term.
  */
-export function additive(width: number, hidden: number, rng: Rng): Similarity {
-  const wq = variableFrom(rng.glorotTensor([width, hidden]));
-  const wk = variableFrom(rng.glorotTensor([width, hidden]));
-  const v = variableFrom(rng.glorotTensor([hidden, 1]));
+export function additive(width: number, hidden: number, rng: Rng, variables: VariableFactory = plainVariables): Similarity {
+  const wq = variables('similarity/Wq', () => rng.glorotTensor([width, hidden]));
+  const wk = variables('similarity/Wk', () => rng.glorotTensor([width, hidden]));
+  const v = variables('similarity/v', () => rng.glorotTensor([hidden, 1]));
   const score: ScoreFn = (keys, queries) => tf.tidy(() => {
     const [b, h, k] = queries.shape;
     const n = keys.shape[1];
@@ -77,13 +77,14 @@ export function additive(width: number, hidden: number, rng: Rng): Similarity {
  * Makes a similarity by name. `bilinear` and `additive` create their weights here, from `rng`.
  * @param width K, the key width.
  */
-export function makeSimilarity(name: SimilarityName, width: number, rng: Rng, additiveHidden = width): Similarity {
+export function makeSimilarity(name: SimilarityName, width: number, rng: Rng, additiveHidden = width,
+  variables: VariableFactory = plainVariables): Similarity {
   switch (name) {
     case 'cosine': return { name, score: cosine, variables: [] };
     case 'dot': return { name, score: dot, variables: [] };
     case 'scaledDot': return { name, score: scaledDot, variables: [] };
-    case 'bilinear': return bilinear(width, rng);
-    case 'additive': return additive(width, additiveHidden, rng);
+    case 'bilinear': return bilinear(width, rng, variables);
+    case 'additive': return additive(width, additiveHidden, rng, variables);
     default:
       throw new EngramError('similarity', `unknown similarity '${String(name)}'`, `use one of ${SIMILARITIES.join(', ')}`);
   }

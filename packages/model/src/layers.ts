@@ -30,6 +30,9 @@ export class EngramCell extends tf.layers.Layer {
   readonly stateSize: number[];
   private core?: MemoryCore;
   private readonly noise: Rng;
+  /** Part of tf.layers' RNNCell contract; engram cells use no dropout. */
+  dropoutMask: tf.Tensor | tf.Tensor[] = [];
+  recurrentDropoutMask: tf.Tensor | tf.Tensor[] = [];
 
   constructor(args: EngramCellArgs) {
     super(args.name ? { name: args.name } : {});
