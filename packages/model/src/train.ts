@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngramError, Rng, type RngState, type SequenceTask } from '@engram/tensor';
+import { EngramError, Rng, type RngState, type SequenceBatch, type SequenceTask } from '@engram/tensor';
 import { assignWeights, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { clipGradients, type ClipConfig } from './clip.ts';
 import { bitsPerSequence, maskedSigmoidCrossEntropy } from './loss.ts';
@@ -72,8 +72,23 @@ export class Trainer {
   private stopRequested = false;
   private lastCheckpointStep: number | undefined;
 
-  constructor(readonly model: SequenceModel, readonly task: SequenceTask, config: TrainConfig,
-    readonly options: { checkpointDir?: string; callbacks?: TrainCallbacks } = {}) {
+  private currentTask: SequenceTask;
+  /** The task evaluations use (the full distribution; training may follow a curriculum). */
+  readonly evalTask: SequenceTask;
+
+  /**
+   * @param options.checkpointDir where checkpoints go (none are written without it).
+   * @param options.extraMeta JSON stored in every checkpoint beside the trainer's own state
+   *   (e.g. a curriculum's state); {@link resume} returns it.
+   */
+  constructor(readonly model: SequenceModel, task: SequenceTask, config: TrainConfig,
+    readonly options: {
+      checkpointDir?: string; callbacks?: TrainCallbacks; extraMeta?: () => Record<string, unknown>;
+      /** The task's own cost (bits per sequence); default {@link bitsPerSequence}. */
+      cost?: (logits: tf.Tensor3D, batch: SequenceBatch) => number;
+    } = {}) {
+    this.currentTask = task;
+    this.evalTask = task;
     const c = {
       steps: config.steps, batchSize: config.batchSize,
       optimizer: config.optimizer ?? { kind: 'adam' as const, lr: 1e-3 },
@@ -99,6 +114,15 @@ export class Trainer {
   }
 
   get step(): number { return this.stepCount; }
+  /** The task training batches are drawn from. */
+  get task(): SequenceTask { return this.currentTask; }
+  /** Switches the training distribution (curriculum); sizes must stay the same. */
+  setTask(task: SequenceTask): void {
+    if (task.inputSize !== this.model.inputSize || task.outputSize !== this.model.outputSize) {
+      throw new EngramError('task', `${task.name} changes the input or output size`, 'keep the sizes when changing the curriculum');
+    }
+    this.currentTask = task;
+  }
   get sequences(): number { return this.sequenceCount; }
 
   /** Asks `run` to stop after the current step (it then checkpoints); for Ctrl-C. */
@@ -125,7 +149,7 @@ export class Trainer {
     const clipped = clipGradients(byPath, this.config.clip);
     const loss = value.dataSync()[0] as number;
     const gradNorm = clipped.norm.dataSync()[0] as number;
-    const cost = bitsPerSequence(logits as tf.Tensor3D, batch.targets, batch.mask);
+    const cost = this.costOf(logits as tf.Tensor3D, batch);
     tf.dispose([value, grads, logits as tf.Tensor3D, clipped.norm, batch.inputs, batch.targets, batch.mask]);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       tf.dispose(clipped.grads);
@@ -142,6 +166,10 @@ export class Trainer {
     return record;
   }
 
+  private costOf(logits: tf.Tensor3D, batch: SequenceBatch): number {
+    return this.options.cost ? this.options.cost(logits, batch) : bitsPerSequence(logits, batch.targets, batch.mask);
+  }
+
   /** Loss and bits per sequence on `evalSequences` fresh sequences (a fixed evaluation stream), evaluation mode. */
   evaluate(): EvalRecord {
     const rng = new Rng(`${this.config.seed}/eval`);
@@ -150,11 +178,11 @@ export class Trainer {
     let costSum = 0;
     while (remaining > 0) {
       const b = Math.min(remaining, 64);
-      const batch = this.task.sample(b, rng);
+      const batch = this.evalTask.sample(b, rng);
       tf.tidy(() => {
         const { outputs } = unroll(this.model, batch.inputs, { training: false });
         lossSum += (maskedSigmoidCrossEntropy(outputs, batch.targets, batch.mask).dataSync()[0] as number) * b;
-        costSum += bitsPerSequence(outputs, batch.targets, batch.mask) * b;
+        costSum += this.costOf(outputs, batch) * b;
       });
       tf.dispose([batch.inputs, batch.targets, batch.mask]);
       remaining -= b;
@@ -196,6 +224,7 @@ export class Trainer {
         meta: {
           step: this.stepCount, sequences: this.sequenceCount,
           dataRng: this.dataRng.state(), noiseRng: this.noiseRng.state(), train: this.config,
+          ...(this.options.extraMeta?.() ?? {}),
         },
       });
       this.lastCheckpointStep = this.stepCount;
@@ -207,7 +236,7 @@ export class Trainer {
   }
 
   /** Restores weights, optimizer state, counters and generators from the newest checkpoint (or `which`). */
-  async resume(which: 'latest' | 'previous' | number = 'latest'): Promise<void> {
+  async resume(which: 'latest' | 'previous' | number = 'latest'): Promise<Record<string, unknown>> {
     const root = this.options.checkpointDir;
     if (!root) throw new EngramError('checkpointDir', 'no checkpoint directory was given', 'pass { checkpointDir } to the Trainer');
     const ckpt = await loadCheckpoint(root, which);
@@ -220,6 +249,7 @@ export class Trainer {
       this.dataRng = new Rng({ state: meta.dataRng });
       this.noiseRng = new Rng({ state: meta.noiseRng });
       this.lastCheckpointStep = meta.step;
+      return ckpt.meta as Record<string, unknown>;
     } finally {
       tf.dispose([ckpt.weights, ckpt.optimizer] as unknown as tf.Tensor[]);
     }

@@ -3,4 +3,6 @@ export { ShapeScope, shapes, type Dim } from './shapes.ts';
 export { Rng, type RngState } from './random.ts';
 export { initBackend, currentBackend, parseBackend, BACKENDS, DEFAULT_EMBEDDED, type BackendName, type BackendChoice } from './backend.ts';
 export { stopGradient, tidy, variableFrom, plainVariables, type VariableFactory } from './gradient.ts';
-export type { SequenceBatch, SequenceTask } from './task.ts';
+export { blankExample, packExamples, thresholdCost, renderSequence, OptionReader,
+  type SequenceBatch, type SequenceTask, type AlgorithmicTask, type TaskDefinition, type Example } from './task.ts';
+export { registerFusedKernel, registerFusedGradient, runKernel, fusedBackend, FUSED_BACKENDS, type FusedKernelSpec, type FusedBackendName } from './kernels/fusedKernel.ts';

@@ -3,7 +3,8 @@
  * processes (a process keeps one backend), then writes a CSV and a markdown summary under
  * results/bench/.
  *
- *   pnpm bench step [--backends cpu,wasm] [--repeats 30]   MemoryAccess.step timing
+ *   pnpm bench step [--backends cpu,wasm] [--repeats 30]        MemoryAccess.step timing
+ *   pnpm bench train-step [--backends cpu,wasm] [--repeats 5]   NTM training step at copy settings
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ const outDir = join(root, 'results', 'bench');
 
 const BENCHES: Record<string, { script: string; describe: string }> = {
   step: { script: 'stepTiming.ts', describe: 'one MemoryAccess.step, forward and forward+backward' },
+  'train-step': { script: 'trainStepTiming.ts', describe: 'one NTM training step (LSTM 100, N=128, M=20, length-20 copy sequence = 41 time steps, Adam)' },
 };
 
 function fail(message: string): never {
@@ -40,7 +42,7 @@ const passThrough = rest.filter((_, i) => rest[i] !== '--backends' && rest[i - 1
 const rows: Record<string, unknown>[] = [];
 for (const backend of backends) {
   process.stderr.write(`bench ${name}: backend ${backend}...\n`);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(here, bench.script), '--backend', backend, ...passThrough],
+  const child = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(here, bench.script), '--backend', backend, ...passThrough],
     { encoding: 'utf8', cwd: here, maxBuffer: 64 << 20 });
   if (child.status !== 0) fail(`backend ${backend} failed: ${(child.stderr || '').trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`);
   for (const line of child.stdout.split('\n')) if (line.startsWith('{')) rows.push(JSON.parse(line));

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, Rng } from '@engram/tensor';
-import { MemoryAccess } from '../src/index.ts';
+import { MemoryAccess } from '@engram/memory';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,0 +1,49 @@
+import { EngramError } from '@engram/tensor';
+import { buildModel, type ModelConfig, type SequenceModel } from '@engram/model';
+import { runSpecSchema, type RunSpec } from './schema.ts';
+import { schemaError } from './errors.ts';
+import { TASKS } from './taskRegistry.ts';
+import type { RunnerTask } from './tasks.ts';
+
+/** Flag overrides of an experiment's settings. */
+export interface Overrides {
+  readonly steps?: number;
+  readonly batch?: number;
+  readonly lr?: number;
+}
+
+/** Applies --steps/--batch/--lr to a spec and validates the result (errors name the flag). */
+export function applyOverrides(spec: RunSpec, o: Overrides): RunSpec {
+  const check = (v: number | undefined, flag: string, ok: (x: number) => boolean, fix: string) => {
+    if (v !== undefined && !ok(v)) throw new EngramError(flag, `${v} is not valid`, fix);
+  };
+  check(o.steps, '--steps', (x) => Number.isInteger(x) && x >= 1, 'use an integer >= 1');
+  check(o.batch, '--batch', (x) => Number.isInteger(x) && x >= 1, 'use an integer >= 1');
+  check(o.lr, '--lr', (x) => Number.isFinite(x) && x > 0, 'use a positive learning rate, e.g. 1e-3');
+  const train = {
+    ...spec.train,
+    ...(o.steps !== undefined ? { steps: o.steps } : {}),
+    ...(o.batch !== undefined ? { batchSize: o.batch } : {}),
+    ...(o.lr !== undefined ? { optimizer: { ...(spec.train.optimizer ?? { kind: 'adam' as const }), lr: o.lr } } : {}),
+  };
+  const merged = { ...spec, train };
+  const parsed = runSpecSchema.safeParse(merged);
+  if (!parsed.success) throw schemaError('experiment', parsed.error, merged);
+  return parsed.data;
+}
+
+/** The task of a spec, with options at a given max length when a curriculum is active. */
+export function makeTask(spec: RunSpec, maxLength?: number): RunnerTask {
+  const entry = TASKS[spec.task.kind];
+  const options = spec.task.options ?? {};
+  return entry.make(maxLength === undefined ? options : entry.withMaxLength(entry.make(options).options, maxLength));
+}
+
+/** The model config of a run: the experiment's model, the task's sizes, the run's seed. */
+export function modelConfigFor(spec: RunSpec, task: RunnerTask, seed: number): ModelConfig {
+  return { ...spec.model, inputSize: task.inputSize, outputSize: task.outputSize, seed } as ModelConfig;
+}
+
+export function makeModel(config: ModelConfig): SequenceModel {
+  return buildModel(config);
+}

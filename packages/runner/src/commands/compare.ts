@@ -1,0 +1,158 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'csv-stringify/sync';
+import { parse } from 'csv-parse/sync';
+import { EngramError } from '@engram/tensor';
+import { loadExperiment, variantNames } from '../experiment.ts';
+import { findRuns, readRun, runName, type RunConfig } from '../runs.ts';
+import type { RunOutcome } from '../summary.ts';
+import { evaluateRun } from './eval.ts';
+import { tsxArgs } from '../child.ts';
+
+export interface CompareOptions {
+  readonly out?: string;
+  readonly backend?: string;
+  /** Runs to train at once when an experiment has missing runs. Default 1. */
+  readonly jobs?: number;
+  /** Only compare what exists; train nothing. */
+  readonly noTrain?: boolean;
+}
+
+/** One row of the comparison: a run and what it measured. */
+export interface CompareRow {
+  readonly run: string;
+  readonly variant: string;
+  readonly seed: number;
+  readonly solved: boolean;
+  readonly sequencesToSolve?: number;
+  readonly secondsToSolve?: number;
+  readonly finalCost: number;
+  readonly generalisation: Record<string, number>;
+  readonly msPerStep: number;
+  readonly peakRssMb: number;
+  readonly steps: number;
+}
+
+const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'cli.ts');
+
+function outcomeOf(dir: string): RunOutcome | undefined {
+  const p = join(dir, 'outcome.json');
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as RunOutcome) : undefined;
+}
+
+/** A finished run of this experiment, variant and seed with the experiment's step budget, if one exists. */
+function finishedRun(out: string, experiment: string, variant: string, seed: number, steps: number): string | undefined {
+  return findRuns(out).find((dir) => {
+    const { config } = readRun(dir);
+    const o = outcomeOf(dir);
+    return config.experiment === experiment && config.variant === variant && config.seed === seed && o !== undefined && !o.interrupted && o.step === steps && config.spec.train.steps === steps;
+  });
+}
+
+function runChild(args: string[]): Promise<void> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [...tsxArgs(CLI), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? ok() : fail(new EngramError('compare', `engram ${args.join(' ')} exited with ${code}`, 'see its error above'))));
+  });
+}
+
+/** Runs `jobs` at a time. */
+async function pool(tasks: (() => Promise<void>)[], jobs: number): Promise<void> {
+  let next = 0;
+  const worker = async () => { while (next < tasks.length) await (tasks[next++] as () => Promise<void>)(); };
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+}
+
+function rowOf(dir: string, config: RunConfig): CompareRow {
+  const o = outcomeOf(dir);
+  const generalisation: Record<string, number> = {};
+  const evalPath = join(dir, 'eval.csv');
+  if (existsSync(evalPath)) {
+    for (const r of parse(readFileSync(evalPath, 'utf8'), { columns: true, cast: true }) as { length: number; cost: number }[]) generalisation[String(r.length)] = r.cost;
+  }
+  return {
+    run: runName(dir), variant: config.variant, seed: config.seed,
+    solved: o?.solved !== undefined, sequencesToSolve: o?.solved?.sequences, secondsToSolve: o?.solved?.seconds,
+    finalCost: o?.finalCost ?? Number.NaN, generalisation, msPerStep: o?.msPerStep ?? Number.NaN,
+    peakRssMb: o?.peakRssMb ?? Number.NaN, steps: o?.step ?? 0,
+  };
+}
+
+const fmt = (v: number | undefined, digits = 3) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
+const median = (xs: number[]) => {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/** The per-run table and the per-variant summary, as markdown. */
+export function compareMarkdown(rows: CompareRow[]): string {
+  const lengths = [...new Set(rows.flatMap((r) => Object.keys(r.generalisation)))].sort((a, b) => Number(a) - Number(b));
+  const gen = (g: Record<string, number>) => lengths.map((l) => fmt(g[l]));
+  const variants = [...new Set(rows.map((r) => r.variant))];
+  const out = [
+    '| variant | runs solved | median sequences to solve | median seconds to solve | median final cost | ' + lengths.map((l) => `gen. cost @${l}`).join(' | ') + (lengths.length ? ' | ' : '') + 'ms/step | peak MB |',
+    '| --- | --- | --- | --- | --- | ' + lengths.map(() => '--- | ').join('') + '--- | --- |',
+  ];
+  for (const v of variants) {
+    const rs = rows.filter((r) => r.variant === v);
+    const solved = rs.filter((r) => r.solved);
+    const medGen = Object.fromEntries(lengths.map((l) => [l, median(rs.map((r) => r.generalisation[l]).filter((x): x is number => x !== undefined)) ?? Number.NaN]));
+    out.push(`| ${v} | ${solved.length}/${rs.length} | ${fmt(median(solved.map((r) => r.sequencesToSolve as number)), 0)} | ${fmt(median(solved.map((r) => r.secondsToSolve as number)), 0)} | ${fmt(median(rs.map((r) => r.finalCost)))} | ${gen(medGen).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(median(rs.map((r) => r.msPerStep)), 1)} | ${fmt(median(rs.map((r) => r.peakRssMb)), 0)} |`);
+  }
+  out.push('', '| run | solved | sequences to solve | seconds to solve | final cost | ' + lengths.map((l) => `gen. cost @${l}`).join(' | ') + (lengths.length ? ' | ' : '') + 'ms/step | peak MB |',
+    '| --- | --- | --- | --- | --- | ' + lengths.map(() => '--- | ').join('') + '--- | --- |');
+  for (const r of rows) {
+    out.push(`| ${r.run} | ${r.solved ? 'yes' : 'no'} | ${fmt(r.sequencesToSolve, 0)} | ${fmt(r.secondsToSolve, 0)} | ${fmt(r.finalCost)} | ${gen(r.generalisation).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(r.msPerStep, 1)} | ${fmt(r.peakRssMb, 0)} |`);
+  }
+  return out.join('\n');
+}
+
+/**
+ * `engram compare <experiment | run dirs...>`: for an experiment, trains every missing
+ * (variant, seed) run, evaluates generalisation where the experiment asks for it, and writes
+ * compare.md and compare.csv next to the runs; for run directories, compares those.
+ */
+export async function compare(targets: string[], o: CompareOptions): Promise<{ markdown: string; rows: CompareRow[]; written?: string }> {
+  if (!targets.length) throw new EngramError('<experiment|runs...>', 'missing', 'give an experiment (file, name or task) or run directories');
+  const out = o.out ?? 'results';
+  const jobs = o.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new EngramError('--jobs', `${jobs} is not a positive integer`, 'e.g. --jobs 2');
+  const isRunDir = (t: string) => existsSync(join(resolve(t), 'config.json'));
+  let dirs: string[];
+  let outDir: string | undefined;
+  if (targets.every(isRunDir)) {
+    dirs = targets.map((t) => resolve(t));
+  } else if (targets.length === 1) {
+    const { experiment: e, path } = loadExperiment(targets[0] as string);
+    const wanted = variantNames(e).flatMap((v) => e.seeds.map((s) => ({ v, s })));
+    const missing = wanted.filter(({ v, s }) => !finishedRun(out, e.name, v, s, stepsOf(e, v)));
+    if (missing.length && o.noTrain) throw new EngramError('--no-train', `${missing.length} runs are missing`, 'drop --no-train to train them');
+    if (missing.length) process.stderr.write(`engram: training ${missing.length} missing run(s), ${jobs} at a time\n`);
+    await pool(missing.map(({ v, s }) => () => runChild(['train', path, '--variant', v, '--seed', String(s), '--out', out, '--no-report', ...(o.backend ? ['--backend', o.backend] : [])])), jobs);
+    dirs = wanted.map(({ v, s }) => finishedRun(out, e.name, v, s, stepsOf(e, v)) as string);
+    if (e.eval?.lengths) {
+      for (const d of dirs) if (!existsSync(join(d, 'eval.csv'))) await evaluateRun(d, { backend: o.backend });
+    }
+    outDir = join(resolve(out), e.name);
+  } else {
+    const bad = targets.find((t) => !isRunDir(t));
+    throw new EngramError('<runs...>', `${bad} is not a run directory`, 'pass one experiment, or only run directories');
+  }
+  const rows = dirs.map((d) => rowOf(d, readRun(d).config));
+  const markdown = compareMarkdown(rows);
+  if (outDir) {
+    writeFileSync(join(outDir, 'compare.md'), `${markdown}\n`);
+    writeFileSync(join(outDir, 'compare.csv'), stringify(rows.map((r) => ({ ...r, generalisation: JSON.stringify(r.generalisation) })), { header: true }));
+  }
+  return { markdown, rows, ...(outDir ? { written: join(outDir, 'compare.md') } : {}) };
+}
+
+function stepsOf(e: ReturnType<typeof loadExperiment>['experiment'], variant: string): number {
+  const v = e.variants?.find((x) => x.name === variant);
+  const steps = (v?.train as { steps?: number } | undefined)?.steps;
+  return steps ?? e.train.steps;
+}

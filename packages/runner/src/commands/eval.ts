@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { EngramError, initBackend, Rng } from '@engram/tensor';
+import { maskedSigmoidCrossEntropy, unroll } from '@engram/model';
+import { makeTask } from '../build.ts';
+import { readRun } from '../runs.ts';
+import { restoreModel } from '../restore.ts';
+import { TASKS } from '../taskRegistry.ts';
+
+export interface EvalOptions {
+  readonly lengths?: number[];
+  readonly count?: number;
+  readonly backend?: string;
+  readonly seed?: number;
+}
+
+export interface LengthResult {
+  readonly length: number;
+  readonly cost: number;
+  readonly loss: number;
+  readonly sequences: number;
+}
+
+/** Parses "10,20,50" into positive integers; the error names the flag. */
+export function parseLengths(text: string, flag = '--lengths'): number[] {
+  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+  const values = parts.map(Number);
+  if (!parts.length || values.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new EngramError(flag, `'${text}' is not a comma-separated list of positive integers`, 'e.g. --lengths 10,20,50,120');
+  }
+  return values;
+}
+
+/**
+ * `engram eval <run>`: cost per length on fresh sequences (generalisation beyond the training
+ * lengths, as in the NTM paper's copy test). Writes eval.csv and eval.md into the run.
+ */
+export async function evaluateRun(runDir: string, o: EvalOptions): Promise<LengthResult[]> {
+  const { dir, config } = readRun(runDir);
+  const count = o.count ?? config.spec.eval?.count ?? 640;
+  if (!Number.isInteger(count) || count < 1) throw new EngramError('--count', `${count} is not a positive integer`, 'e.g. --count 640');
+  const lengths = o.lengths ?? config.spec.eval?.lengths;
+  if (!lengths) throw new EngramError('--lengths', 'missing and the experiment sets no eval.lengths', 'e.g. --lengths 10,20,50,120');
+  await initBackend(o.backend);
+  const entry = TASKS[config.spec.task.kind];
+  const base = makeTask(config.spec);
+  const { model, step } = await restoreModel(dir, config);
+  const results: LengthResult[] = [];
+  for (const length of lengths) {
+    const task = entry.make(entry.atLength(base.options, length));
+    const rng = new Rng(`${o.seed ?? config.seed}/eval-length/${length}`);
+    let cost = 0;
+    let loss = 0;
+    for (let done = 0; done < count;) {
+      const b = Math.min(64, count - done);
+      const batch = task.sample(b, rng);
+      tf.tidy(() => {
+        const { outputs } = unroll(model, batch.inputs, { training: false });
+        cost += task.cost(outputs, batch) * b;
+        loss += (maskedSigmoidCrossEntropy(outputs, batch.targets, batch.mask).dataSync()[0] as number) * b;
+      });
+      tf.dispose([batch.inputs, batch.targets, batch.mask]);
+      done += b;
+    }
+    results.push({ length, cost: cost / count, loss: loss / count, sequences: count });
+    process.stderr.write(`engram: ${entry.lengthOption} ${length}: ${(cost / count).toFixed(3)} bits/seq\n`);
+  }
+  model.dispose();
+  writeFileSync(join(dir, 'eval.csv'), stringify(results.map((r) => ({ ...r, step })), { header: true, columns: ['length', 'cost', 'loss', 'sequences', 'step'] }));
+  writeFileSync(join(dir, 'eval.md'), [
+    `## Generalisation (step ${step}, ${count} fresh sequences per ${entry.lengthOption})`,
+    '',
+    `| ${entry.lengthOption} | cost (bits/seq) | loss (nats/bit) |`,
+    '| --- | --- | --- |',
+    ...results.map((r) => `| ${r.length} | ${r.cost.toFixed(3)} | ${r.loss.toFixed(4)} |`),
+    '',
+  ].join('\n'));
+  return results;
+}

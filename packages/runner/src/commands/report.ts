@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend, Rng } from '@engram/tensor';
+import { unroll } from '@engram/model';
+import { makeTask } from '../build.ts';
+import { readMetrics, readRun } from '../runs.ts';
+import { restoreModel } from '../restore.ts';
+import { learningCurveSvg, weightingsSvg } from '../plots/index.ts';
+
+/** One example's inputs, targets, outputs and per-head weightings, as plain arrays over time. */
+export interface TracedExample {
+  readonly inputs: number[][];
+  readonly targets: number[][];
+  readonly outputs: number[][];
+  /** [head][T][N] */
+  readonly writeWeights: number[][][];
+  readonly readWeights: number[][][];
+  readonly text: string;
+}
+
+/** Runs a run's model (newest checkpoint, evaluation mode) on one fresh example and traces it. */
+export async function traceExample(runDir: string, seed = 0): Promise<TracedExample | undefined> {
+  const { dir, config } = readRun(runDir);
+  const task = makeTask(config.spec);
+  const { model } = await restoreModel(dir, config);
+  const batch = task.sample(1, new Rng(`${config.seed}/report/${seed}`));
+  const { outputs, trace } = unroll(model, batch.inputs, { training: false, trace: true });
+  const perHead = (w: tf.Tensor4D) => (tf.unstack(tf.squeeze(w, [1]), 1) as tf.Tensor2D[]).map((h) => h.arraySync()); // [T,1,H,N] -> H x [T][N]
+  const example = trace ? {
+    inputs: tf.squeeze(batch.inputs, [1]).arraySync() as number[][],
+    targets: tf.squeeze(batch.targets, [1]).arraySync() as number[][],
+    outputs: tf.sigmoid(tf.squeeze(outputs, [1])).arraySync() as number[][],
+    writeWeights: perHead(trace.writeWeights),
+    readWeights: perHead(trace.readWeights),
+    text: task.render(batch, 0, outputs),
+  } : undefined;
+  tf.dispose([batch.inputs, batch.targets, batch.mask, outputs, trace as unknown as tf.TensorContainer]);
+  model.dispose();
+  return example;
+}
+
+/**
+ * `engram report <run>`: writes plots/learning-curve.svg (loss and cost against sequences,
+ * evaluation and training), plots/weightings-head<h>.svg (write and read weightings over time
+ * for one example, with its inputs, targets and outputs, as in the NTM paper's figures) and
+ * plots/example.txt. Returns the files written.
+ */
+export async function report(runDir: string, o: { backend?: string } = {}): Promise<string[]> {
+  const { dir, config } = readRun(runDir);
+  await initBackend(o.backend);
+  const plots = join(dir, 'plots');
+  mkdirSync(plots, { recursive: true });
+  const files: string[] = [];
+  const rows = readMetrics(dir).flatMap((r) => [
+    { step: r.step, sequences: r.sequences, loss: r.loss, cost: r.cost, kind: 'eval' as const },
+    ...(Number.isFinite(r.train_loss) ? [{ step: r.step, sequences: r.sequences, loss: r.train_loss, cost: r.train_cost, kind: 'train' as const }] : []),
+  ]);
+  if (rows.length) {
+    const path = join(plots, 'learning-curve.svg');
+    writeFileSync(path, await learningCurveSvg(rows, { title: `${config.experiment} / ${config.variant} / seed ${config.seed}` }));
+    files.push(path);
+  }
+  const example = await traceExample(dir);
+  if (example) {
+    const heads = Math.max(example.writeWeights.length, example.readWeights.length);
+    for (let h = 0; h < heads; h++) {
+      const path = join(plots, `weightings-head${h}.svg`);
+      writeFileSync(path, await weightingsSvg({
+        inputs: example.inputs, targets: example.targets, outputs: example.outputs,
+        writeWeights: example.writeWeights[Math.min(h, example.writeWeights.length - 1)] as number[][],
+        readWeights: example.readWeights[Math.min(h, example.readWeights.length - 1)] as number[][],
+        title: `${config.experiment} / ${config.variant}: write head ${Math.min(h, example.writeWeights.length - 1)}, read head ${Math.min(h, example.readWeights.length - 1)}`,
+      }));
+      files.push(path);
+    }
+    const text = join(plots, 'example.txt');
+    writeFileSync(text, `${example.text}\n`);
+    files.push(text);
+  }
+  return files;
+}

@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { EngramError, initBackend } from '@engram/tensor';
+import { Trainer, type EvalRecord, type StepRecord } from '@engram/model';
+import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
+import { applyOverrides, makeModel, makeTask, modelConfigFor, type Overrides } from '../build.ts';
+import { makeProgress } from '../progress.ts';
+import { appendMetrics, createRunDir, readRun, truncateMetrics, writeRunConfig, type RunConfig } from '../runs.ts';
+import { writeSummary, type RunOutcome } from '../summary.ts';
+import { versions } from '../versions.ts';
+
+export interface TrainOptions extends Overrides {
+  readonly seed?: number;
+  readonly variant?: string;
+  readonly backend?: string;
+  readonly out?: string;
+  readonly resume?: string;
+  /** Called after the run with its directory (the CLI writes plots there). */
+  readonly afterRun?: (dir: string) => Promise<void>;
+}
+
+/** Everything prepared before a single file is written: bad input fails here. */
+interface Prepared {
+  config: RunConfig;
+  dir?: string;
+}
+
+function prepareNew(target: string, o: TrainOptions, backend: string): Prepared {
+  const { experiment, path } = loadExperiment(target);
+  const variant = o.variant ?? (variantNames(experiment)[0] as string);
+  if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new EngramError('--seed', `${o.seed} is not an integer`, 'use an integer seed');
+  const seed = o.seed ?? (experiment.seeds[0] as number);
+  const spec = applyOverrides(runSpecFor(experiment, variant), o);
+  const task = makeTask(spec);
+  const model = modelConfigFor(spec, task, seed);
+  makeModel(model).dispose(); // validates every model field before anything is written
+  return {
+    config: {
+      experiment: experiment.name, experimentFile: path, variant, seed, spec, model, backend,
+      versions: versions(), createdAt: new Date().toISOString(), command: process.argv.slice(2).join(' '),
+    },
+  };
+}
+
+function prepareResume(runDir: string, o: TrainOptions, backend: string): Prepared {
+  const { dir, config } = readRun(runDir, '--resume');
+  for (const flag of ['seed', 'variant', 'batch', 'lr'] as const) {
+    if (o[flag] !== undefined) throw new EngramError(`--${flag}`, 'cannot change when resuming', 'resume with the run\'s own settings (only --steps may change)');
+  }
+  const spec = applyOverrides(config.spec, { steps: o.steps });
+  return { config: { ...config, spec, backend }, dir };
+}
+
+/**
+ * `engram train`: trains one run (one variant, one seed) and writes its directory.
+ * @returns the run directory and its outcome.
+ */
+export async function train(target: string | undefined, o: TrainOptions): Promise<{ dir: string; outcome: RunOutcome }> {
+  if (!target && !o.resume) throw new EngramError('<experiment>', 'missing', 'give an experiment file, an experiment name or a task name (see engram list), or --resume RUN_DIR');
+  if (target && o.resume) throw new EngramError('--resume', 'given together with an experiment', 'pass either an experiment or --resume RUN_DIR');
+  const choice = await initBackend(o.backend);
+  const prepared = o.resume ? prepareResume(o.resume, o, choice.name) : prepareNew(target as string, o, choice.name);
+  const { config } = prepared;
+  const spec = config.spec;
+
+  const task = makeTask(spec);
+  const model = makeModel(config.model);
+  const dir = prepared.dir ?? createRunDir(o.out ?? 'results', config.experiment, config.variant, config.seed);
+  writeRunConfig(dir, config);
+  let seconds = 0;
+  let started = performance.now();
+  const trainer = new Trainer(model, task, { ...spec.train, seed: config.seed }, {
+    checkpointDir: join(dir, 'checkpoint'),
+    extraMeta: () => ({ seconds: seconds + (performance.now() - started) / 1000 }),
+    cost: (logits, batch) => task.cost(logits, batch),
+  });
+  if (prepared.dir) {
+    const meta = await trainer.resume();
+    seconds = Number(meta['seconds'] ?? 0);
+    started = performance.now();
+    truncateMetrics(dir, trainer.step);
+    if (trainer.step >= spec.train.steps) {
+      throw new EngramError('--steps', `the run is already at step ${trainer.step}`, `pass --steps greater than ${trainer.step} to continue it`);
+    }
+  }
+
+  const progress = makeProgress(spec.train.steps, trainer.step);
+  process.stderr.write(`engram: training ${config.experiment}/${config.variant} seed ${config.seed} -> ${dir}\n`);
+  let window: StepRecord[] = [];
+  const stepTimes: number[] = [];
+  let peakRss = process.memoryUsage().rss;
+  let solved: { sequences: number; seconds: number } | undefined;
+  let lastEval: EvalRecord | undefined;
+  const onStep = (r: StepRecord) => {
+    window.push(r);
+    stepTimes.push(r.ms);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const elapsed = seconds + (performance.now() - started) / 1000;
+    progress.update(r.step, { sequences: r.sequences, loss: r.loss, cost: r.cost, rate: r.sequences / Math.max(elapsed, 1e-9) });
+  };
+  const onEval = (e: EvalRecord) => {
+    const elapsed = seconds + (performance.now() - started) / 1000;
+    const mean = (f: (r: StepRecord) => number) => (window.length ? window.reduce((s, r) => s + f(r), 0) / window.length : Number.NaN);
+    appendMetrics(dir, {
+      step: e.step, sequences: e.sequences, loss: e.loss, cost: e.cost,
+      train_loss: mean((r) => r.loss), train_cost: mean((r) => r.cost), max_length: Number.NaN,
+      seconds: elapsed, seq_per_s: e.sequences / Math.max(elapsed, 1e-9),
+    });
+    if (!solved && e.cost < 0.1) solved = { sequences: e.sequences, seconds: elapsed };
+    lastEval = e;
+    progress.line(`step ${e.step}: eval loss ${e.loss.toFixed(4)}, cost ${e.cost.toFixed(3)} bits/seq (${e.sequences} sequences, ${elapsed.toFixed(0)} s)`);
+    window = [];
+  };
+  Object.assign(trainer.options, { callbacks: { onStep, onEval } });
+
+  const interrupt = () => {
+    progress.line('engram: interrupted; finishing the step and saving a checkpoint (Ctrl-C again to abort)');
+    trainer.requestStop();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    await trainer.run();
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+    progress.stop();
+  }
+  const outcome: RunOutcome = {
+    step: trainer.step, sequences: trainer.sequences, finalCost: lastEval?.cost ?? Number.NaN, finalLoss: lastEval?.loss ?? Number.NaN,
+    solved, seconds: seconds + (performance.now() - started) / 1000,
+    msPerStep: median(stepTimes), peakRssMb: peakRss / 2 ** 20, interrupted: trainer.step < spec.train.steps,
+  };
+  writeSummary(dir, config, outcome);
+  trainer.dispose();
+  model.dispose();
+  tf.disposeVariables();
+  await o.afterRun?.(dir);
+  return { dir, outcome };
+}
+
+function median(xs: number[]): number {
+  if (!xs.length) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1] as number;
+}

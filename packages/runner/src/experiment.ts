@@ -1,0 +1,80 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EngramError } from '@engram/tensor';
+import { schemaError } from './errors.ts';
+import { experimentSchema, runSpecSchema, TASK_NAMES, type Experiment, type RunSpec } from './schema.ts';
+
+/** The repository root (the runner runs from source). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** Where experiment definitions live. */
+export const EXPERIMENTS_DIR = join(REPO_ROOT, 'experiments');
+
+/** A loaded, validated experiment and the file it came from. */
+export interface LoadedExperiment {
+  readonly experiment: Experiment;
+  readonly path: string;
+}
+
+/** Names of the shipped experiments (file names without .json). */
+export function listExperiments(): string[] {
+  if (!existsSync(EXPERIMENTS_DIR)) return [];
+  return readdirSync(EXPERIMENTS_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+}
+
+/**
+ * Resolves `<experiment.json|name|task>`: a path to a JSON file; the name of a file in
+ * experiments/; or a task name, meaning that task's default experiment (experiments/<task>.json).
+ */
+export function loadExperiment(target: string): LoadedExperiment {
+  let path: string | undefined;
+  if (target.endsWith('.json') || target.includes('/')) {
+    path = resolve(target);
+    if (!existsSync(path)) throw new EngramError('experiment', `file ${target} does not exist`, 'check the path');
+  } else if (existsSync(join(EXPERIMENTS_DIR, `${target}.json`))) {
+    path = join(EXPERIMENTS_DIR, `${target}.json`);
+  } else {
+    const known = [...new Set([...TASK_NAMES, ...listExperiments()])].join(', ');
+    throw new EngramError('experiment', `no experiment or task named '${target}'`, `use a .json path or one of: ${known}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new EngramError(basename(path), `is not valid JSON (${(e as Error).message.split('\n')[0]})`, 'fix the JSON syntax');
+  }
+  const parsed = experimentSchema.safeParse(raw);
+  if (!parsed.success) throw schemaError(basename(path, '.json'), parsed.error, raw);
+  // Validate every variant now, so a bad variant fails before anything runs.
+  for (const v of parsed.data.variants ?? []) runSpecFor(parsed.data, v.name);
+  return { experiment: parsed.data, path };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Recursively merges `over` into `base`: objects merge, everything else replaces. */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  return out as T;
+}
+
+/** The variant names of an experiment (`default` when it has none). */
+export function variantNames(e: Experiment): string[] {
+  return e.variants?.map((v) => v.name) ?? ['default'];
+}
+
+/** The full configuration of one variant, validated. */
+export function runSpecFor(e: Experiment, variant: string): RunSpec {
+  const base: RunSpec = { task: e.task, model: e.model, train: e.train, ...(e.curriculum ? { curriculum: e.curriculum } : {}), ...(e.eval ? { eval: e.eval } : {}) };
+  if (variant === 'default' && !e.variants) return base;
+  const v = e.variants?.find((x) => x.name === variant);
+  if (!v) throw new EngramError('--variant', `experiment ${e.name} has no variant '${variant}'`, `use one of: ${variantNames(e).join(', ')}`);
+  const merged = deepMerge(base, { task: v.task, model: v.model, train: v.train, curriculum: v.curriculum });
+  const parsed = runSpecSchema.safeParse(merged);
+  if (!parsed.success) throw schemaError(`${e.name}.variants.${variant}`, parsed.error, merged);
+  return parsed.data;
+}

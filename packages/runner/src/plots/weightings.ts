@@ -1,0 +1,59 @@
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from './render.ts';
+
+/** One traced example: everything as plain arrays indexed by time first. */
+export interface WeightingsPlot {
+  /** `[T][X]` */
+  readonly inputs: readonly (readonly number[])[];
+  /** `[T][Y]` */
+  readonly targets: readonly (readonly number[])[];
+  /** `[T][Y]` sigmoid outputs in [0, 1]. */
+  readonly outputs: readonly (readonly number[])[];
+  /** `[T][N]` one write head's weighting. */
+  readonly writeWeights: readonly (readonly number[])[];
+  /** `[T][N]` one read head's weighting. */
+  readonly readWeights: readonly (readonly number[])[];
+  readonly title: string;
+}
+
+function cells(rows: readonly (readonly number[])[]): Record<string, number>[] {
+  const out: Record<string, number>[] = [];
+  rows.forEach((row, t) => row.forEach((value, i) => out.push({ t, i, value })));
+  return out;
+}
+
+function heatmap(title: string, rows: readonly (readonly number[])[], rowTitle: string, height: number, scheme: string) {
+  const t = rows.length;
+  return {
+    title,
+    width: Math.max(120, Math.min(600, 8 * t)),
+    height,
+    data: { values: cells(rows) },
+    mark: { type: 'rect' as const },
+    encoding: {
+      x: { field: 't', type: 'ordinal' as const, title: 'time', axis: { values: Array.from({ length: t }, (_, i) => i).filter((i) => i % 5 === 0) } },
+      y: { field: 'i', type: 'ordinal' as const, title: rowTitle, axis: null },
+      color: { field: 'value', type: 'quantitative' as const, scale: { scheme, domain: [0, 1] }, legend: null },
+    },
+  };
+}
+
+/**
+ * The NTM paper's figure for one example: inputs and targets/outputs on top, the write and read
+ * weightings (slots x time; darker = more weight) below, time aligned left to right.
+ */
+export function weightingsSvg(p: WeightingsPlot): Promise<string> {
+  const slots = p.writeWeights[0]?.length ?? 1;
+  const slotHeight = Math.max(120, Math.min(320, 2 * slots));
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: p.title,
+    vconcat: [
+      { hconcat: [heatmap('inputs', p.inputs, 'channel', 80, 'greys'), heatmap('targets', p.targets, 'channel', 80, 'greys'), heatmap('outputs', p.outputs, 'channel', 80, 'greys')], resolve: { scale: { color: 'independent' } } },
+      { hconcat: [heatmap('write weightings', p.writeWeights, 'memory slot', slotHeight, 'blues'), heatmap('read weightings', p.readWeights, 'memory slot', slotHeight, 'oranges')], resolve: { scale: { color: 'independent' } } },
+    ],
+    resolve: { scale: { color: 'independent' } },
+    config: { view: { stroke: null } },
+  };
+  return renderSvg(spec);
+}

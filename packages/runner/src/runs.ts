@@ -1,0 +1,104 @@
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, join, resolve } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { parse } from 'csv-parse/sync';
+import { EngramError } from '@engram/tensor';
+import type { ModelConfig } from '@engram/model';
+import type { RunSpec } from './schema.ts';
+
+/** What config.json of a run holds: everything needed to rebuild and continue it. */
+export interface RunConfig {
+  readonly experiment: string;
+  readonly experimentFile: string;
+  readonly variant: string;
+  readonly seed: number;
+  readonly spec: RunSpec;
+  /** The model config as built (task sizes and seed filled in). */
+  readonly model: ModelConfig;
+  readonly backend: string;
+  readonly versions: { readonly engram: string; readonly tfjs: string; readonly node: string };
+  readonly createdAt: string;
+  readonly command: string;
+}
+
+/** Columns of metrics.csv; the first four are fixed by the CLI's contract. */
+export const METRIC_COLUMNS = ['step', 'sequences', 'loss', 'cost', 'train_loss', 'train_cost', 'max_length', 'seconds', 'seq_per_s'] as const;
+export type MetricRow = Record<(typeof METRIC_COLUMNS)[number], number>;
+
+function stamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/**
+ * Creates `<outRoot>/<experiment>/<variant>-seed<seed>-<time>-<random>/` (never an existing
+ * directory: two runs started at once get different ids).
+ */
+export function createRunDir(outRoot: string, experiment: string, variant: string, seed: number): string {
+  const parent = join(resolve(outRoot), experiment);
+  mkdirSync(parent, { recursive: true });
+  for (;;) {
+    const dir = join(parent, `${variant}-seed${seed}-${stamp()}-${randomBytes(3).toString('hex')}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+export function writeRunConfig(dir: string, config: RunConfig): void {
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** Reads a run directory's config.json; the error names the argument and what to pass. */
+export function readRun(dir: string, field = '<run>'): { dir: string; config: RunConfig } {
+  const path = join(resolve(dir), 'config.json');
+  if (!existsSync(path)) {
+    throw new EngramError(field, `${dir} is not a run directory (no config.json)`, 'pass a directory under results/<experiment>/ (see engram list)');
+  }
+  try {
+    return { dir: resolve(dir), config: JSON.parse(readFileSync(path, 'utf8')) as RunConfig };
+  } catch (e) {
+    throw new EngramError(field, `${path} is not valid JSON (${(e as Error).message})`, 'the run directory is damaged');
+  }
+}
+
+/** Appends one row to metrics.csv (writing the header first when the file is new). */
+export function appendMetrics(dir: string, row: MetricRow): void {
+  const path = join(dir, 'metrics.csv');
+  const fresh = !existsSync(path);
+  appendFileSync(path, stringify([row], { header: fresh, columns: [...METRIC_COLUMNS] }));
+}
+
+export function readMetrics(dir: string): MetricRow[] {
+  const path = join(dir, 'metrics.csv');
+  if (!existsSync(path)) return [];
+  return (parse(readFileSync(path, 'utf8'), { columns: true, cast: true }) as MetricRow[]);
+}
+
+/** Drops metric rows past `step` (a resumed run continues from its checkpoint). */
+export function truncateMetrics(dir: string, step: number): void {
+  const rows = readMetrics(dir).filter((r) => r.step <= step);
+  writeFileSync(join(dir, 'metrics.csv'), stringify(rows, { header: true, columns: [...METRIC_COLUMNS] }));
+}
+
+/** Every run directory under `outRoot` (depth 2: <experiment>/<run>). */
+export function findRuns(outRoot: string): string[] {
+  const root = resolve(outRoot);
+  if (!existsSync(root)) return [];
+  const runs: string[] = [];
+  for (const e of readdirSync(root)) {
+    const ed = join(root, e);
+    if (!statSync(ed).isDirectory()) continue;
+    for (const r of readdirSync(ed)) {
+      if (existsSync(join(ed, r, 'config.json'))) runs.push(join(ed, r));
+    }
+  }
+  return runs.sort();
+}
+
+export function runName(dir: string): string {
+  return `${basename(resolve(dir, '..'))}/${basename(dir)}`;
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { MEMORY_INITS, MODE_KINDS, SIMILARITIES } from '@engram/memory';
+
+/** Names of the tasks the runner knows (one package each under tasks/). */
+export const TASK_NAMES = ['copy', 'repeat-copy', 'associative-recall', 'priority-sort', 'ngrams'] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
+
+const posInt = z.number().int().min(1);
+const positive = z.number().positive();
+
+const controller = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('lstm'), units: z.union([posInt, z.array(posInt).min(1)]), layers: posInt.optional() }).strict(),
+  z.object({ kind: z.literal('gru'), units: z.union([posInt, z.array(posInt).min(1)]), layers: posInt.optional() }).strict(),
+  z.object({
+    kind: z.literal('feedforward'), units: z.union([posInt, z.array(posInt).min(1)]), layers: posInt.optional(),
+    activation: z.enum(['tanh', 'relu', 'sigmoid']).optional(),
+  }).strict(),
+]);
+
+const mode = z.union([
+  z.enum(MODE_KINDS),
+  z.object({ kind: z.enum(MODE_KINDS), tau: positive.optional(), hard: z.boolean().optional(), k: posInt.optional() }).strict(),
+]);
+
+const memory = z.object({
+  slots: posInt,
+  width: posInt,
+  readHeads: posInt.optional(),
+  writeHeads: posInt.optional(),
+  shiftRange: z.number().int().min(0).optional(),
+  similarity: z.enum(SIMILARITIES).optional(),
+  readMode: z.union([mode, z.array(mode).min(1)]).optional(),
+  writeMode: z.union([mode, z.array(mode).min(1)]).optional(),
+  init: z.enum(MEMORY_INITS).optional(),
+}).strict();
+
+/** A model as an experiment states it: the task supplies the input and output sizes. */
+export const modelSchema = z.object({
+  kind: z.enum(['ntm', 'lstm']),
+  controller,
+  memory: memory.optional(),
+}).strict();
+
+const optimizer = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('adam'), lr: positive.optional(), beta1: z.number().min(0).lt(1).optional(), beta2: z.number().min(0).lt(1).optional(), epsilon: positive.optional() }).strict(),
+  z.object({ kind: z.literal('rmsprop'), lr: positive.optional(), decay: z.number().min(0).lt(1).optional(), momentum: z.number().min(0).lt(1).optional(), epsilon: positive.optional() }).strict(),
+]);
+
+export const trainSchema = z.object({
+  steps: posInt,
+  batchSize: posInt,
+  optimizer: optimizer.optional(),
+  clip: z.object({ globalNorm: positive.optional(), value: positive.optional() }).strict().optional(),
+  evalEvery: posInt.optional(),
+  evalSequences: posInt.optional(),
+  checkpointEvery: posInt.optional(),
+}).strict();
+
+export const curriculumSchema = z.object({
+  start: posInt,
+  step: posInt.optional(),
+  threshold: positive.optional(),
+}).strict();
+
+export const taskSchema = z.object({
+  kind: z.enum(TASK_NAMES),
+  options: z.record(z.string(), z.unknown()).optional(),
+}).strict();
+
+export const evalSchema = z.object({
+  lengths: z.array(posInt).min(1).optional(),
+  count: posInt.optional(),
+}).strict();
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+/** One fully specified run configuration (after a variant is merged in). */
+export const runSpecSchema = z.object({
+  task: taskSchema,
+  model: modelSchema,
+  train: trainSchema,
+  curriculum: curriculumSchema.optional(),
+  eval: evalSchema.optional(),
+}).strict();
+
+/** An experiment file: one base configuration, several seeds, optional variants overriding parts of it. */
+export const experimentSchema = runSpecSchema.extend({
+  name,
+  description: z.string().optional(),
+  seeds: z.array(z.number().int()).min(1),
+  variants: z.array(z.object({
+    name,
+    description: z.string().optional(),
+    task: z.record(z.string(), z.unknown()).optional(),
+    model: z.record(z.string(), z.unknown()).optional(),
+    train: z.record(z.string(), z.unknown()).optional(),
+    curriculum: z.record(z.string(), z.unknown()).optional(),
+  }).strict()).min(1).optional(),
+}).strict();
+
+export type RunSpec = z.infer<typeof runSpecSchema>;
+export type Experiment = z.infer<typeof experimentSchema>;

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { engram, filesUnder, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
+
+/**
+ * Every bad input: one line on stderr naming the field, exit code 2, nothing written under --out.
+ * Each case is [description, args (with OUT and EXP placeholders), expected message pattern].
+ */
+describe('engram: bad input is a one-line error, exit 2, nothing written', () => {
+  const dir = tempDir();
+  const out = join(dir, 'results');
+  const base = tinyCopyExperiment();
+  const exp = (name: string, body: unknown) => writeExperiment(dir, name, body);
+  const cases: [string, string[], RegExp][] = [
+    ['unknown command', ['fly'], /^engram: unknown command 'fly'/],
+    ['unknown flag', ['train', 'copy', '--sped', '3'], /^engram: unknown option '--sped' \(Did you mean --seed\?\)$/],
+    ['unknown task or experiment', ['train', 'juggling'], /^engram: experiment: no experiment or task named 'juggling'; use a \.json path or one of: copy,/],
+    ['missing experiment file', ['train', join(dir, 'nope.json')], /^engram: experiment: file .*nope\.json does not exist/],
+    ['malformed JSON', ['train', exp('broken', '{"name": "x",')], /^engram: broken\.json: is not valid JSON/],
+    ['N < 1', ['train', exp('n0', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 0, width: 4 } } })], /^engram: n0\.model\.memory\.slots: got 0; Too small: expected number to be >=1/],
+    ['shift range >= N', ['train', exp('shift', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 4, width: 4, shiftRange: 2 } } })], /^engram: model\.memory\.shiftRange: S=2 needs 2S\+1 <= N=4/],
+    ['k > N', ['train', exp('k', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 4, width: 4, readMode: { kind: 'topk', k: 9 } } } })], /^engram: model\.memory\.readMode\[0\]\.k: k=9 is not an integer in 1\.\.N \(N=4\)/],
+    ['negative lr in the file', ['train', exp('lr', { ...base, train: { ...(base['train'] as object), optimizer: { kind: 'adam', lr: -0.1 } } })], /^engram: lr\.train\.optimizer\.lr: got -0\.1; Too small/],
+    ['negative --lr', ['train', exp('ok', base), '--lr', '-1'], /^engram: --lr: -1 is not valid; use a positive learning rate/],
+    ['non-integer --steps', ['train', exp('ok2', base), '--steps', '1.5'], /^engram: option '--steps <n>' argument '1\.5' is invalid\. --steps must be an integer/],
+    ['unknown field', ['train', exp('extra', { ...base, modle: {} })], /^engram: extra\.modle: unknown field 'modle'; remove it/],
+    ['unknown variant', ['train', exp('ok3', base), '--variant', 'nope'], /^engram: --variant: experiment tiny-copy has no variant 'nope'; use one of: default/],
+    ['unknown backend', ['train', exp('ok4', base), '--backend', 'gpu'], /^engram: --backend: unknown backend 'gpu'; use one of auto, node, wasm, cpu/],
+    ['unknown run for eval', ['eval', join(dir, 'no-run')], /^engram: <run>: .*no-run is not a run directory \(no config\.json\)/],
+    ['unknown run for report', ['report', join(dir, 'no-run')], /^engram: <run>: .*no-run is not a run directory/],
+    ['bad --lengths', ['eval', join(dir, 'no-run'), '--lengths', '10,x'], /^engram: --lengths: '10,x' is not a comma-separated list of positive integers; e\.g\. --lengths 10,20,50,120$/],
+    ['resume of a non-run', ['train', '--resume', join(dir, 'no-run'), '--steps', '5'], /^engram: --resume: .*no-run is not a run directory/],
+    ['unknown task in a file', ['train', exp('task', { ...base, task: { kind: 'juggle' } })], /^engram: task\.task\.kind: got "juggle"; Invalid option: expected one of "copy"\|"repeat-copy"/],
+    ['bad task option', ['train', exp('topt', { ...base, task: { kind: 'copy', options: { maxLength: 0 } } })], /^engram: task\.options\.maxLength: 0 is not an integer >= 1; set maxLength to an integer >= 1$/],
+  ];
+  for (const [what, args, pattern] of cases) {
+    it(what, () => {
+      const r = engram([...args, ...(args[0] === 'train' || args[0] === 'compare' ? ['--out', out] : [])]);
+      expect(r.status).toBe(2);
+      const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('engram: backend '));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(pattern);
+      expect(filesUnder(dir).filter((f) => f.startsWith(out))).toEqual([]);
+    });
+  }
+  it.sequential('cleans up', () => rmSync(dir, { recursive: true, force: true }));
+});

@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'engram.js');
+
+/** Runs the real `engram` binary; returns exit status, stdout and stderr. */
+export function engram(args: string[], options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8', cwd: options.cwd, timeout: options.timeout ?? 240_000,
+    env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm', ...options.env },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function tempDir(prefix = 'engram-cli-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Every file path under a directory (to show nothing was written). */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p); else out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Writes an experiment file into `dir` and returns its path. */
+export function writeExperiment(dir: string, name: string, body: unknown): string {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, typeof body === 'string' ? body : JSON.stringify(body, null, 2));
+  return path;
+}
+
+/** A tiny copy experiment that trains in seconds. */
+export function tinyCopyExperiment(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'tiny-copy',
+    task: { kind: 'copy', options: { bits: 3, minLength: 1, maxLength: 3 } },
+    model: { kind: 'ntm', controller: { kind: 'lstm', units: 16 }, memory: { slots: 8, width: 4 } },
+    train: { steps: 12, batchSize: 4, optimizer: { kind: 'adam', lr: 0.01 }, evalEvery: 6, evalSequences: 16, checkpointEvery: 6 },
+    eval: { lengths: [2, 5], count: 16 },
+    seeds: [1],
+    ...overrides,
+  };
+}

@@ -1,0 +1,1 @@
+export { associativeRecall, recallExample, type AssociativeRecallOptions, type RecallExample } from './associativeRecall.ts';

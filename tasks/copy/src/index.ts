@@ -1,0 +1,1 @@
+export { copy, copyExample, type CopyOptions } from './copy.ts';

@@ -1,0 +1,1 @@
+export { ngrams, ngramBits, ngramExample, optimalPredictions, optimalCrossEntropy, modelCrossEntropy, betaHalf, type NgramsOptions, type NgramsTask } from './ngrams.ts';

@@ -1,0 +1,1 @@
+export { prioritySort, sortExample, type PrioritySortOptions, type SortExample } from './prioritySort.ts';

@@ -1,0 +1,1 @@
+export { repeatCopy, repeatCopyExample, type RepeatCopyOptions } from './repeatCopy.ts';
