@@ -203,10 +203,12 @@ export class Trainer {
     this.stopRequested = false;
     while (this.stepCount < this.config.steps && !this.stopRequested) {
       steps.push(this.trainStep());
+      // Let signals (Ctrl-C) through before deciding whether this step is the last one, so an
+      // interrupted run still evaluates and checkpoints the step it stopped at.
+      await new Promise((r) => setImmediate(r));
       const last = this.stepCount === this.config.steps || this.stopRequested;
       if (this.stepCount % this.config.evalEvery === 0 || last) evals.push(this.evaluate());
       if (this.options.checkpointDir && (this.stepCount % this.config.checkpointEvery === 0 || last)) await this.save();
-      await new Promise((r) => setImmediate(r)); // let signals (Ctrl-C) through
     }
     return { steps, evals, stopped: this.stopRequested };
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI from source through tsx (no build step), from any directory.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+// Runs the TypeScript CLI from source in this same process (tsx's loader, no build step), so
+// signals such as Ctrl-C reach the training loop directly and it can checkpoint before exiting.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/cli.ts');
+process.exit(await main(process.argv.slice(2)));

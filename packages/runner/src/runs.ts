@@ -23,7 +23,7 @@ export interface RunConfig {
 }
 
 /** Columns of metrics.csv; the first four are fixed by the CLI's contract. */
-export const METRIC_COLUMNS = ['step', 'sequences', 'loss', 'cost', 'train_loss', 'train_cost', 'max_length', 'seconds', 'seq_per_s'] as const;
+export const METRIC_COLUMNS = ['step', 'sequences', 'loss', 'cost', 'train_loss', 'train_cost', 'max_length', 'optimal_cost', 'seconds', 'seq_per_s'] as const;
 export type MetricRow = Record<(typeof METRIC_COLUMNS)[number], number>;
 
 function stamp(d = new Date()): string {

@@ -14,6 +14,8 @@ export interface RunOutcome {
   readonly msPerStep: number;
   readonly peakRssMb: number;
   readonly interrupted: boolean;
+  /** ngrams: the optimal Bayesian estimator's cost on the evaluation sequences. */
+  readonly optimalCost?: number;
 }
 
 /** Writes summary.md (for people) and outcome.json (for engram compare). */
@@ -33,6 +35,7 @@ export function writeSummary(dir: string, config: RunConfig, o: RunOutcome): voi
     '| --- | --- |',
     `| final cost (bits/sequence, evaluation) | ${o.finalCost.toFixed(4)} |`,
     `| final loss (nats/bit) | ${o.finalLoss.toFixed(5)} |`,
+    ...(o.optimalCost !== undefined ? [`| optimal Bayesian estimator (bits/sequence, same sequences) | ${o.optimalCost.toFixed(4)} |`] : []),
     `| solved (< 0.1 bits/sequence) | ${o.solved ? `yes, at ${o.solved.sequences} sequences, ${o.solved.seconds.toFixed(0)} s` : 'no'} |`,
     `| wall time | ${o.seconds.toFixed(1)} s |`,
     `| ms per training step (median) | ${o.msPerStep.toFixed(1)} |`,

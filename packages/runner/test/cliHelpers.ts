@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'engram.js');
+export const BIN = join(import.meta.dirname, '..', 'bin', 'engram.js');
 
 /** Runs the real `engram` binary; returns exit status, stdout and stderr. */
 export function engram(args: string[], options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}) {

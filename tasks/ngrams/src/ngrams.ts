@@ -121,6 +121,11 @@ export interface NgramsTask extends AlgorithmicTask<NgramsOptions> {
   optimalCost(batch: SequenceBatch): number;
 }
 
+/** The ngrams definition: its tasks also compute the optimal estimator's cost. */
+export interface NgramsDefinition extends TaskDefinition<NgramsOptions> {
+  make(options?: Readonly<Record<string, unknown>>): NgramsTask;
+}
+
 function make(options: Readonly<Record<string, unknown>> = {}): NgramsTask {
   const r = new OptionReader('ngrams', DEFAULTS, options);
   const order = r.int('order', 2, 20);
@@ -142,7 +147,7 @@ function make(options: Readonly<Record<string, unknown>> = {}): NgramsTask {
  * from a random N-gram table. The cost is the cross-entropy in bits per sequence; the optimal
  * Bayesian estimator's cross-entropy on the same sequences is the floor.
  */
-export const ngrams: TaskDefinition<NgramsOptions> & { make(options?: Readonly<Record<string, unknown>>): NgramsTask } = {
+export const ngrams: NgramsDefinition = {
   name: 'ngrams',
   description: 'predict the next bit of a sequence from a random 6-gram table; cost in bits against the optimal Bayesian estimator',
   defaults: DEFAULTS,

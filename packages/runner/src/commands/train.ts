@@ -7,6 +7,9 @@ import { applyOverrides, makeModel, makeTask, modelConfigFor, type Overrides } f
 import { makeProgress } from '../progress.ts';
 import { appendMetrics, createRunDir, readRun, truncateMetrics, writeRunConfig, type RunConfig } from '../runs.ts';
 import { writeSummary, type RunOutcome } from '../summary.ts';
+import { Curriculum } from '../curriculum.ts';
+import { TASKS } from '../taskRegistry.ts';
+import { optimalCostOf } from '../optimal.ts';
 import { versions } from '../versions.ts';
 
 export interface TrainOptions extends Overrides {
@@ -64,6 +67,8 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   const spec = config.spec;
 
   const task = makeTask(spec);
+  const entry = TASKS[spec.task.kind];
+  let curriculum = spec.curriculum ? new Curriculum(spec.curriculum, entry.maxLength(task.options)) : undefined;
   const model = makeModel(config.model);
   const dir = prepared.dir ?? createRunDir(o.out ?? 'results', config.experiment, config.variant, config.seed);
   writeRunConfig(dir, config);
@@ -71,11 +76,14 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   let started = performance.now();
   const trainer = new Trainer(model, task, { ...spec.train, seed: config.seed }, {
     checkpointDir: join(dir, 'checkpoint'),
-    extraMeta: () => ({ seconds: seconds + (performance.now() - started) / 1000 }),
+    extraMeta: () => ({ seconds: seconds + (performance.now() - started) / 1000, ...(curriculum ? { curriculumMaxLength: curriculum.maxLength } : {}) }),
     cost: (logits, batch) => task.cost(logits, batch),
   });
+  const follow = (c: Curriculum) => trainer.setTask(makeTask(spec, c.maxLength));
+  if (curriculum) follow(curriculum);
   if (prepared.dir) {
     const meta = await trainer.resume();
+    if (curriculum && typeof meta['curriculumMaxLength'] === 'number') follow(curriculum = curriculum.at(meta['curriculumMaxLength']));
     seconds = Number(meta['seconds'] ?? 0);
     started = performance.now();
     truncateMetrics(dir, trainer.step);
@@ -98,17 +106,27 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     const elapsed = seconds + (performance.now() - started) / 1000;
     progress.update(r.step, { sequences: r.sequences, loss: r.loss, cost: r.cost, rate: r.sequences / Math.max(elapsed, 1e-9) });
   };
+  // The optimal estimator's cost on the evaluation stream (ngrams), computed once: the floor to compare with.
+  const optimal = optimalCostOf(task, spec.train.evalSequences ?? 640, config.seed);
   const onEval = (e: EvalRecord) => {
     const elapsed = seconds + (performance.now() - started) / 1000;
     const mean = (f: (r: StepRecord) => number) => (window.length ? window.reduce((s, r) => s + f(r), 0) / window.length : Number.NaN);
+    const trainCost = mean((r) => r.cost);
     appendMetrics(dir, {
       step: e.step, sequences: e.sequences, loss: e.loss, cost: e.cost,
-      train_loss: mean((r) => r.loss), train_cost: mean((r) => r.cost), max_length: Number.NaN,
-      seconds: elapsed, seq_per_s: e.sequences / Math.max(elapsed, 1e-9),
+      train_loss: mean((r) => r.loss), train_cost: trainCost, max_length: curriculum?.maxLength ?? entry.maxLength(task.options),
+      optimal_cost: optimal ?? Number.NaN, seconds: elapsed, seq_per_s: e.sequences / Math.max(elapsed, 1e-9),
     });
+    if (curriculum) {
+      const next = curriculum.observe(trainCost);
+      if (next !== curriculum) {
+        progress.line(`curriculum: training cost ${trainCost.toFixed(3)} < ${next.threshold}; maximum ${entry.lengthOption} ${curriculum.maxLength} -> ${next.maxLength}`);
+        follow(curriculum = next);
+      }
+    }
     if (!solved && e.cost < 0.1) solved = { sequences: e.sequences, seconds: elapsed };
     lastEval = e;
-    progress.line(`step ${e.step}: eval loss ${e.loss.toFixed(4)}, cost ${e.cost.toFixed(3)} bits/seq (${e.sequences} sequences, ${elapsed.toFixed(0)} s)`);
+    progress.line(`step ${e.step}: eval loss ${e.loss.toFixed(4)}, cost ${e.cost.toFixed(3)} bits/seq${optimal !== undefined ? ` (optimal estimator ${optimal.toFixed(3)})` : ''} (${e.sequences} sequences, ${elapsed.toFixed(0)} s)`);
     window = [];
   };
   Object.assign(trainer.options, { callbacks: { onStep, onEval } });
@@ -129,6 +147,7 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     step: trainer.step, sequences: trainer.sequences, finalCost: lastEval?.cost ?? Number.NaN, finalLoss: lastEval?.loss ?? Number.NaN,
     solved, seconds: seconds + (performance.now() - started) / 1000,
     msPerStep: median(stepTimes), peakRssMb: peakRss / 2 ** 20, interrupted: trainer.step < spec.train.steps,
+    ...(optimal !== undefined ? { optimalCost: optimal } : {}),
   };
   writeSummary(dir, config, outcome);
   trainer.dispose();
