@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError } from './errors.ts';
 import { registerWasmUnsortedSegmentSum } from './kernels/unsortedSegmentSumWasm.ts';
+import { installWasmMatMulGradients } from './kernels/wasmMatMulGradients.ts';
+import { registerWasmIdentity } from './kernels/identityWasm.ts';
 
 /** Backends engram can run on. `node` is @tensorflow/tfjs-node (native TensorFlow, optional). */
 export const BACKENDS = ['node', 'wasm', 'cpu'] as const;
@@ -36,6 +38,8 @@ async function activate(name: BackendName): Promise<void> {
   } else if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     registerWasmUnsortedSegmentSum();
+    installWasmMatMulGradients();
+    registerWasmIdentity();
   }
   const ok = await tf.setBackend(TF_NAME[name]);
   if (!ok) throw new Error(`tf.setBackend('${TF_NAME[name]}') returned false`);

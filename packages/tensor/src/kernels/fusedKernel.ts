@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** The embedded backends a fused kernel is registered for. */
+export const FUSED_BACKENDS = ['cpu', 'wasm'] as const;
+export type FusedBackendName = (typeof FUSED_BACKENDS)[number];
+
+/** True when `backendName` (a tfjs backend name, e.g. `tf.getBackend()`) can run fused kernels. */
+export function fusedBackend(backendName: string | undefined): backendName is FusedBackendName {
+  return backendName === 'cpu' || backendName === 'wasm';
+}
+
+/**
+ * A kernel written as plain loops over Float32Arrays, registered for the `cpu` and `wasm`
+ * backends alike. Every input and output is float32.
+ */
+export interface FusedKernelSpec<A extends tf.NamedAttrMap = tf.NamedAttrMap> {
+  /** The tfjs kernel name (unique in the process). */
+  readonly name: string;
+  /** Input names in the order `compute` receives them. */
+  readonly inputs: readonly string[];
+  /** The output shapes for these input shapes (same order as `inputs`) and attributes. */
+  outputShapes(inputShapes: readonly number[][], attrs: A): number[][];
+  /**
+   * Fills every output completely (outputs are not zeroed beforehand).
+   * @param inputs the inputs' values, in `inputs` order (read only).
+   * @param outputs freshly allocated outputs, in `outputShapes` order.
+   * @param inputShapes the inputs' shapes.
+   */
+  compute(inputs: readonly Float32Array[], outputs: readonly Float32Array[], inputShapes: readonly number[][], attrs: A): void;
+}
+
+/** What the kernel uses of the cpu backend (public members of MathBackendCPU). */
+interface CpuBackendLike {
+  data: { get(dataId: tf.DataId): { values?: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+
+/** What the kernel uses of the wasm backend (public members of BackendWasm). */
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+function size(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function gatherInputs(spec: FusedKernelSpec<never>, args: KernelArgs): tf.TensorInfo[] {
+  return spec.inputs.map((name) => {
+    const t = args.inputs[name];
+    if (!t) throw new Error(`${spec.name}: missing input '${name}'`);
+    if (t.dtype !== 'float32') throw new Error(`${spec.name}: input '${name}' is ${t.dtype}, expected float32`);
+    return t;
+  });
+}
+
+function cpuKernel(spec: FusedKernelSpec<never>): tf.KernelFunc {
+  return ((args: KernelArgs) => {
+    const backend = args.backend as CpuBackendLike;
+    const infos = gatherInputs(spec, args);
+    const shapes = infos.map((t) => t.shape);
+    const ins = infos.map((t) => backend.data.get(t.dataId).values as Float32Array);
+    const outShapes = spec.outputShapes(shapes, (args.attrs ?? {}) as never);
+    const outs = outShapes.map((s) => new Float32Array(size(s)));
+    spec.compute(ins, outs, shapes, (args.attrs ?? {}) as never);
+    const infosOut = outShapes.map((s, k) => backend.makeTensorInfo(s, 'float32', outs[k] as Float32Array));
+    return infosOut.length === 1 ? infosOut[0] as tf.TensorInfo : infosOut;
+  }) as unknown as tf.KernelFunc;
+}
+
+function wasmKernel(spec: FusedKernelSpec<never>): tf.KernelFunc {
+  return ((args: KernelArgs) => {
+    const backend = args.backend as WasmBackendLike;
+    const infos = gatherInputs(spec, args);
+    const shapes = infos.map((t) => t.shape);
+    const outShapes = spec.outputShapes(shapes, (args.attrs ?? {}) as never);
+    // Allocate every output before taking any heap view: allocation may grow the heap,
+    // which detaches the views taken earlier.
+    const infosOut = outShapes.map((s) => backend.makeOutput(s, 'float32'));
+    const ins = infos.map((t) => backend.typedArrayFromHeap(t) as Float32Array);
+    const outs = infosOut.map((t) => backend.typedArrayFromHeap(t) as Float32Array);
+    spec.compute(ins, outs, shapes, (args.attrs ?? {}) as never);
+    return infosOut.length === 1 ? infosOut[0] as tf.TensorInfo : infosOut;
+  }) as unknown as tf.KernelFunc;
+}
+
+/**
+ * Registers `spec` for the cpu and wasm backends, once per process (a second call with the
+ * same name is a no-op). The gradient is registered separately with `tf.registerGradient`.
+ */
+export function registerFusedKernel<A extends tf.NamedAttrMap>(spec: FusedKernelSpec<A>): void {
+  const s = spec as unknown as FusedKernelSpec<never>;
+  if (!tf.getKernel(spec.name, 'cpu')) tf.registerKernel({ kernelName: spec.name, backendName: 'cpu', kernelFunc: cpuKernel(s) });
+  if (!tf.getKernel(spec.name, 'wasm')) tf.registerKernel({ kernelName: spec.name, backendName: 'wasm', kernelFunc: wasmKernel(s) });
+}
+
+/** Registers a gradient unless one is registered for the kernel already. */
+export function registerFusedGradient(config: tf.GradConfig): void {
+  if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
+}
+
+/** Runs a registered kernel through the engine (recorded on the gradient tape when one is active). */
+export function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: tf.NamedAttrMap = {}): tf.Tensor[] {
+  const out = tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(out) ? out : [out];
+}
