@@ -7,6 +7,19 @@ import { applyMode, parseMode, type AddressingMode, type AddressingModeSpec, typ
 import { softmax, sparsemax } from './normalize.ts';
 import { read, sparseRead, sparseWrite, write } from './readWrite.ts';
 import { makeSimilarity, SIMILARITIES, type Similarity, type SimilarityName } from './similarity.ts';
+import { fusedAddress } from './fused/addressKernel.ts';
+import { fusedControls } from './fused/controlsKernel.ts';
+import { fusedUnsupportedReason } from './fused/register.ts';
+import { fusedWrite } from './fused/writeKernel.ts';
+import { fusedRead } from './fused/readKernel.ts';
+
+export const KERNEL_CHOICES = ['auto', 'fused', 'reference'] as const;
+/**
+ * Which implementation runs a step: `fused` = a handful of registered kernels (plain loops,
+ * cpu and wasm backends, cosine similarity); `reference` = the composite tfjs ops of
+ * addressing.ts / readWrite.ts (any backend, any similarity); `auto` = fused where it exists.
+ */
+export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 
 /** A plain, JSON-serialisable description of a memory and its heads. */
 export interface MemoryAccessConfig {
@@ -29,6 +42,8 @@ export interface MemoryAccessConfig {
   readonly controllerSize: number;
   /** Seeds the weight initialisation. Default 0. */
   readonly seed?: number;
+  /** Fused kernels or the composite reference ops; default auto (fused on cpu/wasm with cosine). */
+  readonly kernels?: KernelChoice;
 }
 
 /** The config with every default filled in and every mode parsed. */
@@ -44,6 +59,7 @@ export interface ResolvedAccessConfig {
   readonly init: MemoryInit;
   readonly controllerSize: number;
   readonly seed: number;
+  readonly kernels: KernelChoice;
 }
 
 /**
@@ -108,8 +124,15 @@ export function resolveAccessConfig(c: MemoryAccessConfig): ResolvedAccessConfig
   }
   const seed = c.seed ?? 0;
   if (!Number.isInteger(seed)) throw new EngramError('memory.seed', `${seed} is not an integer`, 'use an integer seed');
+  const kernels = c.kernels ?? 'auto';
+  if (!(KERNEL_CHOICES as readonly string[]).includes(kernels)) {
+    throw new EngramError('memory.kernels', `unknown kernels '${String(kernels)}'`, `use one of ${KERNEL_CHOICES.join(', ')}`);
+  }
+  if (kernels === 'fused' && similarity !== 'cosine') {
+    throw new EngramError('memory.kernels', `'fused' was asked for but ${fusedUnsupportedReason(similarity, 'cpu')}`, "use kernels 'auto' or 'reference'");
+  }
   return {
-    slots, width, readHeads, writeHeads, shiftRange, similarity, init, controllerSize, seed,
+    slots, width, readHeads, writeHeads, shiftRange, similarity, init, controllerSize, seed, kernels,
     readModes: modesFor(c.readMode, readHeads, slots, 'memory.readMode'),
     writeModes: modesFor(c.writeMode, writeHeads, slots, 'memory.writeMode'),
   };
@@ -157,6 +180,24 @@ export class MemoryAccess {
     this.readInit = variables('memory/initialReadVectors', () => rng.normalTensor([1, c.readHeads, c.width], 0, 0.5));
     this.readWeightInit = variables('memory/initialReadWeightLogits', () => tf.zeros([1, c.readHeads, c.slots]));
     this.writeWeightInit = variables('memory/initialWriteWeightLogits', () => tf.zeros([1, c.writeHeads, c.slots]));
+    // Fail early when the backend is already chosen; otherwise the first step checks.
+    const active = (tf.engine() as unknown as { backendName?: string | null }).backendName;
+    if (active) this.usesFusedKernels(active);
+  }
+
+  /**
+   * True when steps run on the fused kernels: `fused`, or `auto` on a backend and similarity
+   * that have them. Throws an EngramError when `fused` was asked for where there are none.
+   * @param backendName a tfjs backend name; default the active one.
+   */
+  usesFusedKernels(backendName: string = tf.getBackend()): boolean {
+    const choice = this.config.kernels;
+    if (choice === 'reference') return false;
+    const reason = fusedUnsupportedReason(this.config.similarity, backendName);
+    if (choice === 'fused' && reason !== undefined) {
+      throw new EngramError('memory.kernels', `'fused' was asked for but ${reason}`, "use kernels 'auto' or 'reference'");
+    }
+    return reason === undefined;
   }
 
   /** Every trainable weight by its path (`memory/projection`, `similarity/W`, ...). */
@@ -188,6 +229,14 @@ export class MemoryAccess {
    */
   controls(controllerOutput: tf.Tensor2D): { write: HeadControls; read: HeadControls } {
     shapes('MemoryAccess.controls').check('controllerOutput', controllerOutput, ['B', this.config.controllerSize]);
+    const c = this.config;
+    if (this.usesFusedKernels()) {
+      return tidy(() => {
+        const z = tf.add(tf.matMul(controllerOutput, this.projection), this.projectionBias) as tf.Tensor2D;
+        const { write, read } = fusedControls(z, c.width, c.shiftRange, c.writeHeads, c.readHeads);
+        return { write: write as HeadControls, read: read as HeadControls };
+      });
+    }
     return tidy(() => {
       const z = tf.add(tf.matMul(controllerOutput, this.projection), this.projectionBias) as tf.Tensor2D;
       const wLen = this.config.writeHeads * headLength(this.writeTable);
@@ -201,9 +250,11 @@ export class MemoryAccess {
 
   /** Address one group of heads: the NTM pipeline, then each head's mode. */
   private address(memory: tf.Tensor3D, ctl: HeadControls, prev: tf.Tensor3D, modes: readonly AddressingMode[],
-    options: StepOptions): HeadWeights {
+    options: StepOptions, fused: boolean): HeadWeights {
     const score = this.similarity.score;
-    const pipeline = (normalize = softmax) => ntmAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, score, normalize);
+    const pipeline = (normalize = softmax) => fused
+      ? fusedAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, normalize === sparsemax ? 'sparsemax' : 'softmax')
+      : ntmAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, score, normalize);
     const ctx = { training: options.training ?? true, rng: options.rng, tau: options.tau };
     const first = modes[0] as AddressingMode;
     const uniform = modes.every((m) => JSON.stringify(m) === JSON.stringify(first));
@@ -234,14 +285,16 @@ export class MemoryAccess {
     s.check('state.memory', state.memory, ['B', c.slots, c.width]);
     s.check('state.readWeights', state.readWeights, ['B', c.readHeads, c.slots]);
     s.check('state.writeWeights', state.writeWeights, ['B', c.writeHeads, c.slots]);
+    const fused = this.usesFusedKernels();
     return tidy(() => {
       const ctl = this.controls(controllerOutput);
-      const ww = this.address(state.memory, ctl.write, state.writeWeights, c.writeModes, options);
+      const ww = this.address(state.memory, ctl.write, state.writeWeights, c.writeModes, options, fused);
       const erase = ctl.write.erase as tf.Tensor3D;
       const add = ctl.write.add as tf.Tensor3D;
-      const memory = ww.sparse ? sparseWrite(state.memory, ww.sparse, erase, add) : write(state.memory, ww.dense, erase, add);
-      const rw = this.address(memory, ctl.read, state.readWeights, c.readModes, options);
-      const readVectors = rw.sparse ? sparseRead(memory, rw.sparse) : read(memory, rw.dense);
+      const memory = ww.sparse ? sparseWrite(state.memory, ww.sparse, erase, add)
+        : (fused ? fusedWrite : write)(state.memory, ww.dense, erase, add);
+      const rw = this.address(memory, ctl.read, state.readWeights, c.readModes, options, fused);
+      const readVectors = rw.sparse ? sparseRead(memory, rw.sparse) : (fused ? fusedRead : read)(memory, rw.dense);
       const next: AccessState = Object.freeze({ memory, readWeights: rw.dense, writeWeights: ww.dense, readVectors });
       return [readVectors, next] as [tf.Tensor3D, AccessState];
     });

@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs';
+import { EngramError, registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
+import { addressBackward, addressForward, AUX_ROWS, type AddressDims } from './addressMath.ts';
+
+/** Kernel names (tfjs registry). */
+export const NTM_ADDRESS = 'EngramNtmAddress';
+export const NTM_ADDRESS_GRAD = 'EngramNtmAddressGrad';
+
+/** How content scores are normalised inside the fused addressing. */
+export type FusedNormalizer = 'softmax' | 'sparsemax';
+
+type AddressAttrs = { normalize: FusedNormalizer };
+
+const INPUTS = ['memory', 'key', 'beta', 'gate', 'shift', 'gamma', 'prev'] as const;
+
+/** Sizes from the shapes of memory `[B,N,M]`, key `[B,H,M]` and shift `[B,H,2S+1]`. */
+function dimsOf(memory: readonly number[], key: readonly number[], shift: readonly number[]): AddressDims {
+  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: key[1]!, shiftRange: (shift[2]! - 1) / 2 };
+}
+
+/** Registers the forward and backward addressing kernels and the gradient (idempotent). */
+let registered = false;
+
+export function registerAddressKernels(): void {
+  if (registered) return;
+  registered = true;
+  registerFusedKernel<AddressAttrs>({
+    name: NTM_ADDRESS,
+    inputs: INPUTS,
+    outputShapes: ([m, k]) => [[m![0]!, k![1]!, m![1]!], [m![0]!, k![1]!, AUX_ROWS, m![1]!]],
+    compute: (ins, [weights, aux], [m, k, , , s], attrs) => {
+      const [memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
+      addressForward(dimsOf(m!, k!, s!), attrs.normalize === 'sparsemax',
+        { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! }, weights!, aux!);
+    },
+  });
+  registerFusedKernel<AddressAttrs>({
+    name: NTM_ADDRESS_GRAD,
+    inputs: ['dy', 'weights', 'aux', ...INPUTS],
+    // gradients have the shapes of the forward inputs
+    outputShapes: (shapesIn) => shapesIn.slice(3).map((s) => [...s]),
+    compute: (ins, outs, shapesIn, attrs) => {
+      const [dy, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
+      const [dMemory, dKey, dBeta, dGate, dShift, dGamma, dPrev] = outs as Float32Array[];
+      addressBackward(dimsOf(shapesIn[3]!, shapesIn[4]!, shapesIn[7]!), attrs.normalize === 'sparsemax', dy!, weights!, aux!,
+        { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
+        { memory: dMemory!, key: dKey!, beta: dBeta!, gate: dGate!, shiftDist: dShift!, gamma: dGamma!, prev: dPrev! });
+    },
+  });
+  registerFusedGradient({
+    kernelName: NTM_ADDRESS,
+    inputsToSave: [...INPUTS],
+    outputsToSave: [true, true],
+    gradFunc: (dy, saved, attrs) => {
+      const [memory, key, beta, gate, shift, gamma, prev, weights, aux] = saved as tf.Tensor[];
+      const dWeights = (dy as tf.Tensor[])[0] as tf.Tensor;
+      // One backward kernel computes every input's gradient at once.
+      const g = runKernel(NTM_ADDRESS_GRAD, { dy: dWeights, weights: weights!, aux: aux!, memory: memory!, key: key!, beta: beta!,
+        gate: gate!, shift: shift!, gamma: gamma!, prev: prev! }, attrs);
+      return Object.fromEntries(INPUTS.map((name, i) => [name, () => g[i] as tf.Tensor]));
+    },
+  });
+}
+
+/**
+ * Fused NTM addressing (content with cosine similarity, interpolation, shift, sharpening) in
+ * one kernel; the same function as `ntmAddress(..., cosine, softmax | sparsemax)`.
+ * Registers its kernels on first use.
+ * @param memory `[B, N, M]`
+ * @param key `[B, H, M]`
+ * @param beta `[B, H]` >= 0
+ * @param gate `[B, H]` in [0, 1]
+ * @param shiftDist `[B, H, 2S+1]` a distribution over shifts -S..+S
+ * @param gamma `[B, H]` >= 1
+ * @param prev `[B, H, N]`
+ * @returns `[B, H, N]`
+ */
+export function fusedAddress(memory: tf.Tensor3D, key: tf.Tensor3D, beta: tf.Tensor2D, gate: tf.Tensor2D,
+  shiftDist: tf.Tensor3D, gamma: tf.Tensor2D, prev: tf.Tensor3D, normalize: FusedNormalizer = 'softmax'): tf.Tensor3D {
+  const s = shapes('fusedAddress');
+  s.check('memory', memory, ['B', 'N', 'M']);
+  s.check('key', key, ['B', 'H', 'M']);
+  s.check('beta', beta, ['B', 'H']);
+  s.check('gate', gate, ['B', 'H']);
+  s.check('shiftDist', shiftDist, ['B', 'H', 'S']);
+  s.check('gamma', gamma, ['B', 'H']);
+  s.check('prev', prev, ['B', 'H', 'N']);
+  const width = shiftDist.shape[2];
+  if (width % 2 !== 1 || width > memory.shape[1]) {
+    throw new EngramError('fusedAddress(shiftDist)', `last dimension ${width} must be odd (2S+1) and at most N=${memory.shape[1]}`,
+      'pass a distribution over shifts -S..+S with 2S+1 <= N');
+  }
+  registerAddressKernels();
+  const [weights, aux] = runKernel(NTM_ADDRESS, { memory, key, beta, gate, shift: shiftDist, gamma, prev }, { normalize });
+  aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call
+  return weights as tf.Tensor3D;
+}

@@ -1,0 +1,437 @@
+/**
+ * NTM addressing for all heads of one group, as plain loops over Float32Arrays: the forward
+ * pass and its vector-Jacobian product. The math is exactly that of `ntmAddress`
+ * (addressing.ts) with cosine similarity:
+ *
+ *     K_i  = m_i.k / (sqrt(|m_i|^2 + EPSILON) sqrt(|k|^2 + EPSILON))    cosine score
+ *     wc   = softmax(beta K)   (or sparsemax)                            content weights
+ *     wg   = prev + g (wc - prev)                                        interpolation
+ *     ws_i = sum_{s=-S..S} wg_{(i - s) mod N} shiftDist_s                circular shift
+ *     w    = softmax(gamma log(ws + EPSILON))                            sharpening
+ *
+ * Dimension names: B batch, H heads, N slots, M width, S shift range (2S+1 shifts).
+ * Work is done in float64 and stored as float32.
+ */
+import { EPSILON } from '../constants.ts';
+import { scratch, zeroed } from './scratch.ts';
+
+/** Sizes of one addressing call. */
+export interface AddressDims {
+  /** B */
+  readonly batch: number;
+  /** H */
+  readonly heads: number;
+  /** N */
+  readonly slots: number;
+  /** M */
+  readonly width: number;
+  /** S: shifts -S..+S. */
+  readonly shiftRange: number;
+}
+
+/**
+ * Rows of the saved intermediates per head, each `[N]`: cosine score K, content weights wc,
+ * interpolated wg, shifted ws and log(ws + EPSILON). The forward pass fills them; the
+ * backward pass reads them instead of recomputing.
+ */
+export const AUX_ROWS = 5;
+const K_ROW = 0;
+const WC_ROW = 1;
+const WG_ROW = 2;
+const WS_ROW = 3;
+const LW_ROW = 4;
+
+/** The inputs of one addressing call (activated controls), all float32, row-major. */
+export interface AddressInputs {
+  /** `[B, N, M]` */
+  readonly memory: Float32Array;
+  /** `[B, H, M]` */
+  readonly key: Float32Array;
+  /** `[B, H]` >= 0 */
+  readonly beta: Float32Array;
+  /** `[B, H]` in [0, 1] */
+  readonly gate: Float32Array;
+  /** `[B, H, 2S+1]` a distribution over shifts -S..+S */
+  readonly shiftDist: Float32Array;
+  /** `[B, H]` >= 1 */
+  readonly gamma: Float32Array;
+  /** `[B, H, N]` the previous weights */
+  readonly prev: Float32Array;
+}
+
+/** The gradients of one addressing call, same shapes as {@link AddressInputs}. */
+export interface AddressGrads {
+  readonly memory: Float32Array;
+  readonly key: Float32Array;
+  readonly beta: Float32Array;
+  readonly gate: Float32Array;
+  readonly shiftDist: Float32Array;
+  readonly gamma: Float32Array;
+  readonly prev: Float32Array;
+}
+
+/** 1 / sqrt(|k_h|^2 + EPSILON) for every head of batch row b, into `out[H]`. */
+function keyNormInverses(key: Float32Array, b: number, heads: number, width: number, out: Float64Array): void {
+  for (let h = 0; h < heads; h++) {
+    const kb = (b * heads + h) * width;
+    let ss = 0;
+    for (let j = 0; j < width; j++) {
+      const x = key[kb + j]!;
+      ss += x * x;
+    }
+    out[h] = 1 / Math.sqrt(ss + EPSILON);
+  }
+}
+
+/**
+ * Cosine scores of every slot of batch row b against every head's key, written to the K rows
+ * of `aux`. Each memory row is read once for all heads (its norm and its dot products).
+ */
+function cosineScores(d: AddressDims, b: number, memory: Float32Array, key: Float32Array, knInv: Float64Array, aux: Float32Array): void {
+  const { heads: H, slots: N, width: M } = d;
+  const mb = b * N * M;
+  if (H === 1) {
+    const kb = b * M;
+    const ki = knInv[0]!;
+    const a0 = b * AUX_ROWS * N + K_ROW * N;
+    for (let i = 0; i < N; i++) {
+      const r = mb + i * M;
+      let ss = 0;
+      let dt = 0;
+      for (let j = 0; j < M; j++) {
+        const x = memory[r + j]!;
+        ss += x * x;
+        dt += x * key[kb + j]!;
+      }
+      aux[a0 + i] = (dt * ki) / Math.sqrt(ss + EPSILON);
+    }
+    return;
+  }
+  for (let i = 0; i < N; i++) {
+    const r = mb + i * M;
+    let ss = 0;
+    for (let j = 0; j < M; j++) {
+      const x = memory[r + j]!;
+      ss += x * x;
+    }
+    const inv = 1 / Math.sqrt(ss + EPSILON);
+    for (let h = 0; h < H; h++) {
+      const kb = (b * H + h) * M;
+      let dt = 0;
+      for (let j = 0; j < M; j++) dt += memory[r + j]! * key[kb + j]!;
+      aux[((b * H + h) * AUX_ROWS + K_ROW) * N + i] = dt * inv * knInv[h]!;
+    }
+  }
+}
+
+/** out = softmax(z) in place over `z[0..n)`; returns nothing. */
+function softmaxInPlace(z: Float64Array, n: number): void {
+  let mx = -Infinity;
+  for (let i = 0; i < n; i++) if (z[i]! > mx) mx = z[i]!;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp(z[i]! - mx);
+    z[i] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  for (let i = 0; i < n; i++) z[i] = z[i]! * inv;
+}
+
+/**
+ * Sparsemax in place over `z[0..n)` (Martins & Astudillo 2016): the support is the largest k
+ * with 1 + k z_(k) > sum_{j<=k} z_(j) over the sorted scores, tau = (sum over support - 1) / k.
+ */
+function sparsemaxInPlace(z: Float64Array, n: number, sorted: Float64Array): void {
+  sorted.set(z);
+  sorted.sort(); // ascending; walk it from the top
+  let cum = 0;
+  let support = 0;
+  let supportSum = 0;
+  for (let t = 0; t < n; t++) {
+    const zk = sorted[n - 1 - t]!;
+    cum += zk;
+    if (1 + (t + 1) * zk > cum) {
+      support = t + 1;
+      supportSum = cum;
+    }
+  }
+  const tau = (supportSum - 1) / support;
+  for (let i = 0; i < n; i++) {
+    const v = z[i]! - tau;
+    z[i] = v > 0 ? v : 0;
+  }
+}
+
+/**
+ * out_i = sum_{j=0..2S} dist[j] * w[(i + S - j) mod N] (the NTM circular shift; shift s = j - S
+ * moves weight to higher slots), split into wrap-free segments so the inner loops have no
+ * modulo.
+ */
+function circularShift(w: Float64Array, dist: Float32Array, distBase: number, range: number, n: number, out: Float64Array): void {
+  out.fill(0);
+  for (let j = 0; j <= 2 * range; j++) {
+    const sj = dist[distBase + j]!;
+    const o = range - j; // source index = i + o
+    if (o >= 0) {
+      const split = n - o;
+      for (let i = 0; i < split; i++) out[i] = out[i]! + sj * w[i + o]!;
+      for (let i = split; i < n; i++) out[i] = out[i]! + sj * w[i + o - n]!;
+    } else {
+      const split = -o;
+      for (let i = 0; i < split; i++) out[i] = out[i]! + sj * w[i + o + n]!;
+      for (let i = split; i < n; i++) out[i] = out[i]! + sj * w[i + o]!;
+    }
+  }
+}
+
+/**
+ * Forward pass for every head of a group.
+ * @param sparse normalise content scores with sparsemax instead of softmax.
+ * @param weights output `[B, H, N]`
+ * @param aux output `[B, H, AUX_ROWS, N]`: the intermediates the backward pass reads.
+ */
+export function addressForward(d: AddressDims, sparse: boolean, x: AddressInputs, weights: Float32Array, aux: Float32Array): void {
+  const { batch: B, heads: H, slots: N, shiftRange: S } = d;
+  const L = 2 * S + 1;
+  const knInv = scratch('address.knInv', H);
+  const cur = scratch('address.cur', N);
+  const nxt = scratch('address.nxt', N);
+  const sorted = sparse ? scratch('address.sorted', N) : cur;
+  for (let b = 0; b < B; b++) {
+    keyNormInverses(x.key, b, H, d.width, knInv);
+    cosineScores(d, b, x.memory, x.key, knInv, aux);
+    for (let h = 0; h < H; h++) {
+      const bh = b * H + h;
+      const a0 = bh * AUX_ROWS * N;
+      const pb = bh * N;
+      const beta = x.beta[bh]!;
+      const g = x.gate[bh]!;
+      const gamma = x.gamma[bh]!;
+      // content weights
+      for (let i = 0; i < N; i++) cur[i] = beta * aux[a0 + K_ROW * N + i]!;
+      if (sparse) sparsemaxInPlace(cur, N, sorted);
+      else softmaxInPlace(cur, N);
+      // interpolation with the previous weights
+      for (let i = 0; i < N; i++) {
+        const wc = cur[i]!;
+        const p = x.prev[pb + i]!;
+        aux[a0 + WC_ROW * N + i] = wc;
+        const wg = p + g * (wc - p);
+        cur[i] = wg;
+        aux[a0 + WG_ROW * N + i] = wg;
+      }
+      // circular shift
+      circularShift(cur, x.shiftDist, bh * L, S, N, nxt);
+      // sharpening: softmax(gamma * log(ws + EPSILON))
+      let mx = -Infinity;
+      for (let i = 0; i < N; i++) {
+        const ws = nxt[i]!;
+        const lw = Math.log(ws + EPSILON);
+        aux[a0 + WS_ROW * N + i] = ws;
+        aux[a0 + LW_ROW * N + i] = lw;
+        const t = gamma * lw;
+        cur[i] = t;
+        if (t > mx) mx = t;
+      }
+      let sum = 0;
+      for (let i = 0; i < N; i++) {
+        const e = Math.exp(cur[i]! - mx);
+        cur[i] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      for (let i = 0; i < N; i++) weights[pb + i] = cur[i]! * inv;
+    }
+  }
+}
+
+/**
+ * Backward pass: the vector-Jacobian product of {@link addressForward} with `dy`.
+ * @param dy `[B, H, N]` the gradient with respect to the weights.
+ * @param weights, aux what the forward pass produced.
+ * @param g outputs: gradients with respect to every input (overwritten).
+ */
+export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Array, weights: Float32Array, aux: Float32Array,
+  x: AddressInputs, g: AddressGrads): void {
+  const { batch: B, heads: H, slots: N, width: M, shiftRange: S } = d;
+  const L = 2 * S + 1;
+  const knInv = scratch('addressGrad.knInv', H);
+  const dws = scratch('addressGrad.dws', N);
+  const dwg = scratch('addressGrad.dwg', N);
+  const dK = scratch('addressGrad.dK', H * N);
+  const sKK = scratch('addressGrad.sKK', H);
+  const coef = scratch('addressGrad.coef', H);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const bh = b * H + h;
+      const a0 = bh * AUX_ROWS * N;
+      const pb = bh * N;
+      const gamma = x.gamma[bh]!;
+      const gate = x.gate[bh]!;
+      const beta = x.beta[bh]!;
+      // sharpening: w = softmax(u), u = gamma * log(ws + EPSILON)
+      let dot = 0;
+      for (let i = 0; i < N; i++) dot += weights[pb + i]! * dy[pb + i]!;
+      let dGamma = 0;
+      for (let i = 0; i < N; i++) {
+        const du = weights[pb + i]! * (dy[pb + i]! - dot);
+        dGamma += du * aux[a0 + LW_ROW * N + i]!;
+        dws[i] = (du * gamma) / (aux[a0 + WS_ROW * N + i]! + EPSILON);
+      }
+      g.gamma[bh] = dGamma;
+      // circular shift: transpose of the forward segments
+      dwg.fill(0);
+      const sb = bh * L;
+      const wg0 = a0 + WG_ROW * N;
+      for (let j = 0; j < L; j++) {
+        const sj = x.shiftDist[sb + j]!;
+        const o = S - j;
+        let acc = 0;
+        if (o >= 0) {
+          const split = N - o;
+          for (let i = 0; i < split; i++) {
+            const v = dws[i]!;
+            dwg[i + o] = dwg[i + o]! + sj * v;
+            acc += v * aux[wg0 + i + o]!;
+          }
+          for (let i = split; i < N; i++) {
+            const v = dws[i]!;
+            dwg[i + o - N] = dwg[i + o - N]! + sj * v;
+            acc += v * aux[wg0 + i + o - N]!;
+          }
+        } else {
+          const split = -o;
+          for (let i = 0; i < split; i++) {
+            const v = dws[i]!;
+            dwg[i + o + N] = dwg[i + o + N]! + sj * v;
+            acc += v * aux[wg0 + i + o + N]!;
+          }
+          for (let i = split; i < N; i++) {
+            const v = dws[i]!;
+            dwg[i + o] = dwg[i + o]! + sj * v;
+            acc += v * aux[wg0 + i + o]!;
+          }
+        }
+        g.shiftDist[sb + j] = acc;
+      }
+      // interpolation: wg = prev + gate (wc - prev); dwc is kept in dws
+      let dGate = 0;
+      const wc0 = a0 + WC_ROW * N;
+      for (let i = 0; i < N; i++) {
+        const v = dwg[i]!;
+        const wc = aux[wc0 + i]!;
+        dGate += (wc - x.prev[pb + i]!) * v;
+        g.prev[pb + i] = (1 - gate) * v;
+        dws[i] = gate * v;
+      }
+      g.gate[bh] = dGate;
+      // content normalisation backward: dz into dws
+      if (sparse) {
+        let count = 0;
+        let sum = 0;
+        for (let i = 0; i < N; i++) {
+          if (aux[wc0 + i]! > 0) {
+            count += 1;
+            sum += dws[i]!;
+          }
+        }
+        const mean = count > 0 ? sum / count : 0;
+        for (let i = 0; i < N; i++) dws[i] = aux[wc0 + i]! > 0 ? dws[i]! - mean : 0;
+      } else {
+        let sd = 0;
+        for (let i = 0; i < N; i++) sd += aux[wc0 + i]! * dws[i]!;
+        for (let i = 0; i < N; i++) dws[i] = aux[wc0 + i]! * (dws[i]! - sd);
+      }
+      // z = beta K
+      let dBeta = 0;
+      let sumKK = 0;
+      const k0 = a0 + K_ROW * N;
+      for (let i = 0; i < N; i++) {
+        const dz = dws[i]!;
+        const K = aux[k0 + i]!;
+        dBeta += dz * K;
+        const dk = beta * dz;
+        dK[h * N + i] = dk;
+        sumKK += dk * K;
+      }
+      g.beta[bh] = dBeta;
+      sKK[h] = sumKK;
+    }
+    cosineBackward(d, b, x.memory, x.key, dK, sKK, knInv, coef, aux, g.memory, g.key);
+  }
+}
+
+/**
+ * Gradients of the cosine scores of batch row b with respect to memory and keys, given
+ * dK `[H, N]` and sKK[h] = sum_i dK_hi K_hi:
+ *     dm_i = sum_h dK_hi k_h / (|m_i| |k_h|) - (sum_h dK_hi K_hi) m_i / |m_i|^2
+ *     dk_h = sum_i dK_hi m_i / (|m_i| |k_h|) - sKK_h k_h / |k_h|^2
+ * with EPSILON-floored norms. Memory row norms are recomputed (one pass that also forms dm, dk).
+ */
+function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Float32Array, dK: Float64Array, sKK: Float64Array,
+  knInv: Float64Array, coef: Float64Array, aux: Float32Array, dMemory: Float32Array, dKey: Float32Array): void {
+  const { heads: H, slots: N, width: M } = d;
+  const mb = b * N * M;
+  keyNormInverses(key, b, H, M, knInv);
+  const dk = zeroed('addressGrad.dk', H * M);
+  if (H === 1) {
+    const kb = b * M;
+    const ki = knInv[0]!;
+    const k0 = b * AUX_ROWS * N + K_ROW * N;
+    for (let i = 0; i < N; i++) {
+      const r = mb + i * M;
+      let ss = 0;
+      for (let j = 0; j < M; j++) {
+        const v = memory[r + j]!;
+        ss += v * v;
+      }
+      const inv = 1 / Math.sqrt(ss + EPSILON);
+      const dki = dK[i]!;
+      const a = dki * inv * ki;
+      const cB = dki * aux[k0 + i]! * inv * inv;
+      if (a === 0 && cB === 0) {
+        for (let j = 0; j < M; j++) dMemory[r + j] = 0;
+        continue;
+      }
+      for (let j = 0; j < M; j++) {
+        const v = memory[r + j]!;
+        dMemory[r + j] = a * key[kb + j]! - cB * v;
+        dk[j] = dk[j]! + a * v;
+      }
+    }
+  } else {
+    for (let i = 0; i < N; i++) {
+      const r = mb + i * M;
+      let ss = 0;
+      for (let j = 0; j < M; j++) {
+        const v = memory[r + j]!;
+        ss += v * v;
+      }
+      const inv = 1 / Math.sqrt(ss + EPSILON);
+      let cB = 0;
+      for (let h = 0; h < H; h++) {
+        const dki = dK[h * N + i]!;
+        coef[h] = dki * inv * knInv[h]!;
+        cB += dki * aux[((b * H + h) * AUX_ROWS + K_ROW) * N + i]!;
+      }
+      cB *= inv * inv;
+      for (let j = 0; j < M; j++) {
+        const v = memory[r + j]!;
+        let acc = -cB * v;
+        for (let h = 0; h < H; h++) {
+          const a = coef[h]!;
+          acc += a * key[(b * H + h) * M + j]!;
+          dk[h * M + j] = dk[h * M + j]! + a * v;
+        }
+        dMemory[r + j] = acc;
+      }
+    }
+  }
+  for (let h = 0; h < H; h++) {
+    const kb = (b * H + h) * M;
+    const ki = knInv[h]!;
+    const c = sKK[h]! * ki * ki;
+    for (let j = 0; j < M; j++) dKey[kb + j] = dk[h * M + j]! - c * key[kb + j]!;
+  }
+}

@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import { EngramError, registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
+import type { HeadControls } from '../controls.ts';
+import { controlsBackward, controlsForward, controlShapes, interfaceLength, READ_CONTROLS, WRITE_CONTROLS, type ControlsDims } from './controlsMath.ts';
+
+/** Kernel names (tfjs registry). */
+export const NTM_CONTROLS = 'EngramNtmControls';
+export const NTM_CONTROLS_GRAD = 'EngramNtmControlsGrad';
+
+type ControlsAttrs = { width: number; shiftRange: number; writeHeads: number; readHeads: number };
+
+function dimsOf(z: readonly number[], a: ControlsAttrs): ControlsDims {
+  return { batch: z[0]!, width: a.width, shiftRange: a.shiftRange, writeHeads: a.writeHeads, readHeads: a.readHeads };
+}
+
+/** Registers the forward and backward control-activation kernels and the gradient (idempotent). */
+let registered = false;
+
+export function registerControlsKernels(): void {
+  if (registered) return;
+  registered = true;
+  registerFusedKernel<ControlsAttrs>({
+    name: NTM_CONTROLS,
+    inputs: ['z'],
+    outputShapes: ([z], attrs) => controlShapes(dimsOf(z!, attrs)),
+    compute: ([z], outs, [zs], attrs) => controlsForward(dimsOf(zs!, attrs), z!, outs),
+  });
+  registerFusedKernel<ControlsAttrs>({
+    // inputs: z, then every output y_k, then every gradient dy_k (named y0.., dy0..)
+    name: NTM_CONTROLS_GRAD,
+    inputs: ['z', ...Array.from({ length: 12 }, (_, k) => `y${k}`), ...Array.from({ length: 12 }, (_, k) => `dy${k}`)],
+    outputShapes: ([z]) => [[...z!]],
+    compute: (ins, [dz], [zs], attrs) => {
+      const d = dimsOf(zs!, attrs);
+      const n = controlShapes(d).length;
+      controlsBackward(d, ins[0]!, ins.slice(1, 1 + n), ins.slice(13, 13 + n), dz!);
+    },
+  });
+  registerFusedGradient({
+    kernelName: NTM_CONTROLS,
+    inputsToSave: ['z'],
+    outputsToSave: Array.from({ length: 12 }, () => true),
+    gradFunc: (dy, saved, attrs) => {
+      const [z, ...ys] = saved as tf.Tensor[];
+      const dys = Array.isArray(dy) ? dy : [dy];
+      // unused slots (fewer than 12 outputs) repeat z, which the kernel never reads
+      const inputs: Record<string, tf.Tensor> = { z: z! };
+      for (let k = 0; k < 12; k++) {
+        inputs[`y${k}`] = ys[k] ?? z!;
+        inputs[`dy${k}`] = dys[k] ?? z!;
+      }
+      const [dz] = runKernel(NTM_CONTROLS_GRAD, inputs, attrs);
+      return { z: () => dz as tf.Tensor };
+    },
+  });
+}
+
+/** Activated controls of both groups; a group with no heads is absent. */
+export interface FusedControls {
+  readonly write?: HeadControls;
+  readonly read?: HeadControls;
+}
+
+/**
+ * Splits and activates the interface vectors in one kernel; the same function as
+ * `activateControls` (controls.ts) applied to the write segment and the read segment.
+ * @param z `[B, L]` with L = W * (3M + 2S + 4) + R * (M + 2S + 4), write heads first.
+ */
+export function fusedControls(z: tf.Tensor2D, width: number, shiftRange: number, writeHeads: number, readHeads: number): FusedControls {
+  const d: ControlsDims = { batch: z.shape[0], width, shiftRange, writeHeads, readHeads };
+  const L = interfaceLength(d);
+  if (z.rank !== 2 || z.shape[1] !== L) {
+    throw new EngramError('fusedControls(z)', `expected shape [B,${L}] but got [${z.shape.join(',')}]`, 'pass the interface vectors of every head');
+  }
+  registerControlsKernels();
+  const outs = runKernel(NTM_CONTROLS, { z }, { width, shiftRange, writeHeads, readHeads });
+  const group = (names: readonly string[], offset: number): HeadControls =>
+    Object.fromEntries(names.map((n, k) => [n, outs[offset + k]])) as unknown as HeadControls;
+  return {
+    ...(writeHeads > 0 ? { write: group(WRITE_CONTROLS, 0) } : {}),
+    ...(readHeads > 0 ? { read: group(READ_CONTROLS, writeHeads > 0 ? WRITE_CONTROLS.length : 0) } : {}),
+  };
+}

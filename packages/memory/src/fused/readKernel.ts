@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
+import { readBackward, readForward, type ReadDims } from './readMath.ts';
+
+/** Kernel names (tfjs registry). */
+export const NTM_READ = 'EngramNtmRead';
+export const NTM_READ_GRAD = 'EngramNtmReadGrad';
+
+/** Sizes from memory `[B,N,M]` and weights `[B,R,N]`. */
+function dimsOf(memory: readonly number[], weights: readonly number[]): ReadDims {
+  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: weights[1]! };
+}
+
+let registered = false;
+
+/** Registers the forward and backward read kernels and the gradient (idempotent). */
+export function registerReadKernels(): void {
+  if (registered) return;
+  registered = true;
+  registerFusedKernel({
+    name: NTM_READ,
+    inputs: ['memory', 'weights'],
+    outputShapes: ([m, w]) => [[m![0]!, w![1]!, m![2]!]],
+    compute: ([memory, weights], [out], [m, w]) => readForward(dimsOf(m!, w!), memory!, weights!, out!),
+  });
+  registerFusedKernel({
+    name: NTM_READ_GRAD,
+    inputs: ['dy', 'memory', 'weights'],
+    outputShapes: ([, m, w]) => [[...m!], [...w!]],
+    compute: ([dy, memory, weights], [dMemory, dWeights], [, m, w]) =>
+      readBackward(dimsOf(m!, w!), dy!, memory!, weights!, dMemory!, dWeights!),
+  });
+  registerFusedGradient({
+    kernelName: NTM_READ,
+    inputsToSave: ['memory', 'weights'],
+    gradFunc: (dy, saved) => {
+      const [memory, weights] = saved as tf.Tensor[];
+      const [dMemory, dWeights] = runKernel(NTM_READ_GRAD, { dy: dy as tf.Tensor, memory: memory!, weights: weights! });
+      return { memory: () => dMemory as tf.Tensor, weights: () => dWeights as tf.Tensor };
+    },
+  });
+}
+
+/**
+ * Fused NTM read in one kernel, forward and backward as plain loops; the same function as
+ * `read` (readWrite.ts), which is a batched matMul that tfjs-backend-wasm runs slowly for B > 1.
+ * @param memory `[B, N, M]`
+ * @param weights `[B, R, N]`
+ * @returns read vectors `[B, R, M]`
+ */
+export function fusedRead(memory: tf.Tensor3D, weights: tf.Tensor3D): tf.Tensor3D {
+  const s = shapes('fusedRead');
+  s.check('memory', memory, ['B', 'N', 'M']);
+  s.check('weights', weights, ['B', 'R', 'N']);
+  registerReadKernels();
+  return runKernel(NTM_READ, { memory, weights })[0] as tf.Tensor3D;
+}

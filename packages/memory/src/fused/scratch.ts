@@ -1,0 +1,23 @@
+/**
+ * Reusable float64 work buffers for the fused kernels' loops, so no kernel call allocates per
+ * element or per row. A buffer is only valid until the next `scratch` call with the same name;
+ * kernels run one at a time (tfjs is single-threaded), so each kernel owns its names.
+ */
+const buffers = new Map<string, Float64Array>();
+
+/** A float64 buffer of exactly `length` entries (contents unspecified). */
+export function scratch(name: string, length: number): Float64Array {
+  let buf = buffers.get(name);
+  if (!buf || buf.length < length) {
+    buf = new Float64Array(Math.max(length, 16));
+    buffers.set(name, buf);
+  }
+  return buf.length === length ? buf : buf.subarray(0, length);
+}
+
+/** A zero-filled float64 buffer of exactly `length` entries. */
+export function zeroed(name: string, length: number): Float64Array {
+  const buf = scratch(name, length);
+  buf.fill(0);
+  return buf;
+}

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
+import { writeBackward, writeForward, type WriteDims } from './writeMath.ts';
+
+/** Kernel names (tfjs registry). */
+export const NTM_WRITE = 'EngramNtmWrite';
+export const NTM_WRITE_GRAD = 'EngramNtmWriteGrad';
+
+const INPUTS = ['memory', 'weights', 'erase', 'add'] as const;
+
+/** Sizes from memory `[B,N,M]` and weights `[B,W,N]`. */
+function dimsOf(memory: readonly number[], weights: readonly number[]): WriteDims {
+  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: weights[1]! };
+}
+
+/** Registers the forward and backward write kernels and the gradient (idempotent). */
+let registered = false;
+
+export function registerWriteKernels(): void {
+  if (registered) return;
+  registered = true;
+  registerFusedKernel({
+    name: NTM_WRITE,
+    inputs: INPUTS,
+    outputShapes: ([m]) => [[...m!]],
+    compute: ([memory, weights, erase, add], [out], [m, w]) => {
+      writeForward(dimsOf(m!, w!), { memory: memory!, weights: weights!, erase: erase!, add: add! }, out!);
+    },
+  });
+  registerFusedKernel({
+    name: NTM_WRITE_GRAD,
+    inputs: ['dy', ...INPUTS],
+    outputShapes: (s) => s.slice(1).map((x) => [...x]),
+    compute: ([dy, memory, weights, erase, add], [dMemory, dWeights, dErase, dAdd], s) => {
+      writeBackward(dimsOf(s[1]!, s[2]!), dy!, { memory: memory!, weights: weights!, erase: erase!, add: add! },
+        { memory: dMemory!, weights: dWeights!, erase: dErase!, add: dAdd! });
+    },
+  });
+  registerFusedGradient({
+    kernelName: NTM_WRITE,
+    inputsToSave: [...INPUTS],
+    gradFunc: (dy, saved) => {
+      const [memory, weights, erase, add] = saved as tf.Tensor[];
+      const g = runKernel(NTM_WRITE_GRAD, { dy: dy as tf.Tensor, memory: memory!, weights: weights!, erase: erase!, add: add! });
+      return Object.fromEntries(INPUTS.map((name, i) => [name, () => g[i] as tf.Tensor]));
+    },
+  });
+}
+
+/**
+ * Fused NTM write (erase all heads, then add all heads) in one kernel; the same function as
+ * `write` (readWrite.ts). Registers its kernels on first use.
+ * @param memory `[B, N, M]`
+ * @param weights `[B, W, N]`
+ * @param erase `[B, W, M]` in [0, 1]
+ * @param add `[B, W, M]`
+ * @returns the new memory `[B, N, M]`
+ */
+export function fusedWrite(memory: tf.Tensor3D, weights: tf.Tensor3D, erase: tf.Tensor3D, add: tf.Tensor3D): tf.Tensor3D {
+  const s = shapes('fusedWrite');
+  s.check('memory', memory, ['B', 'N', 'M']);
+  s.check('weights', weights, ['B', 'W', 'N']);
+  s.check('erase', erase, ['B', 'W', 'M']);
+  s.check('add', add, ['B', 'W', 'M']);
+  registerWriteKernels();
+  return runKernel(NTM_WRITE, { memory, weights, erase, add })[0] as tf.Tensor3D;
+}

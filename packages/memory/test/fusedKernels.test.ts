@@ -1,0 +1,217 @@
+/**
+ * The fused kernels one by one against the composite reference ops (values and gradients of a
+ * random linear functional, to 1e-5 relative) and against central differences of the float64
+ * oracle (test/reference/ntm64.ts); degenerate inputs (all-zero memory, zero keys).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { activateControls, controlTable, ntmAddress, read, softmax, sparsemax, write, cosine } from '../src/index.ts';
+import { fusedAddress, fusedControls, fusedRead, fusedWrite } from '../src/fused/index.ts';
+import * as ref from './reference/ntm64.ts';
+import { allFinite, checkGradients, mulberry32, randomNested, randomT3, softmaxRows, type Mat, type T3 } from './helpers.ts';
+
+/** max|a - b| / max(1e-6, max|b|) over two tensors of one shape. */
+function rel(a: tf.Tensor, b: tf.Tensor): number {
+  expect(a.shape).toEqual(b.shape);
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < y.length; i++) {
+    diff = Math.max(diff, Math.abs((x[i] as number) - (y[i] as number)));
+    scale = Math.max(scale, Math.abs(y[i] as number));
+  }
+  return diff / Math.max(1e-6, scale);
+}
+
+/**
+ * Values of f and g (same inputs) and the gradients of sum(out * P) for a random P, w.r.t.
+ * every input; returns the largest relative error of each.
+ */
+function compare(f: (...xs: tf.Tensor[]) => tf.Tensor, g: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], seed: number):
+{ value: number; grads: number[]; absGrads: number[] } {
+  return tf.tidy(() => {
+    const yf = f(...inputs);
+    const yg = g(...inputs);
+    const p = tf.tensor(randomNested<number[]>([yg.size], mulberry32(seed)), yg.shape);
+    const gf = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), p)))(inputs);
+    const gg = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(g(...xs), p)))(inputs);
+    return { value: rel(yf, yg), grads: gf.map((t, i) => rel(t, gg[i] as tf.Tensor)),
+      absGrads: gf.map((t, i) => tf.max(tf.abs(tf.sub(t, gg[i] as tf.Tensor))).dataSync()[0] as number) };
+  });
+}
+
+/** Random addressing inputs in their valid ranges (prev and shift are distributions). */
+function addressInputs(B: number, H: number, N: number, M: number, S: number, seed: number, scale = 1): tf.Tensor[] {
+  const rng = mulberry32(seed);
+  const memory = randomT3([B, N, M], rng, scale);
+  const key = randomT3([B, H, M], rng);
+  const beta = randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 3 + 3 * x));
+  const gate = randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 0.5 + 0.45 * x));
+  const shift = softmaxRows(randomT3([B, H, 2 * S + 1], rng, 2));
+  const gamma = randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 2 + x));
+  const prev = softmaxRows(randomT3([B, H, N], rng, 2));
+  return [tf.tensor3d(memory), tf.tensor3d(key), tf.tensor2d(beta), tf.tensor2d(gate), tf.tensor3d(shift), tf.tensor2d(gamma), tf.tensor3d(prev)];
+}
+
+const composite = (normalize: typeof softmax) => (...x: tf.Tensor[]) =>
+  ntmAddress(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor2D, x[3] as tf.Tensor2D, x[4] as tf.Tensor3D,
+    x[5] as tf.Tensor2D, x[6] as tf.Tensor3D, cosine, normalize);
+const fused = (normalize: 'softmax' | 'sparsemax') => (...x: tf.Tensor[]) =>
+  fusedAddress(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor2D, x[3] as tf.Tensor2D, x[4] as tf.Tensor3D,
+    x[5] as tf.Tensor2D, x[6] as tf.Tensor3D, normalize);
+
+describe('fused addressing equals ntmAddress (values and gradients, 1e-5 relative)', () => {
+  for (const B of [1, 3]) {
+    for (const H of [1, 2]) {
+      for (const S of [0, 1, 2]) {
+        it(`softmax, B=${B}, H=${H}, S=${S}`, () => {
+          const inputs = addressInputs(B, H, 11, 5, S, 100 * B + 10 * H + S);
+          const r = compare(fused('softmax'), composite(softmax), inputs, 7 + S);
+          expect(r.value).toBeLessThan(1e-5);
+          r.grads.forEach((e, i) => {
+            // With one shift (S = 0) the distribution is [1] and sharpening is scale-invariant, so
+            // d/dshift is EPSILON-level rounding noise in both paths: compare it in absolute terms.
+            if (S === 0 && i === 4) expect(r.absGrads[i], 'gradient of the shift').toBeLessThan(1e-5);
+            else expect(e, `gradient of input ${i}`).toBeLessThan(1e-5);
+          });
+          tf.dispose(inputs);
+        });
+      }
+    }
+  }
+  for (const H of [1, 2]) {
+    it(`sparsemax, B=3, H=${H}, S=1`, () => {
+      // larger beta so sparsemax has a support of a few slots
+      const inputs = addressInputs(3, H, 11, 5, 1, 900 + H);
+      const beta = tf.mul(inputs[2] as tf.Tensor, 2);
+      inputs[2]!.dispose();
+      inputs[2] = beta;
+      const r = compare(fused('sparsemax'), composite(sparsemax), inputs, 11);
+      expect(r.value).toBeLessThan(1e-5);
+      r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
+      tf.dispose(inputs);
+    });
+  }
+});
+
+describe('fused write equals write (values and gradients, 1e-5 relative)', () => {
+  for (const B of [1, 3]) {
+    for (const W of [1, 2, 3]) {
+      it(`B=${B}, W=${W}`, () => {
+        const rng = mulberry32(50 + 10 * B + W);
+        const N = 9;
+        const M = 4;
+        const inputs = [
+          tf.tensor3d(randomT3([B, N, M], rng)),
+          tf.tensor3d(softmaxRows(randomT3([B, W, N], rng, 3))),
+          tf.tensor3d(randomT3([B, W, M], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.5 * v)))),
+          tf.tensor3d(randomT3([B, W, M], rng)),
+        ];
+        const r = compare((...x) => fusedWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
+          (...x) => write(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D), inputs, 3);
+        expect(r.value).toBeLessThan(1e-5);
+        r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
+        tf.dispose(inputs);
+      });
+    }
+  }
+});
+
+describe('fused read equals read (values and gradients, 1e-5 relative)', () => {
+  for (const B of [1, 3]) {
+    for (const R of [1, 2]) {
+      it(`B=${B}, R=${R}`, () => {
+        const rng = mulberry32(70 + 10 * B + R);
+        const inputs = [tf.tensor3d(randomT3([B, 9, 4], rng)), tf.tensor3d(softmaxRows(randomT3([B, R, 9], rng, 3)))];
+        const r = compare((...x) => fusedRead(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D), (...x) => read(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D), inputs, 4);
+        expect(r.value).toBeLessThan(1e-5);
+        r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
+        tf.dispose(inputs);
+      });
+    }
+  }
+});
+
+describe('fused controls equal activateControls (values and gradients, 1e-5 relative)', () => {
+  for (const [W, R, S] of [[1, 1, 1], [2, 1, 0], [1, 2, 2], [0, 2, 1], [2, 0, 1]] as const) {
+    it(`W=${W}, R=${R}, S=${S}`, () => {
+      const M = 3;
+      const B = 2;
+      const wLen = 3 * M + 2 * S + 4;
+      const rLen = M + 2 * S + 4;
+      const z = tf.tensor2d(randomNested<Mat>([B, W * wLen + R * rLen], mulberry32(W * 9 + R * 3 + S), 3));
+      const flatten = (c: Record<string, tf.Tensor | undefined>) =>
+        tf.concat(['key', 'beta', 'gate', 'shift', 'gamma', 'erase', 'add'].flatMap((k) => c[k] ? [tf.reshape(c[k] as tf.Tensor, [B, -1])] : []), 1);
+      const f = (x: tf.Tensor) => {
+        const c = fusedControls(x as tf.Tensor2D, M, S, W, R);
+        return tf.concat([...(c.write ? [flatten(c.write as never)] : []), ...(c.read ? [flatten(c.read as never)] : [])], 1);
+      };
+      const g = (x: tf.Tensor) => {
+        const [zw, zr] = tf.split(x, [W * wLen, R * rLen], 1) as [tf.Tensor2D, tf.Tensor2D];
+        const parts: tf.Tensor[] = [];
+        if (W > 0) parts.push(flatten(activateControls(zw, W, controlTable(M, S, true)) as never));
+        if (R > 0) parts.push(flatten(activateControls(zr, R, controlTable(M, S, false)) as never));
+        return tf.concat(parts, 1);
+      };
+      const r = compare(f, g, [z], 5);
+      expect(r.value).toBeLessThan(1e-5);
+      expect(r.grads[0]).toBeLessThan(1e-5);
+      z.dispose();
+    });
+  }
+});
+
+describe('fused backward against central differences of the float64 reference', () => {
+  for (const [H, S] of [[1, 1], [2, 2], [2, 0]] as const) {
+    it(`addressing, B=2, H=${H}, S=${S}: every input`, () => {
+      const rng = mulberry32(300 + H * 10 + S);
+      const B = 2;
+      const N = 7;
+      const M = 4;
+      const inputs = [
+        randomT3([B, N, M], rng), randomT3([B, H, M], rng),
+        randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 2 + x)),
+        randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 0.5 + 0.4 * x)),
+        softmaxRows(randomT3([B, H, 2 * S + 1], rng, 2)),
+        randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 1.5 + 0.5 * x)),
+        softmaxRows(randomT3([B, H, N], rng, 2)),
+      ] as [T3, T3, Mat, Mat, T3, Mat, T3];
+      checkGradients(fused('softmax'), (m, k, b, g, s, y, p) => ref.ntmAddress(m, k, b, g, s, y, p), inputs,
+        { allowZero: S === 0 ? [4] : [] });
+    });
+  }
+  it('read, B=2, R=2: every input', () => {
+    const rng = mulberry32(78);
+    const inputs = [randomT3([2, 6, 3], rng), softmaxRows(randomT3([2, 2, 6], rng, 2))] as [T3, T3];
+    checkGradients((...x) => fusedRead(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D), (m, w) => ref.read(m, w), inputs);
+  });
+  it('write, B=2, W=2: every input', () => {
+    const rng = mulberry32(77);
+    const inputs = [randomT3([2, 6, 3], rng), softmaxRows(randomT3([2, 2, 6], rng, 2)),
+      randomT3([2, 2, 3], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.4 * v))), randomT3([2, 2, 3], rng)] as [T3, T3, T3, T3];
+    checkGradients((...x) => fusedWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
+      (m, w, e, a) => ref.write(m, w, e, a), inputs);
+  });
+});
+
+describe('degenerate inputs', () => {
+  for (const normalize of ['softmax', 'sparsemax'] as const) {
+    it(`${normalize}: all-zero memory and zero keys give finite weights and gradients`, () => {
+      tf.tidy(() => {
+        const [B, H, N, M] = [2, 2, 8, 4];
+        const inputs = [tf.zeros([B, N, M]), tf.zeros([B, H, M]), tf.fill([B, H], 5), tf.fill([B, H], 0.5),
+          tf.tensor3d(softmaxRows(randomT3([B, H, 3], mulberry32(1)))), tf.fill([B, H], 30), tf.fill([B, H, N], 1 / N)];
+        const f = fused(normalize);
+        const w = f(...inputs);
+        expect(allFinite(w)).toBe(true);
+        const sums = tf.sum(w, -1).dataSync();
+        for (const s of sums) expect(s).toBeCloseTo(1, 5);
+        const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), tf.range(0, B * H * N).reshape([B, H, N]))))(inputs);
+        for (const g of grads) expect(allFinite(g)).toBe(true);
+        const mem = tf.grads((m: tf.Tensor) => tf.sum(fusedWrite(m as tf.Tensor3D, w, tf.zeros([B, H, M]), tf.zeros([B, H, M]))))([inputs[0] as tf.Tensor]);
+        expect(allFinite(mem[0] as tf.Tensor)).toBe(true);
+      });
+    });
+  }
+});
