@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@engram/tensor';
 import type { ControllerConfig } from '@engram/controller';
-import type { AddressingModeSpec, MemoryInit, SimilarityName } from '@engram/memory';
+import type { AddressingModeSpec, KernelChoice, MemoryInit, SimilarityName } from '@engram/memory';
 
 /** The memory part of a model config (MemoryAccessConfig without the sizes the model supplies). */
 export interface MemorySettings {
@@ -14,6 +14,8 @@ export interface MemorySettings {
   readonly readMode?: AddressingModeSpec | readonly AddressingModeSpec[];
   readonly writeMode?: AddressingModeSpec | readonly AddressingModeSpec[];
   readonly init?: MemoryInit;
+  /** Fused kernels or the composite reference ops (default auto: fused on cpu/wasm with cosine). */
+  readonly kernels?: KernelChoice;
 }
 
 /**
