@@ -5,6 +5,10 @@
  *
  *   pnpm bench step [--backends cpu,wasm] [--repeats 30]        MemoryAccess.step timing
  *   pnpm bench train-step [--backends cpu,wasm] [--repeats 5]   NTM training step at copy settings
+ *   pnpm bench throughput [--backends cpu,wasm] [--batches 1,32] [--kernels fused,reference]
+ *                                                  training sequences/s, copy lengths 1-20, fused vs reference
+ *   pnpm bench profile [--backends cpu,wasm] [--batches 1,32] [--kernels fused] [--top 12]
+ *                                                  top tfjs kernels by total time in one training step
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,9 +21,32 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
 const outDir = join(root, 'results', 'bench');
 
-const BENCHES: Record<string, { script: string; describe: string }> = {
+type Row = Record<string, unknown>;
+
+/** fused/reference throughput ratio per backend and batch. */
+function throughputRatios(rows: Row[]): string[] {
+  const lines = ['', '| backend | batch | fused seq/s | reference seq/s | fused / reference |', '| --- | --- | --- | --- | --- |'];
+  for (const r of rows.filter((x) => x['kernels'] === 'fused')) {
+    const ref = rows.find((x) => x['kernels'] === 'reference' && x['backend'] === r['backend'] && x['batch'] === r['batch']);
+    if (!ref) continue;
+    const f = r['sequencesPerS'] as number;
+    const g = ref['sequencesPerS'] as number;
+    lines.push(`| ${String(r['backend'])} | ${String(r['batch'])} | ${f.toFixed(2)} | ${g.toFixed(2)} | ${(f / g).toFixed(2)}x |`);
+  }
+  return lines.length > 3 ? lines : [];
+}
+
+const BENCHES: Record<string, { script: string; describe: string; summarize?: (rows: Row[]) => string[] }> = {
   step: { script: 'stepTiming.ts', describe: 'one MemoryAccess.step, forward and forward+backward' },
   'train-step': { script: 'trainStepTiming.ts', describe: 'one NTM training step (LSTM 100, N=128, M=20, length-20 copy sequence = 41 time steps, Adam)' },
+  throughput: {
+    script: 'throughput.ts', summarize: throughputRatios,
+    describe: 'training sequences per second (sample + unroll + loss + gradients + clip 50 + Adam) of the NTM at the copy settings (LSTM 100, N=128, M=20, 1R+1W, shifts -1..1), copy lengths 1-20, memory kernels fused vs reference; median over timed blocks after warm-up',
+  },
+  profile: {
+    script: 'profile.ts',
+    describe: 'top tfjs kernels by total time (calls, ms, share of the step) in one NTM training step on a length-20 copy sequence (41 time steps); "(outside kernels)" = engine, tape and JavaScript between kernels',
+  },
 };
 
 function fail(message: string): never {
@@ -31,7 +58,7 @@ const [name, ...rest] = process.argv.slice(2);
 if (!name || !(name in BENCHES)) {
   fail(`unknown or missing benchmark '${name ?? ''}'; use one of: ${Object.keys(BENCHES).join(', ')}`);
 }
-const bench = BENCHES[name] as { script: string; describe: string };
+const bench = BENCHES[name] as (typeof BENCHES)[string];
 const flag = (n: string, fallback: string) => {
   const i = rest.indexOf(`--${n}`);
   return i >= 0 ? (rest[i + 1] ?? fail(`--${n} needs a value`)) : fallback;
@@ -61,6 +88,7 @@ const md = [
   `| ${columns.join(' | ')} |`,
   `| ${columns.map(() => '---').join(' | ')} |`,
   ...rows.map((r) => `| ${columns.map((c) => fmt(r[c])).join(' | ')} |`),
+  ...(bench.summarize?.(rows) ?? []),
   '',
 ].join('\n');
 writeFileSync(join(outDir, `${name}.md`), md);

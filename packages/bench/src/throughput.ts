@@ -1,0 +1,54 @@
+/**
+ * Training throughput at the copy-task settings: sequences per second of whole training steps
+ * (sample, unroll, loss, gradients, global-norm clip 50, Adam) of the NTM (LSTM 100, N=128,
+ * M=20, 1 read + 1 write head, shifts -1..1) on copy sequences of random length 1-20, for each
+ * memory kernel choice (--kernels fused,reference) and batch size (--batches 1,32), on the
+ * backend given by --backend. Both kernel choices see the same sequence lengths (one seed).
+ *
+ * After --warmup steps, --repeats blocks of --steps steps are timed; a configuration stops
+ * early (after at least one block) once it has used --max-seconds. One JSON line per
+ * configuration with the median, min and max over blocks; `bench/run.ts throughput` runs it
+ * once per backend and adds the fused/reference ratios.
+ */
+import { initBackend, Rng } from '@engram/tensor';
+import { copyTrainer } from './copyWorkload.ts';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
+};
+const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
+const batches = arg('batches', '1,32').split(',').map(Number);
+const kernelsList = arg('kernels', 'fused,reference').split(',') as ('fused' | 'reference')[];
+const warmup = Number(arg('warmup', '2'));
+const steps = Number(arg('steps', '5'));
+const repeats = Number(arg('repeats', '3'));
+const maxSeconds = Number(arg('max-seconds', '40'));
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+for (const batch of batches) {
+  for (const kernels of kernelsList) {
+    const trainer = copyTrainer(kernels, batch, new Rng(`throughput/${batch}`));
+    const start = performance.now();
+    for (let i = 0; i < warmup; i++) trainer.step();
+    const rates: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) trainer.step();
+      const ms = performance.now() - t0;
+      rates.push((batch * steps * 1000) / ms);
+      if (performance.now() - start > maxSeconds * 1000) break;
+    }
+    const med = median(rates);
+    console.log(JSON.stringify({
+      backend: backend.name, kernels, batch, sequencesPerS: med, minSequencesPerS: Math.min(...rates),
+      maxSequencesPerS: Math.max(...rates), msPerStep: (batch * 1000) / med, blocks: rates.length, stepsPerBlock: steps,
+    }));
+    trainer.dispose();
+  }
+}
