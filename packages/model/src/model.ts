@@ -44,6 +44,8 @@ export interface ModelStepOptions {
   readonly rng?: Rng;
   /** Gumbel temperature override (annealing). */
   readonly tau?: number;
+  /** The 0-based optimizer step being trained (schedules such as REINFORCE's soft mixing). */
+  readonly trainingStep?: number;
 }
 
 /** What one step of a model exposes for plotting. Tensors are `[B, ...]`. */

@@ -24,6 +24,24 @@ export interface TrainConfig {
   readonly checkpointEvery?: number;
   /** Seeds the data and noise streams. Default 0. */
   readonly seed?: number;
+  /**
+   * Anneals the temperature of gumbel heads during training: tau(t) = max(end, start *
+   * (end / start)^(t / steps)) at training step t (exponential decay from `start` to `end`
+   * over `steps` steps, then constant). Without it gumbel heads keep their own tau.
+   */
+  readonly gumbelTau?: GumbelSchedule;
+}
+
+/** An exponential temperature schedule for Gumbel-softmax addressing. */
+export interface GumbelSchedule {
+  readonly start: number;
+  readonly end: number;
+  readonly steps: number;
+}
+
+/** The temperature of a {@link GumbelSchedule} at training step `step` (0-based). */
+export function gumbelTauAt(s: GumbelSchedule, step: number): number {
+  return Math.max(s.end, s.start * (s.end / s.start) ** Math.min(1, step / s.steps));
 }
 
 /** One training step's figures. `cost` is bits per sequence on the training batch. */
@@ -63,7 +81,7 @@ function need(v: number | undefined, field: string): void {
  * EngramError naming the step; the last checkpoint stays as it was.
  */
 export class Trainer {
-  readonly config: Required<Omit<TrainConfig, 'clip'>> & { clip: ClipConfig };
+  readonly config: Required<Omit<TrainConfig, 'clip' | 'gumbelTau'>> & { clip: ClipConfig; gumbelTau?: GumbelSchedule };
   private readonly optimizer: Optimizer;
   private dataRng: Rng;
   private noiseRng: Rng;
@@ -95,7 +113,15 @@ export class Trainer {
       clip: config.clip ?? { globalNorm: 50 },
       evalEvery: config.evalEvery ?? 100, evalSequences: config.evalSequences ?? 640,
       checkpointEvery: config.checkpointEvery ?? 500, seed: config.seed ?? 0,
+      ...(config.gumbelTau ? { gumbelTau: config.gumbelTau } : {}),
     };
+    if (c.gumbelTau) {
+      const g = c.gumbelTau;
+      if (!(g.start > 0) || !(g.end > 0) || g.end > g.start) {
+        throw new EngramError('train.gumbelTau', `start ${g.start}, end ${g.end} is not a decreasing pair of positive temperatures`, 'use 0 < end <= start, e.g. { start: 1, end: 0.1, steps: 2000 }');
+      }
+      need(g.steps, 'train.gumbelTau.steps');
+    }
     need(c.steps, 'train.steps');
     need(c.batchSize, 'train.batchSize');
     need(c.evalEvery, 'train.evalEvery');
@@ -136,7 +162,8 @@ export class Trainer {
     const names = Object.keys(variables);
     let logits: tf.Tensor3D | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const { outputs } = unroll(this.model, batch.inputs, { training: true, rng: this.noiseRng });
+      const tau = this.config.gumbelTau ? gumbelTauAt(this.config.gumbelTau, this.stepCount) : undefined;
+      const { outputs } = unroll(this.model, batch.inputs, { training: true, rng: this.noiseRng, trainingStep: this.stepCount, ...(tau !== undefined ? { tau } : {}) });
       logits = tf.keep(outputs);
       return maskedSigmoidCrossEntropy(outputs, batch.targets, batch.mask);
     }, names.map((n) => variables[n] as tf.Variable));

@@ -32,6 +32,7 @@ const memory = z.object({
   readMode: z.union([mode, z.array(mode).min(1)]).optional(),
   writeMode: z.union([mode, z.array(mode).min(1)]).optional(),
   init: z.enum(MEMORY_INITS).optional(),
+  kernels: z.enum(['auto', 'fused', 'reference']).optional(),
 }).strict();
 
 /** A model as an experiment states it: the task supplies the input and output sizes. */
@@ -54,6 +55,7 @@ export const trainSchema = z.object({
   evalEvery: posInt.optional(),
   evalSequences: posInt.optional(),
   checkpointEvery: posInt.optional(),
+  gumbelTau: z.object({ start: positive, end: positive, steps: posInt }).strict().optional(),
 }).strict();
 
 export const curriculumSchema = z.object({
