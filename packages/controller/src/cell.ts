@@ -33,4 +33,9 @@ export interface CellContext {
   readonly rng: Rng;
   readonly variables: VariableFactory;
   readonly activation: Activation;
+  /**
+   * Elementwise math on fused kernels (`fused`, or `auto` on the cpu and wasm backends) or on
+   * the composite tfjs ops (`reference`). Default auto. Cells without fused kernels ignore it.
+   */
+  readonly kernels?: 'auto' | 'fused' | 'reference';
 }

@@ -64,6 +64,8 @@ export interface ControllerOptions {
   readonly variables?: VariableFactory;
   /** The first component of every weight path. Default `controller`. */
   readonly prefix?: string;
+  /** Fused kernels for the LSTM gate math or the composite reference ops; default auto (fused on cpu and wasm). */
+  readonly kernels?: 'auto' | 'fused' | 'reference';
 }
 
 const CELLS = {
@@ -99,7 +101,7 @@ class StackedController<S extends ControllerState> implements Controller<S> {
     const activation = config.activation ?? 'tanh';
     this.cells = config.units.map((units, l) => makeCell({
       path: `${prefix}/${name}${l}`, inputSize: l === 0 ? config.inputSize : config.units[l - 1] as number,
-      units, rng, variables, activation,
+      units, rng, variables, activation, kernels: options.kernels ?? 'auto',
     }) as Cell);
     this.keys = this.cells[0]?.stateKeys ?? [];
     this.stateSizes = Object.freeze(this.cells.flatMap((cell, l) => this.keys.map((k) => Object.freeze({ name: `${name}${l}/${k}`, size: cell.units }))));

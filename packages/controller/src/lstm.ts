@@ -1,6 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
+import { EngramError, fusedBackend } from '@engram/tensor';
 import { activate } from './activation.ts';
 import type { Cell, CellContext } from './cell.ts';
+import { fusedLstmGates } from './fused/lstmGatesKernel.ts';
+
+/**
+ * Whether a step runs the gate math on the fused kernel: `fused`, or `auto` on the cpu and wasm
+ * backends; `fused` elsewhere is an EngramError.
+ */
+export function lstmUsesFusedGates(kernels: CellContext['kernels'], backendName: string = tf.getBackend()): boolean {
+  if (kernels === 'reference') return false;
+  const ok = fusedBackend(backendName);
+  if (kernels === 'fused' && !ok) {
+    throw new EngramError('controller.kernels', `'fused' was asked for but fused kernels exist for the cpu and wasm backends only, not '${backendName}'`,
+      "use kernels 'auto' or 'reference'");
+  }
+  return ok;
+}
 
 /**
  * One LSTM layer (Hochreiter & Schmidhuber 1997 with a forget gate; the Keras/tfjs LSTMCell
@@ -12,6 +28,9 @@ import type { Cell, CellContext } from './cell.ts';
  *
  * Weights: `<path>/kernel` (Glorot-uniform), `<path>/bias` (1 for the forget gate, else 0),
  * `<path>/h0` and `<path>/c0` (learned initial state `[1, U]`, zeros).
+ *
+ * With `ctx.kernels` fused (the default on cpu and wasm) the bias add and the gate math run as
+ * one kernel (fused/lstmGatesKernel.ts); the composite ops below are the reference.
  */
 export function lstmCell(ctx: CellContext): Cell<'h' | 'c'> {
   const { path, inputSize, units: u, rng, variables } = ctx;
@@ -24,6 +43,10 @@ export function lstmCell(ctx: CellContext): Cell<'h' | 'c'> {
     units: u,
     initial: { h: h0, c: c0 },
     step(x, { h, c }) {
+      if (lstmUsesFusedGates(ctx.kernels)) {
+        const next = fusedLstmGates(tf.matMul(tf.concat([x, h], 1), kernel) as tf.Tensor2D, bias as tf.Tensor1D, c);
+        return { output: next.h, state: next };
+      }
       const z = tf.add(tf.matMul(tf.concat([x, h], 1), kernel), bias) as tf.Tensor2D;
       const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       const cNext = tf.add(tf.mul(activate('sigmoid', f), c), tf.mul(activate('sigmoid', i), activate('tanh', g))) as tf.Tensor2D;

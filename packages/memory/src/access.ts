@@ -232,8 +232,8 @@ export class MemoryAccess {
     const c = this.config;
     if (this.usesFusedKernels()) {
       return tidy(() => {
-        const z = tf.add(tf.matMul(controllerOutput, this.projection), this.projectionBias) as tf.Tensor2D;
-        const { write, read } = fusedControls(z, c.width, c.shiftRange, c.writeHeads, c.readHeads);
+        const z = tf.matMul(controllerOutput, this.projection) as tf.Tensor2D;
+        const { write, read } = fusedControls(z, c.width, c.shiftRange, c.writeHeads, c.readHeads, this.projectionBias as tf.Tensor1D);
         return { write: write as HeadControls, read: read as HeadControls };
       });
     }

@@ -140,23 +140,28 @@ describe('fused controls equal activateControls (values and gradients, 1e-5 rela
       const B = 2;
       const wLen = 3 * M + 2 * S + 4;
       const rLen = M + 2 * S + 4;
-      const z = tf.tensor2d(randomNested<Mat>([B, W * wLen + R * rLen], mulberry32(W * 9 + R * 3 + S), 3));
+      const L = W * wLen + R * rLen;
+      const rng = mulberry32(W * 9 + R * 3 + S);
+      const z = tf.tensor2d(randomNested<Mat>([B, L], rng, 3));
+      const bias = tf.tensor1d(randomNested<number[]>([L], rng, 1));
       const flatten = (c: Record<string, tf.Tensor | undefined>) =>
         tf.concat(['key', 'beta', 'gate', 'shift', 'gamma', 'erase', 'add'].flatMap((k) => c[k] ? [tf.reshape(c[k] as tf.Tensor, [B, -1])] : []), 1);
-      const f = (x: tf.Tensor) => {
-        const c = fusedControls(x as tf.Tensor2D, M, S, W, R);
+      const f = (x: tf.Tensor, b: tf.Tensor) => {
+        const c = fusedControls(x as tf.Tensor2D, M, S, W, R, b as tf.Tensor1D);
         return tf.concat([...(c.write ? [flatten(c.write as never)] : []), ...(c.read ? [flatten(c.read as never)] : [])], 1);
       };
-      const g = (x: tf.Tensor) => {
-        const [zw, zr] = tf.split(x, [W * wLen, R * rLen], 1) as [tf.Tensor2D, tf.Tensor2D];
+      const g = (x: tf.Tensor, b: tf.Tensor) => {
+        const [zw, zr] = tf.split(tf.add(x, b), [W * wLen, R * rLen], 1) as [tf.Tensor2D, tf.Tensor2D];
         const parts: tf.Tensor[] = [];
         if (W > 0) parts.push(flatten(activateControls(zw, W, controlTable(M, S, true)) as never));
         if (R > 0) parts.push(flatten(activateControls(zr, R, controlTable(M, S, false)) as never));
         return tf.concat(parts, 1);
       };
-      const r = compare(f, g, [z], 5);
+      const r = compare(f as never, g as never, [z, bias], 5);
       expect(r.value).toBeLessThan(1e-5);
-      expect(r.grads[0]).toBeLessThan(1e-5);
+      expect(r.grads[0], 'gradient of z').toBeLessThan(1e-5);
+      expect(r.grads[1], 'gradient of the bias').toBeLessThan(1e-5);
+      bias.dispose();
       z.dispose();
     });
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngramError, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
+import { EngramError, fusedClip, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { makeController, type Controller, type ControllerState } from '@engram/controller';
 import { MemoryAccess, type AccessState } from '@engram/memory';
 import type { ModelConfig, ModelStepOptions, SequenceModel, StepTrace } from './model.ts';
@@ -41,7 +41,7 @@ export class MemoryCore {
     const seed = config.seed ?? 0;
     this.inputSize = config.inputSize;
     this.readSize = (config.memory.readHeads ?? 1) * config.memory.width;
-    this.controller = makeController(config.controller, config.inputSize + this.readSize, { seed, variables });
+    this.controller = makeController(config.controller, config.inputSize + this.readSize, { seed, variables, kernels: config.memory.kernels ?? 'auto' });
     this.access = new MemoryAccess({ ...config.memory, controllerSize: this.controller.outputSize, seed: seed + 1 }, variables);
     this.featureSize = this.controller.outputSize + this.readSize;
     this.namedVariables = { ...this.controller.namedVariables, ...this.access.namedVariables };
@@ -61,7 +61,8 @@ export class MemoryCore {
       const b = input.shape[0];
       const prevReads = tf.reshape(state.access.readVectors, [b, this.readSize]);
       const [h, controller] = this.controller.step(tf.concat([input, prevReads], 1) as tf.Tensor2D, state.controller);
-      const [reads, access] = this.access.step(tf.clipByValue(h, -CONTROLLER_CLIP, CONTROLLER_CLIP), state.access, options);
+      const clipped = this.access.usesFusedKernels() ? fusedClip(h, -CONTROLLER_CLIP, CONTROLLER_CLIP) : tf.clipByValue(h, -CONTROLLER_CLIP, CONTROLLER_CLIP);
+      const [reads, access] = this.access.step(clipped, state.access, options);
       const features = tf.concat([h, tf.reshape(reads, [b, this.readSize])], 1) as tf.Tensor2D;
       return [features, Object.freeze({ controller, access })] as [tf.Tensor2D, MemoryCellState];
     });

@@ -5,4 +5,5 @@ export { initBackend, currentBackend, parseBackend, BACKENDS, DEFAULT_EMBEDDED, 
 export { stopGradient, tidy, variableFrom, plainVariables, type VariableFactory } from './gradient.ts';
 export { blankExample, packExamples, thresholdCost, renderSequence, OptionReader,
   type SequenceBatch, type SequenceTask, type AlgorithmicTask, type TaskDefinition, type Example } from './task.ts';
+export { fusedClip, CLIP, CLIP_GRAD } from './kernels/clipKernel.ts';
 export { registerFusedKernel, registerFusedGradient, runKernel, fusedBackend, FUSED_BACKENDS, type FusedKernelSpec, type FusedBackendName } from './kernels/fusedKernel.ts';

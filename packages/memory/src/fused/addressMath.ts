@@ -31,15 +31,17 @@ export interface AddressDims {
 
 /**
  * Rows of the saved intermediates per head, each `[N]`: cosine score K, content weights wc,
- * interpolated wg, shifted ws and log(ws + EPSILON). The forward pass fills them; the
+ * interpolated wg, shifted ws, log(ws + EPSILON) and the memory rows' inverse norms
+ * 1 / sqrt(|m_i|^2 + EPSILON) (the same for every head). The forward pass fills them; the
  * backward pass reads them instead of recomputing.
  */
-export const AUX_ROWS = 5;
+export const AUX_ROWS = 6;
 const K_ROW = 0;
 const WC_ROW = 1;
 const WG_ROW = 2;
 const WS_ROW = 3;
 const LW_ROW = 4;
+const NORM_ROW = 5;
 
 /** The inputs of one addressing call (activated controls), all float32, row-major. */
 export interface AddressInputs {
@@ -93,7 +95,7 @@ function cosineScores(d: AddressDims, b: number, memory: Float32Array, key: Floa
   if (H === 1) {
     const kb = b * M;
     const ki = knInv[0]!;
-    const a0 = b * AUX_ROWS * N + K_ROW * N;
+    const a0 = b * AUX_ROWS * N;
     for (let i = 0; i < N; i++) {
       const r = mb + i * M;
       let ss = 0;
@@ -103,7 +105,9 @@ function cosineScores(d: AddressDims, b: number, memory: Float32Array, key: Floa
         ss += x * x;
         dt += x * key[kb + j]!;
       }
-      aux[a0 + i] = (dt * ki) / Math.sqrt(ss + EPSILON);
+      const inv = 1 / Math.sqrt(ss + EPSILON);
+      aux[a0 + K_ROW * N + i] = dt * ki * inv;
+      aux[a0 + NORM_ROW * N + i] = inv;
     }
     return;
   }
@@ -119,7 +123,9 @@ function cosineScores(d: AddressDims, b: number, memory: Float32Array, key: Floa
       const kb = (b * H + h) * M;
       let dt = 0;
       for (let j = 0; j < M; j++) dt += memory[r + j]! * key[kb + j]!;
-      aux[((b * H + h) * AUX_ROWS + K_ROW) * N + i] = dt * inv * knInv[h]!;
+      const a0 = (b * H + h) * AUX_ROWS * N;
+      aux[a0 + K_ROW * N + i] = dt * inv * knInv[h]!;
+      aux[a0 + NORM_ROW * N + i] = inv;
     }
   }
 }
@@ -367,7 +373,7 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
  * dK `[H, N]` and sKK[h] = sum_i dK_hi K_hi:
  *     dm_i = sum_h dK_hi k_h / (|m_i| |k_h|) - (sum_h dK_hi K_hi) m_i / |m_i|^2
  *     dk_h = sum_i dK_hi m_i / (|m_i| |k_h|) - sKK_h k_h / |k_h|^2
- * with EPSILON-floored norms. Memory row norms are recomputed (one pass that also forms dm, dk).
+ * with EPSILON-floored norms (the inverse row norms come from the forward pass's aux).
  */
 function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Float32Array, dK: Float64Array, sKK: Float64Array,
   knInv: Float64Array, coef: Float64Array, aux: Float32Array, dMemory: Float32Array, dKey: Float32Array): void {
@@ -379,14 +385,10 @@ function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Fl
     const kb = b * M;
     const ki = knInv[0]!;
     const k0 = b * AUX_ROWS * N + K_ROW * N;
+    const n0 = b * AUX_ROWS * N + NORM_ROW * N;
     for (let i = 0; i < N; i++) {
       const r = mb + i * M;
-      let ss = 0;
-      for (let j = 0; j < M; j++) {
-        const v = memory[r + j]!;
-        ss += v * v;
-      }
-      const inv = 1 / Math.sqrt(ss + EPSILON);
+      const inv = aux[n0 + i]!;
       const dki = dK[i]!;
       const a = dki * inv * ki;
       const cB = dki * aux[k0 + i]! * inv * inv;
@@ -401,14 +403,10 @@ function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Fl
       }
     }
   } else {
+    const n0 = b * H * AUX_ROWS * N + NORM_ROW * N;
     for (let i = 0; i < N; i++) {
       const r = mb + i * M;
-      let ss = 0;
-      for (let j = 0; j < M; j++) {
-        const v = memory[r + j]!;
-        ss += v * v;
-      }
-      const inv = 1 / Math.sqrt(ss + EPSILON);
+      const inv = aux[n0 + i]!;
       let cB = 0;
       for (let h = 0; h < H; h++) {
         const dki = dK[h * N + i]!;

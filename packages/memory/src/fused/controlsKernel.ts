@@ -21,36 +21,36 @@ export function registerControlsKernels(): void {
   registered = true;
   registerFusedKernel<ControlsAttrs>({
     name: NTM_CONTROLS,
-    inputs: ['z'],
+    inputs: ['z', 'bias'],
     outputShapes: ([z], attrs) => controlShapes(dimsOf(z!, attrs)),
-    compute: ([z], outs, [zs], attrs) => controlsForward(dimsOf(zs!, attrs), z!, outs),
+    compute: ([z, bias], outs, [zs], attrs) => controlsForward(dimsOf(zs!, attrs), z!, bias!, outs),
   });
   registerFusedKernel<ControlsAttrs>({
-    // inputs: z, then every output y_k, then every gradient dy_k (named y0.., dy0..)
+    // inputs: z, bias, then every output y_k, then every gradient dy_k (named y0.., dy0..)
     name: NTM_CONTROLS_GRAD,
-    inputs: ['z', ...Array.from({ length: 12 }, (_, k) => `y${k}`), ...Array.from({ length: 12 }, (_, k) => `dy${k}`)],
-    outputShapes: ([z]) => [[...z!]],
-    compute: (ins, [dz], [zs], attrs) => {
+    inputs: ['z', 'bias', ...Array.from({ length: 12 }, (_, k) => `y${k}`), ...Array.from({ length: 12 }, (_, k) => `dy${k}`)],
+    outputShapes: ([z, bias]) => [[...z!], [...bias!]],
+    compute: (ins, [dz, dBias], [zs], attrs) => {
       const d = dimsOf(zs!, attrs);
       const n = controlShapes(d).length;
-      controlsBackward(d, ins[0]!, ins.slice(1, 1 + n), ins.slice(13, 13 + n), dz!);
+      controlsBackward(d, ins[0]!, ins[1]!, ins.slice(2, 2 + n), ins.slice(14, 14 + n), dz!, dBias!);
     },
   });
   registerFusedGradient({
     kernelName: NTM_CONTROLS,
-    inputsToSave: ['z'],
+    inputsToSave: ['z', 'bias'],
     outputsToSave: Array.from({ length: 12 }, () => true),
     gradFunc: (dy, saved, attrs) => {
-      const [z, ...ys] = saved as tf.Tensor[];
+      const [z, bias, ...ys] = saved as tf.Tensor[];
       const dys = Array.isArray(dy) ? dy : [dy];
       // unused slots (fewer than 12 outputs) repeat z, which the kernel never reads
-      const inputs: Record<string, tf.Tensor> = { z: z! };
+      const inputs: Record<string, tf.Tensor> = { z: z!, bias: bias! };
       for (let k = 0; k < 12; k++) {
         inputs[`y${k}`] = ys[k] ?? z!;
         inputs[`dy${k}`] = dys[k] ?? z!;
       }
-      const [dz] = runKernel(NTM_CONTROLS_GRAD, inputs, attrs);
-      return { z: () => dz as tf.Tensor };
+      const [dz, dBias] = runKernel(NTM_CONTROLS_GRAD, inputs, attrs);
+      return { z: () => dz as tf.Tensor, bias: () => dBias as tf.Tensor };
     },
   });
 }
@@ -62,18 +62,26 @@ export interface FusedControls {
 }
 
 /**
- * Splits and activates the interface vectors in one kernel; the same function as
- * `activateControls` (controls.ts) applied to the write segment and the read segment.
+ * Adds the bias, splits and activates the interface vectors in one kernel; the same function
+ * as `activateControls` (controls.ts) applied to the write segment and the read segment of
+ * z + bias.
  * @param z `[B, L]` with L = W * (3M + 2S + 4) + R * (M + 2S + 4), write heads first.
+ * @param bias `[L]`, default zeros.
  */
-export function fusedControls(z: tf.Tensor2D, width: number, shiftRange: number, writeHeads: number, readHeads: number): FusedControls {
+export function fusedControls(z: tf.Tensor2D, width: number, shiftRange: number, writeHeads: number, readHeads: number,
+  bias?: tf.Tensor1D): FusedControls {
   const d: ControlsDims = { batch: z.shape[0], width, shiftRange, writeHeads, readHeads };
   const L = interfaceLength(d);
   if (z.rank !== 2 || z.shape[1] !== L) {
     throw new EngramError('fusedControls(z)', `expected shape [B,${L}] but got [${z.shape.join(',')}]`, 'pass the interface vectors of every head');
   }
   registerControlsKernels();
-  const outs = runKernel(NTM_CONTROLS, { z }, { width, shiftRange, writeHeads, readHeads });
+  if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== L)) {
+    throw new EngramError('fusedControls(bias)', `expected shape [${L}] but got [${bias.shape.join(',')}]`, 'pass one bias per interface entry');
+  }
+  const b = bias ?? tf.zeros([L]);
+  const outs = runKernel(NTM_CONTROLS, { z, bias: b }, { width, shiftRange, writeHeads, readHeads });
+  if (bias === undefined) b.dispose();
   const group = (names: readonly string[], offset: number): HeadControls =>
     Object.fromEntries(names.map((n, k) => [n, outs[offset + k]])) as unknown as HeadControls;
   return {

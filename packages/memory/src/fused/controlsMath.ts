@@ -1,12 +1,13 @@
 /**
  * The activation of the heads' controls (controls.ts) as plain loops: the interface vector
- * `[B, L]` (all write heads, then all read heads, each head's controls in table order) is
+ * `[B, L]` (plus the projection bias `[L]`) (all write heads, then all read heads, each head's controls in table order) is
  * split and activated in one pass, and its vector-Jacobian product in another:
  * key tanh, beta softplus, gate sigmoid, shift softmax, gamma 1 + softplus, erase sigmoid,
  * add tanh.
  *
  * Dimension names: B batch, W write heads, R read heads, M width, S shift range, L interface length.
  */
+import { scratch } from './scratch.ts';
 
 /** Sizes of the interface vector. */
 export interface ControlsDims {
@@ -57,62 +58,75 @@ function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
-/** Visits every head of every group: (batch row, head index, heads in group, segment start, first output index, isWrite). */
-function forEachHead(d: ControlsDims, visit: (b: number, h: number, H: number, base: number, out: number, isWrite: boolean) => void): void {
+/**
+ * Visits every head of every group: (batch row, head index, heads in group, segment start in
+ * z, segment start in the bias, first output index, isWrite).
+ */
+function forEachHead(d: ControlsDims, visit: (b: number, h: number, H: number, base: number, biasBase: number, out: number, isWrite: boolean) => void): void {
   const L = interfaceLength(d);
   const wLen = segmentLength(d.width, d.shiftRange, true);
   const rLen = segmentLength(d.width, d.shiftRange, false);
   const readOut = d.writeHeads > 0 ? WRITE_CONTROLS.length : 0;
   for (let b = 0; b < d.batch; b++) {
-    for (let h = 0; h < d.writeHeads; h++) visit(b, h, d.writeHeads, b * L + h * wLen, 0, true);
-    for (let h = 0; h < d.readHeads; h++) visit(b, h, d.readHeads, b * L + d.writeHeads * wLen + h * rLen, readOut, false);
+    for (let h = 0; h < d.writeHeads; h++) visit(b, h, d.writeHeads, b * L + h * wLen, h * wLen, 0, true);
+    for (let h = 0; h < d.readHeads; h++) {
+      const off = d.writeHeads * wLen + h * rLen;
+      visit(b, h, d.readHeads, b * L + off, off, readOut, false);
+    }
   }
 }
 
 /**
- * Forward pass.
- * @param z `[B, L]` the raw interface vectors.
+ * Forward pass on x = z + bias.
+ * @param z `[B, L]` the raw interface vectors (without bias).
+ * @param bias `[L]`
  * @param outs the activated controls in {@link controlShapes} order.
  */
-export function controlsForward(d: ControlsDims, z: Float32Array, outs: readonly Float32Array[]): void {
+export function controlsForward(d: ControlsDims, z: Float32Array, bias: Float32Array, outs: readonly Float32Array[]): void {
   const M = d.width;
   const nShift = 2 * d.shiftRange + 1;
-  forEachHead(d, (b, h, H, base, o, isWrite) => {
+  const x = scratch('controls.x', interfaceLength(d));
+  forEachHead(d, (b, h, H, zBase, biasBase, o, isWrite) => {
+    const n = segmentLength(M, d.shiftRange, isWrite);
+    for (let k = 0; k < n; k++) x[biasBase + k] = z[zBase + k]! + bias[biasBase + k]!;
+    const base = biasBase;
     const bh = b * H + h;
     const key = outs[o]!;
-    for (let j = 0; j < M; j++) key[bh * M + j] = Math.tanh(z[base + j]!);
-    outs[o + 1]![bh] = softplus(z[base + M]!);
-    outs[o + 2]![bh] = sigmoid(z[base + M + 1]!);
+    for (let j = 0; j < M; j++) key[bh * M + j] = Math.tanh(x[base + j]!);
+    outs[o + 1]![bh] = softplus(x[base + M]!);
+    outs[o + 2]![bh] = sigmoid(x[base + M + 1]!);
     const shift = outs[o + 3]!;
     const s0 = base + M + 2;
     let mx = -Infinity;
-    for (let j = 0; j < nShift; j++) if (z[s0 + j]! > mx) mx = z[s0 + j]!;
+    for (let j = 0; j < nShift; j++) if (x[s0 + j]! > mx) mx = x[s0 + j]!;
     let sum = 0;
-    for (let j = 0; j < nShift; j++) sum += Math.exp(z[s0 + j]! - mx);
-    for (let j = 0; j < nShift; j++) shift[bh * nShift + j] = Math.exp(z[s0 + j]! - mx) / sum;
-    outs[o + 4]![bh] = 1 + softplus(z[s0 + nShift]!);
+    for (let j = 0; j < nShift; j++) sum += Math.exp(x[s0 + j]! - mx);
+    for (let j = 0; j < nShift; j++) shift[bh * nShift + j] = Math.exp(x[s0 + j]! - mx) / sum;
+    outs[o + 4]![bh] = 1 + softplus(x[s0 + nShift]!);
     if (isWrite) {
       const e0 = s0 + nShift + 1;
       const erase = outs[o + 5]!;
       const add = outs[o + 6]!;
-      for (let j = 0; j < M; j++) erase[bh * M + j] = sigmoid(z[e0 + j]!);
-      for (let j = 0; j < M; j++) add[bh * M + j] = Math.tanh(z[e0 + M + j]!);
+      for (let j = 0; j < M; j++) erase[bh * M + j] = sigmoid(x[e0 + j]!);
+      for (let j = 0; j < M; j++) add[bh * M + j] = Math.tanh(x[e0 + M + j]!);
     }
   });
 }
 
 /**
  * Backward pass: dz from the outputs' gradients (tanh' = 1 - y^2, sigmoid' = y (1 - y),
- * softplus' = sigmoid(z), softmax' = y (dy - sum y dy)).
- * @param z `[B, L]` the raw interface vectors.
+ * softplus' = sigmoid(z + bias), softmax' = y (dy - sum y dy)); dbias = sum over the batch of dz.
+ * @param z `[B, L]` the raw interface vectors (without bias).
+ * @param bias `[L]`
  * @param ys the forward outputs, {@link controlShapes} order.
  * @param dys their gradients, same order.
- * @param dz output `[B, L]`.
+ * @param dz output `[B, L]`; `dBias` output `[L]`.
  */
-export function controlsBackward(d: ControlsDims, z: Float32Array, ys: readonly Float32Array[], dys: readonly Float32Array[], dz: Float32Array): void {
+export function controlsBackward(d: ControlsDims, z: Float32Array, bias: Float32Array, ys: readonly Float32Array[], dys: readonly Float32Array[],
+  dz: Float32Array, dBias: Float32Array): void {
   const M = d.width;
   const nShift = 2 * d.shiftRange + 1;
-  forEachHead(d, (b, h, H, base, o, isWrite) => {
+  forEachHead(d, (b, h, H, base, biasBase, o, isWrite) => {
     const bh = b * H + h;
     const key = ys[o]!;
     const dKey = dys[o]!;
@@ -120,7 +134,7 @@ export function controlsBackward(d: ControlsDims, z: Float32Array, ys: readonly 
       const y = key[bh * M + j]!;
       dz[base + j] = dKey[bh * M + j]! * (1 - y * y);
     }
-    dz[base + M] = dys[o + 1]![bh]! * sigmoid(z[base + M]!);
+    dz[base + M] = dys[o + 1]![bh]! * sigmoid(z[base + M]! + bias[biasBase + M]!);
     const gate = ys[o + 2]![bh]!;
     dz[base + M + 1] = dys[o + 2]![bh]! * gate * (1 - gate);
     const s0 = base + M + 2;
@@ -129,7 +143,7 @@ export function controlsBackward(d: ControlsDims, z: Float32Array, ys: readonly 
     let dot = 0;
     for (let j = 0; j < nShift; j++) dot += shift[bh * nShift + j]! * dShift[bh * nShift + j]!;
     for (let j = 0; j < nShift; j++) dz[s0 + j] = shift[bh * nShift + j]! * (dShift[bh * nShift + j]! - dot);
-    dz[s0 + nShift] = dys[o + 4]![bh]! * sigmoid(z[s0 + nShift]!);
+    dz[s0 + nShift] = dys[o + 4]![bh]! * sigmoid(z[s0 + nShift]! + bias[biasBase + M + 2 + nShift]!);
     if (isWrite) {
       const e0 = s0 + nShift + 1;
       const erase = ys[o + 5]!;
@@ -146,4 +160,7 @@ export function controlsBackward(d: ControlsDims, z: Float32Array, ys: readonly 
       }
     }
   });
+  dBias.fill(0);
+  const L = interfaceLength(d);
+  for (let b = 0; b < d.batch; b++) for (let k = 0; k < L; k++) dBias[k] = dBias[k]! + dz[b * L + k]!;
 }

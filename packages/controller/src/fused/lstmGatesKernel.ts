@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
+import { LSTM_AUX_ROWS, lstmGatesBackward, lstmGatesForward } from './lstmGatesMath.ts';
+
+/** Kernel names (tfjs registry). */
+export const LSTM_GATES = 'EngramLstmGates';
+export const LSTM_GATES_GRAD = 'EngramLstmGatesGrad';
+
+let registered = false;
+
+/** Registers the forward and backward LSTM gate kernels and the gradient (idempotent). */
+export function registerLstmGatesKernels(): void {
+  if (registered) return;
+  registered = true;
+  registerFusedKernel({
+    name: LSTM_GATES,
+    inputs: ['z', 'bias', 'c'],
+    outputShapes: ([, , c]) => [[...c!], [...c!], [c![0]!, LSTM_AUX_ROWS * c![1]!]],
+    compute: ([z, bias, c], [h, cNext, aux], [, , cs]) => lstmGatesForward(cs![0]!, cs![1]!, z!, bias!, c!, h!, cNext!, aux!),
+  });
+  registerFusedKernel({
+    name: LSTM_GATES_GRAD,
+    inputs: ['dh', 'dc', 'c', 'aux'],
+    outputShapes: ([, , c]) => [[c![0]!, 4 * c![1]!], [4 * c![1]!], [...c!]],
+    compute: ([dh, dcNext, c, aux], [dz, dBias, dc], [, , cs]) => lstmGatesBackward(cs![0]!, cs![1]!, dh!, dcNext!, c!, aux!, dz!, dBias!, dc!),
+  });
+  registerFusedGradient({
+    kernelName: LSTM_GATES,
+    inputsToSave: ['c'],
+    outputsToSave: [false, false, true],
+    gradFunc: (dy, saved) => {
+      const [dh, dcNext] = dy as tf.Tensor[];
+      const [c, aux] = saved as tf.Tensor[];
+      const [dz, dBias, dc] = runKernel(LSTM_GATES_GRAD, { dh: dh!, dc: dcNext!, c: c!, aux: aux! });
+      return { z: () => dz as tf.Tensor, bias: () => dBias as tf.Tensor, c: () => dc as tf.Tensor };
+    },
+  });
+}
+
+/**
+ * The LSTM gate math in one kernel (forward and backward as plain loops); the same function as
+ * the composite ops in lstm.ts: c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c').
+ * @param z `[B, 4U]` pre-activations [x, h] . kernel, gate order i, f, g, o, without bias.
+ * @param bias `[4U]`
+ * @param c `[B, U]`
+ * @returns h' and c', each `[B, U]`.
+ */
+export function fusedLstmGates(z: tf.Tensor2D, bias: tf.Tensor1D, c: tf.Tensor2D): { h: tf.Tensor2D; c: tf.Tensor2D } {
+  registerLstmGatesKernels();
+  const [h, cNext, aux] = runKernel(LSTM_GATES, { z, bias, c });
+  aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call
+  return { h: h as tf.Tensor2D, c: cNext as tf.Tensor2D };
+}
