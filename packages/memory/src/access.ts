@@ -3,7 +3,7 @@ import { EngramError, plainVariables, Rng, shapes, tidy, type VariableFactory } 
 import { ntmAddress } from './addressing.ts';
 import { activateControls, controlTable, headLength, type ControlSpec, type HeadControls } from './controls.ts';
 import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from './init.ts';
-import { applyMode, parseMode, type AddressingMode, type AddressingModeSpec, type HeadWeights } from './modes.ts';
+import { applyMode, parseMode, type AddressingMode, type AddressingModeSpec, type HeadWeights, type ScoreTerms } from './modes.ts';
 import { softmax, sparsemax } from './normalize.ts';
 import { read, sparseRead, sparseWrite, write } from './readWrite.ts';
 import { makeSimilarity, SIMILARITIES, type Similarity, type SimilarityName } from './similarity.ts';
@@ -75,6 +75,12 @@ export interface AccessState {
   readonly writeWeights: tf.Tensor3D;
   /** `[B, R, M]` what the read heads read at the last step. */
   readonly readVectors: tf.Tensor3D;
+  /**
+   * REINFORCE heads only: log-probability of every slot sampled so far and the entropy bonus,
+   * summed over heads and time steps, `[B]` each; the training loop turns them into the
+   * score-function gradient. Absent when no head samples.
+   */
+  readonly score?: ScoreTerms;
 }
 
 /** Per-step options. */
@@ -85,6 +91,8 @@ export interface StepOptions {
   readonly rng?: Rng;
   /** Overrides the gumbel temperature at this step (annealing). */
   readonly tau?: number;
+  /** The 0-based training step (REINFORCE's soft-mixing schedule). */
+  readonly trainingStep?: number;
 }
 
 function positiveInt(v: unknown, field: string, fix: string): number {
@@ -255,21 +263,23 @@ export class MemoryAccess {
     const pipeline = (normalize = softmax) => fused
       ? fusedAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, normalize === sparsemax ? 'sparsemax' : 'softmax')
       : ntmAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, score, normalize);
-    const ctx = { training: options.training ?? true, rng: options.rng, tau: options.tau };
+    const ctx = { training: options.training ?? true, rng: options.rng, tau: options.tau, trainingStep: options.trainingStep };
     const first = modes[0] as AddressingMode;
     const uniform = modes.every((m) => JSON.stringify(m) === JSON.stringify(first));
     if (uniform) return applyMode(first, pipeline(first.kind === 'sparsemax' ? sparsemax : softmax), ctx);
     // Mixed modes: compute the softmax (and, if needed, sparsemax) pipeline for the group,
     // then apply each head's mode to its own slice; the result is dense.
-    return { dense: tf.tidy(() => {
+    return tidy(() => {
       const soft = pipeline();
       const sparse = modes.some((m) => m.kind === 'sparsemax') ? pipeline(sparsemax) : undefined;
       const heads = modes.map((m, h) => {
         const src = m.kind === 'sparsemax' && sparse ? sparse : soft;
-        return applyMode(m, tf.slice(src, [0, h, 0], [-1, 1, -1]), ctx).dense;
+        return applyMode(m, tf.slice(src, [0, h, 0], [-1, 1, -1]), ctx);
       });
-      return tf.concat(heads, 1) as tf.Tensor3D;
-    }) };
+      const dense = tf.concat(heads.map((w) => w.dense), 1) as tf.Tensor3D;
+      const score = heads.reduce<ScoreTerms | undefined>((sum, w) => addScores(sum, w.score), undefined);
+      return score ? { dense, score } : { dense };
+    });
   }
 
   /**
@@ -295,7 +305,8 @@ export class MemoryAccess {
         : (fused ? fusedWrite : write)(state.memory, ww.dense, erase, add);
       const rw = this.address(memory, ctl.read, state.readWeights, c.readModes, options, fused);
       const readVectors = rw.sparse ? sparseRead(memory, rw.sparse) : (fused ? fusedRead : read)(memory, rw.dense);
-      const next: AccessState = Object.freeze({ memory, readWeights: rw.dense, writeWeights: ww.dense, readVectors });
+      const score = addScores(addScores(state.score, ww.score), rw.score);
+      const next: AccessState = Object.freeze({ memory, readWeights: rw.dense, writeWeights: ww.dense, readVectors, ...(score ? { score } : {}) });
       return [readVectors, next] as [tf.Tensor3D, AccessState];
     });
   }
@@ -305,4 +316,10 @@ export class MemoryAccess {
     for (const v of this.variables) v.dispose();
     this.memoryInit.dispose();
   }
+}
+
+/** The sum of two sets of REINFORCE terms, either of which may be absent. */
+function addScores(a: ScoreTerms | undefined, b: ScoreTerms | undefined): ScoreTerms | undefined {
+  if (!a || !b) return a ?? b;
+  return { logProb: tf.add(a.logProb, b.logProb) as tf.Tensor1D, entropyBonus: tf.add(a.entropyBonus, b.entropyBonus) as tf.Tensor1D };
 }

@@ -6,7 +6,8 @@ export { attend, attentionWeights, weightedSum, type AttendOptions } from './att
 export { contentWeights, interpolate, shift, sharpen, ntmAddress } from './addressing.ts';
 export { read, write, sparseRead, sparseWrite, sparseToDense, type SparseWeights } from './readWrite.ts';
 export { applyMode, parseMode, topkWeights, isDiscrete, MODE_KINDS,
-  type AddressingMode, type AddressingModeSpec, type HeadWeights, type ModeContext } from './modes.ts';
+  type AddressingMode, type AddressingModeSpec, type HeadWeights, type ModeContext, type ScoreTerms } from './modes.ts';
+export { sampleSlots, reinforceSurrogate, type SlotSample } from './sampling.ts';
 export { controlTable, headLength, activateControls, type ControlSpec, type ControlName, type HeadControls, type Activation } from './controls.ts';
 export { makeMemoryInit, MEMORY_INITS, CONSTANT_MEMORY_VALUE, type MemoryInit, type MemoryInitializer } from './init.ts';
 export { MemoryAccess, resolveAccessConfig, KERNEL_CHOICES, type KernelChoice, type MemoryAccessConfig, type ResolvedAccessConfig, type AccessState, type StepOptions } from './access.ts';

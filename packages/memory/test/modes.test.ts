@@ -55,8 +55,8 @@ describe('parseMode', () => {
     expect(engramMessage(() => parseMode({ kind: 'nope' } as never, N, 'x'))).toMatch(/^x: unknown/);
   });
 
-  it('isDiscrete is true exactly for hard, gumbel, topk', () => {
-    expect(MODE_KINDS.map((kind) => isDiscrete(parseMode(kind, N, 'f')))).toEqual([false, false, true, true, true]);
+  it('isDiscrete is true exactly for hard, gumbel, topk, reinforce', () => {
+    expect(MODE_KINDS.map((kind) => isDiscrete(parseMode(kind, N, 'f')))).toEqual([false, false, true, true, true, true]);
   });
 });
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, tidy, type VariableFactory } from '@engram/tensor';
+import { EngramError, Rng, tidy, type VariableFactory } from '@engram/tensor';
 import { makeController, type ControllerConfig } from '@engram/controller';
 import type { AccessState } from '@engram/memory';
 import { MemoryCore, type MemoryCellState } from './memoryCell.ts';
@@ -60,6 +60,11 @@ export class EngramCell extends tf.layers.Layer {
       return weight.read() as tf.Variable;
     };
     this.core = new MemoryCore({ inputSize, controller: this.args.controller, memory: this.args.memory, seed: this.args.seed }, layerVariables);
+    const modes = [...this.core.access.config.readModes, ...this.core.access.config.writeModes];
+    if (modes.some((m) => m.kind === 'reinforce')) {
+      throw new EngramError('memory.readMode', 'reinforce addressing needs the score-function term that only engram\'s Trainer adds, not model.fit',
+        'use soft, sparsemax, hard, gumbel or topk in a tf.layers cell, or train with Trainer');
+    }
     this.built = true;
   }
 

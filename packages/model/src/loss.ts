@@ -37,3 +37,24 @@ export function bitsPerSequence(logits: tf.Tensor3D, targets: tf.Tensor3D, mask:
     return (tf.sum(tf.mul(wrong, mask)).dataSync()[0] as number) / logits.shape[1];
   });
 }
+
+/**
+ * Each sequence's masked sigmoid cross-entropy, averaged over its scored bits (REINFORCE's
+ * per-sequence loss, the negative reward).
+ * @param logits `[T, B, Y]`
+ * @param targets `[T, B, Y]`
+ * @param mask `[T, B]`
+ * @returns `[B]` nats per scored bit.
+ */
+export function sequenceLosses(logits: tf.Tensor3D, targets: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor1D {
+  const s = shapes('sequenceLosses');
+  s.check('logits', logits, ['T', 'B', 'Y']);
+  s.check('targets', targets, ['T', 'B', 'Y']);
+  s.check('mask', mask, ['T', 'B']);
+  return tf.tidy(() => {
+    const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+    const perStep = tf.mul(tf.sum(bce, 2), mask); // [T,B]
+    const scored = tf.maximum(tf.mul(tf.sum(mask, 0), logits.shape[2]), 1); // [B]
+    return tf.div(tf.sum(perStep, 0), scored) as tf.Tensor1D;
+  });
+}

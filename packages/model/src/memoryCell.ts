@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, fusedClip, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { makeController, type Controller, type ControllerState } from '@engram/controller';
-import { MemoryAccess, type AccessState } from '@engram/memory';
+import { MemoryAccess, type AccessState, type ScoreTerms } from '@engram/memory';
+import { ReinforceBaseline } from './reinforceBaseline.ts';
 import type { ModelConfig, ModelStepOptions, SequenceModel, StepTrace } from './model.ts';
 import { denseOutput, type DenseOutput } from './output.ts';
 
@@ -82,6 +83,8 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
   readonly core: MemoryCore;
   readonly namedVariables: Readonly<Record<string, tf.Variable>>;
   private readonly output: DenseOutput;
+  /** Present when any head uses REINFORCE addressing. */
+  private readonly baseline?: ReinforceBaseline;
 
   constructor(config: ModelConfig, variables: VariableFactory = plainVariables) {
     if (!config.memory) throw new EngramError('model.memory', 'missing for an ntm model', 'add e.g. { slots: 128, width: 20 }');
@@ -91,7 +94,14 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
     const seed = config.seed ?? 0;
     this.core = new MemoryCore({ inputSize: config.inputSize, controller: config.controller, memory: config.memory, seed }, variables);
     this.output = denseOutput(this.core.featureSize, config.outputSize, new Rng(`${seed}/output`), variables);
-    this.namedVariables = { ...this.core.namedVariables, ...this.output.namedVariables };
+    const access = this.core.access.config;
+    if ([...access.readModes, ...access.writeModes].some((m) => m.kind === 'reinforce')) {
+      const named: Record<string, tf.Variable> = {};
+      this.baseline = new ReinforceBaseline((name, init) => (named[name] = variables(name, init)));
+      this.namedVariables = { ...this.core.namedVariables, ...this.output.namedVariables, ...named };
+    } else {
+      this.namedVariables = { ...this.core.namedVariables, ...this.output.namedVariables };
+    }
   }
 
   initialState(batch: number): MemoryCellState {
@@ -105,6 +115,15 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
     });
   }
 
+  scoreTerms(state: MemoryCellState): ScoreTerms | undefined {
+    return state.access.score;
+  }
+
+  reinforceBaseline(mask: tf.Tensor2D): tf.Tensor1D {
+    if (!this.baseline) throw new EngramError('reinforceBaseline', 'this model has no reinforce heads', 'use a reinforce addressing mode');
+    return this.baseline.apply(mask);
+  }
+
   trace(state: MemoryCellState): StepTrace {
     const a = state.access;
     return { readWeights: a.readWeights, writeWeights: a.writeWeights, readVectors: a.readVectors, memory: a.memory };
@@ -113,5 +132,6 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
   dispose(): void {
     this.core.dispose();
     this.output.dispose();
+    this.baseline?.weights.dispose();
   }
 }

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@engram/tensor';
 import type { ControllerConfig } from '@engram/controller';
-import type { AddressingModeSpec, KernelChoice, MemoryInit, SimilarityName } from '@engram/memory';
+import type { ScoreTerms, AddressingModeSpec, KernelChoice, MemoryInit, SimilarityName } from '@engram/memory';
 
 /** The memory part of a model config (MemoryAccessConfig without the sizes the model supplies). */
 export interface MemorySettings {
@@ -74,5 +74,12 @@ export interface SequenceModel<S = unknown> {
   step(input: tf.Tensor2D, state: S, options?: ModelStepOptions): [tf.Tensor2D, S];
   /** The memory tensors of a state, for tracing (undefined for memory-less models). */
   trace?(state: S): StepTrace;
+  /**
+   * REINFORCE heads: the log-probability of the slots sampled so far and the entropy bonus,
+   * summed over heads and time, `[B]` each (undefined when no head samples).
+   */
+  scoreTerms?(state: S): ScoreTerms | undefined;
+  /** REINFORCE heads: the learned per-sequence baseline `[B]` from the mask `[T, B]`. */
+  reinforceBaseline?(mask: tf.Tensor2D): tf.Tensor1D;
   dispose(): void;
 }

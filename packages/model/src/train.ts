@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { EngramError, Rng, type RngState, type SequenceBatch, type SequenceTask } from '@engram/tensor';
 import { assignWeights, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { clipGradients, type ClipConfig } from './clip.ts';
-import { bitsPerSequence, maskedSigmoidCrossEntropy } from './loss.ts';
+import { bitsPerSequence, maskedSigmoidCrossEntropy, sequenceLosses } from './loss.ts';
+import { reinforceSurrogate } from '@engram/memory';
+import { stopGradient } from '@engram/tensor';
 import type { SequenceModel } from './model.ts';
 import { makeOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.ts';
 import { unroll } from './unroll.ts';
@@ -161,11 +163,15 @@ export class Trainer {
     const variables = this.model.namedVariables;
     const names = Object.keys(variables);
     let logits: tf.Tensor3D | undefined;
+    let mainLoss: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const tau = this.config.gumbelTau ? gumbelTauAt(this.config.gumbelTau, this.stepCount) : undefined;
-      const { outputs } = unroll(this.model, batch.inputs, { training: true, rng: this.noiseRng, trainingStep: this.stepCount, ...(tau !== undefined ? { tau } : {}) });
+      const { outputs, score } = unroll(this.model, batch.inputs, { training: true, rng: this.noiseRng, trainingStep: this.stepCount, ...(tau !== undefined ? { tau } : {}) });
       logits = tf.keep(outputs);
-      return maskedSigmoidCrossEntropy(outputs, batch.targets, batch.mask);
+      const loss = maskedSigmoidCrossEntropy(outputs, batch.targets, batch.mask);
+      if (!score) return loss;
+      mainLoss = tf.keep(tf.clone(loss));
+      return this.reinforceObjective(loss, outputs, batch, score);
     }, names.map((n) => variables[n] as tf.Variable));
     // variableGrads keys gradients by tf variable name: map them back to our paths.
     const byPath: Record<string, tf.Tensor> = {};
@@ -174,7 +180,8 @@ export class Trainer {
       if (g) byPath[n] = g;
     }
     const clipped = clipGradients(byPath, this.config.clip);
-    const loss = value.dataSync()[0] as number;
+    const loss = (mainLoss ?? value).dataSync()[0] as number;
+    mainLoss?.dispose();
     const gradNorm = clipped.norm.dataSync()[0] as number;
     const cost = this.costOf(logits as tf.Tensor3D, batch);
     tf.dispose([value, grads, logits as tf.Tensor3D, clipped.norm, batch.inputs, batch.targets, batch.mask]);
@@ -191,6 +198,21 @@ export class Trainer {
     const record = { step: this.stepCount, sequences: this.sequenceCount, loss, cost, gradNorm, ms: performance.now() - t0 };
     this.options.callbacks?.onStep?.(record);
     return record;
+  }
+
+  /**
+   * The objective of a model with REINFORCE heads: the loss (whose gradient trains everything
+   * the sampled one-hot weights let through: controller, memory contents, erase and add) plus
+   * the score-function surrogate with the learned baseline (which trains the addressing), the
+   * baseline's squared error, and minus the entropy bonus.
+   */
+  private reinforceObjective(loss: tf.Scalar, logits: tf.Tensor3D, batch: SequenceBatch,
+    score: { logProb: tf.Tensor1D; entropyBonus: tf.Tensor1D }): tf.Scalar {
+    const perSequence = stopGradient(sequenceLosses(logits, batch.targets, batch.mask));
+    const baseline = this.model.reinforceBaseline?.(batch.mask) ?? tf.zerosLike(perSequence);
+    const surrogate = reinforceSurrogate(score.logProb, perSequence, baseline);
+    const baselineError = tf.mean(tf.square(tf.sub(perSequence, baseline)));
+    return tf.sub(tf.add(loss, tf.add(surrogate, baselineError)), tf.mean(score.entropyBonus)) as tf.Scalar;
   }
 
   private costOf(logits: tf.Tensor3D, batch: SequenceBatch): number {

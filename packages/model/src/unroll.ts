@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { shapes, tidy } from '@engram/tensor';
+import type { ScoreTerms } from '@engram/memory';
 import type { ModelStepOptions, SequenceModel } from './model.ts';
 
 /** Per-step traces stacked over time (present when `unroll` was asked for them). */
@@ -24,10 +25,11 @@ export interface UnrollOptions extends ModelStepOptions {
 /**
  * Runs a model over a sequence from its initial state.
  * @param inputs `[T, B, X]`
- * @returns logits `[T, B, Y]`, and the trace if asked (memory-less models have none).
+ * @returns logits `[T, B, Y]`, the trace if asked (memory-less models have none), and for
+ *   REINFORCE heads the summed score terms of the sampled slots.
  */
 export function unroll<S>(model: SequenceModel<S>, inputs: tf.Tensor3D, options: UnrollOptions = {}):
-{ outputs: tf.Tensor3D; trace?: UnrollTrace } {
+{ outputs: tf.Tensor3D; trace?: UnrollTrace; score?: ScoreTerms } {
   shapes('unroll').check('inputs', inputs, ['T', 'B', model.inputSize]);
   return tidy(() => {
     const [steps, batch] = inputs.shape;
@@ -47,7 +49,9 @@ export function unroll<S>(model: SequenceModel<S>, inputs: tf.Tensor3D, options:
         if (options.traceMemory) traces.m.push(tr.memory);
       }
     }
-    const result: { outputs: tf.Tensor3D; trace?: UnrollTrace } = { outputs: tf.stack(outputs) as tf.Tensor3D };
+    const result: { outputs: tf.Tensor3D; trace?: UnrollTrace; score?: ScoreTerms } = { outputs: tf.stack(outputs) as tf.Tensor3D };
+    const score = model.scoreTerms?.(state);
+    if (score) result.score = score;
     if (options.trace && model.trace) {
       result.trace = {
         readWeights: tf.stack(traces.r) as tf.Tensor4D,

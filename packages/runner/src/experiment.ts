@@ -54,9 +54,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Recursively merges `over` into `base`: objects merge, everything else replaces. */
+/** Recursively merges `over` into `base`: objects merge (unless `over` names another `kind`), everything else replaces. */
 export function deepMerge<T>(base: T, over: unknown): T {
   if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  // A different `kind` (task, controller, optimizer...) replaces the whole object: its options do not carry over.
+  if ('kind' in over && over['kind'] !== base['kind']) return over as T;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
   return out as T;
@@ -73,7 +75,7 @@ export function runSpecFor(e: Experiment, variant: string): RunSpec {
   if (variant === 'default' && !e.variants) return base;
   const v = e.variants?.find((x) => x.name === variant);
   if (!v) throw new EngramError('--variant', `experiment ${e.name} has no variant '${variant}'`, `use one of: ${variantNames(e).join(', ')}`);
-  const merged = deepMerge(base, { task: v.task, model: v.model, train: v.train, curriculum: v.curriculum });
+  const merged = deepMerge(base, { task: v.task, model: v.model, train: v.train, curriculum: v.curriculum, eval: v.eval });
   const parsed = runSpecSchema.safeParse(merged);
   if (!parsed.success) throw schemaError(`${e.name}.variants.${variant}`, parsed.error, merged);
   return parsed.data;

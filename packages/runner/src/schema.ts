@@ -97,6 +97,7 @@ export const experimentSchema = runSpecSchema.extend({
     model: z.record(z.string(), z.unknown()).optional(),
     train: z.record(z.string(), z.unknown()).optional(),
     curriculum: z.record(z.string(), z.unknown()).optional(),
+    eval: z.record(z.string(), z.unknown()).optional(),
   }).strict()).min(1).optional(),
 }).strict();
 

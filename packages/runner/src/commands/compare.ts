@@ -10,6 +10,9 @@ import { findRuns, readRun, runName, type RunConfig } from '../runs.ts';
 import type { RunOutcome } from '../summary.ts';
 import { evaluateRun } from './eval.ts';
 import { tsxArgs } from '../child.ts';
+import { writeStudy } from '../study.ts';
+import type { Experiment } from '../schema.ts';
+import { initBackend } from '@engram/tensor';
 
 export interface CompareOptions {
   readonly out?: string;
@@ -114,7 +117,8 @@ export function compareMarkdown(rows: CompareRow[]): string {
 /**
  * `engram compare <experiment | run dirs...>`: for an experiment, trains every missing
  * (variant, seed) run, evaluates generalisation where the experiment asks for it, and writes
- * compare.md and compare.csv next to the runs; for run directories, compares those.
+ * compare.md, runs.csv and the study (summary.md, table.csv, plots/) next to the runs; for run
+ * directories, compares those.
  */
 export async function compare(targets: string[], o: CompareOptions): Promise<{ markdown: string; rows: CompareRow[]; written?: string }> {
   if (!targets.length) throw new EngramError('<experiment|runs...>', 'missing', 'give an experiment (file, name or task) or run directories');
@@ -124,18 +128,20 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
   const isRunDir = (t: string) => existsSync(join(resolve(t), 'config.json'));
   let dirs: string[];
   let outDir: string | undefined;
+  let experiment: Experiment | undefined;
   if (targets.every(isRunDir)) {
     dirs = targets.map((t) => resolve(t));
   } else if (targets.length === 1) {
     const { experiment: e, path } = loadExperiment(targets[0] as string);
+    experiment = e;
     const wanted = variantNames(e).flatMap((v) => e.seeds.map((s) => ({ v, s })));
     const missing = wanted.filter(({ v, s }) => !finishedRun(out, e.name, v, s, stepsOf(e, v)));
     if (missing.length && o.noTrain) throw new EngramError('--no-train', `${missing.length} runs are missing`, 'drop --no-train to train them');
     if (missing.length) process.stderr.write(`engram: training ${missing.length} missing run(s), ${jobs} at a time\n`);
     await pool(missing.map(({ v, s }) => () => runChild(['train', path, '--variant', v, '--seed', String(s), '--out', out, '--no-report', ...(o.backend ? ['--backend', o.backend] : [])])), jobs);
     dirs = wanted.map(({ v, s }) => finishedRun(out, e.name, v, s, stepsOf(e, v)) as string);
-    if (e.eval?.lengths) {
-      for (const d of dirs) if (!existsSync(join(d, 'eval.csv'))) await evaluateRun(d, { backend: o.backend });
+    for (const d of dirs) {
+      if (readRun(d).config.spec.eval?.lengths && !existsSync(join(d, 'eval.csv'))) await evaluateRun(d, { backend: o.backend });
     }
     outDir = join(resolve(out), e.name);
   } else {
@@ -144,11 +150,13 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
   }
   const rows = dirs.map((d) => rowOf(d, readRun(d).config));
   const markdown = compareMarkdown(rows);
-  if (outDir) {
+  if (outDir && experiment) {
     writeFileSync(join(outDir, 'compare.md'), `${markdown}\n`);
-    writeFileSync(join(outDir, 'compare.csv'), stringify(rows.map((r) => ({ ...r, generalisation: JSON.stringify(r.generalisation) })), { header: true }));
+    writeFileSync(join(outDir, 'runs.csv'), stringify(rows.map((r) => ({ ...r, generalisation: JSON.stringify(r.generalisation) })), { header: true }));
+    await initBackend(o.backend);
+    await writeStudy(experiment, rows, dirs, outDir, `engram compare ${targets[0]}${o.jobs && o.jobs > 1 ? ` --jobs ${o.jobs}` : ''}${o.out && o.out !== 'results' ? ` --out ${o.out}` : ''}`);
   }
-  return { markdown, rows, ...(outDir ? { written: join(outDir, 'compare.md') } : {}) };
+  return { markdown, rows, ...(outDir ? { written: join(outDir, 'summary.md') } : {}) };
 }
 
 function stepsOf(e: ReturnType<typeof loadExperiment>['experiment'], variant: string): number {

@@ -1,0 +1,157 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import type { CompareRow } from './commands/compare.ts';
+import { traceExample } from './commands/report.ts';
+import { bandsSvg, weightingsSvg } from './plots/index.ts';
+import { readMetrics, readRun } from './runs.ts';
+import type { Experiment } from './schema.ts';
+import type { RunOutcome } from './summary.ts';
+
+const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+function median(xs: number[]): number | undefined {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return undefined;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** One variant's figures over its seeds. */
+export interface VariantSummary {
+  readonly task: string;
+  readonly variant: string;
+  readonly mode: string;
+  readonly seeds: number;
+  readonly solved: number;
+  readonly medianSequencesToSolve?: number;
+  readonly medianFinalCost?: number;
+  /** Median generalisation cost per length. */
+  readonly generalisation: Record<string, number | undefined>;
+  readonly msPerStep?: number;
+  readonly peakRssMb?: number;
+  readonly sequences: number;
+  readonly seconds: number;
+}
+
+function modeOf(dir: string): string {
+  const m = readRun(dir).config.model.memory;
+  if (!m) return 'none (LSTM)';
+  const show = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x));
+  const r = show(m.readMode ?? 'soft');
+  const w = show(m.writeMode ?? 'soft');
+  return r === w ? r : `read ${r}, write ${w}`;
+}
+
+/** Per-variant medians over seeds. */
+export function summariseVariants(rows: readonly CompareRow[], dirs: readonly string[]): VariantSummary[] {
+  const variants = [...new Set(rows.map((r) => r.variant))];
+  return variants.map((variant) => {
+    const idx = rows.map((r, i) => (r.variant === variant ? i : -1)).filter((i) => i >= 0);
+    const rs = idx.map((i) => rows[i] as CompareRow);
+    const first = dirs[idx[0] as number] as string;
+    const lengths = [...new Set(rs.flatMap((r) => Object.keys(r.generalisation)))].sort((a, b) => Number(a) - Number(b));
+    const outcomes = idx.map((i) => JSON.parse(readFileSync(join(dirs[i] as string, 'outcome.json'), 'utf8')) as RunOutcome);
+    return {
+      task: readRun(first).config.spec.task.kind,
+      variant, mode: modeOf(first), seeds: rs.length, solved: rs.filter((r) => r.solved).length,
+      medianSequencesToSolve: median(rs.filter((r) => r.solved).map((r) => r.sequencesToSolve as number)),
+      medianFinalCost: median(rs.map((r) => r.finalCost)),
+      generalisation: Object.fromEntries(lengths.map((l) => [l, median(rs.map((r) => r.generalisation[l] ?? Number.NaN))])),
+      msPerStep: median(rs.map((r) => r.msPerStep)),
+      peakRssMb: median(rs.map((r) => r.peakRssMb)),
+      sequences: Math.max(...outcomes.map((o) => o.sequences)),
+      seconds: outcomes.reduce((s, o) => s + o.seconds, 0),
+    };
+  });
+}
+
+/**
+ * Writes a study of an experiment into `outDir`: table.csv (one row per variant), summary.md
+ * (the tables per task, the budget, the total wall time, the command, the plots, and the
+ * hand-written findings.md when present), plots/curves-<task>.svg (median and range over seeds
+ * of the evaluation cost against sequences) and plots/weightings-<variant>-<solved|failed>.svg
+ * (read/write weightings of one solved and one failed run per variant).
+ */
+export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dirs: readonly string[], outDir: string, command: string): Promise<string[]> {
+  const plots = join(outDir, 'plots');
+  mkdirSync(plots, { recursive: true });
+  const variants = summariseVariants(rows, dirs);
+  const written: string[] = [];
+
+  const csvRows = variants.map((v) => {
+    const gen = Object.entries(v.generalisation);
+    return {
+      task: v.task, variant: v.variant, mode: v.mode, seeds: v.seeds, solved: v.solved,
+      median_sequences_to_solve: v.medianSequencesToSolve ?? '', median_final_cost: v.medianFinalCost ?? '',
+      gen_length_1: gen[0]?.[0] ?? '', gen_cost_1: gen[0]?.[1] ?? '', gen_length_2: gen[1]?.[0] ?? '', gen_cost_2: gen[1]?.[1] ?? '',
+      ms_per_step: v.msPerStep ?? '', peak_mb: v.peakRssMb ?? '', sequences_per_run: v.sequences, total_seconds: v.seconds,
+    };
+  });
+  writeFileSync(join(outDir, 'table.csv'), stringify(csvRows, { header: true }));
+  written.push(join(outDir, 'table.csv'));
+
+  // Learning curves per task: median and range over seeds for each variant.
+  const tasks = [...new Set(variants.map((v) => v.task))];
+  for (const task of tasks) {
+    const bands = variants.filter((v) => v.task === task).map((v) => ({
+      name: v.variant,
+      runs: rows.map((r, i) => (r.variant === v.variant ? readMetrics(dirs[i] as string).map((m) => [m.sequences, m.cost] as const) : undefined))
+        .filter((x): x is (readonly [number, number])[] => x !== undefined),
+    }));
+    const path = join(plots, `curves-${task}.svg`);
+    writeFileSync(path, await bandsSvg(bands, { title: `${e.name}: ${task}, evaluation cost (median and range over seeds)` }));
+    written.push(path);
+  }
+
+  // Weightings of one solved and one failed run per variant (the best and the worst by final cost).
+  const heatmaps: Record<string, string[]> = {};
+  for (const v of variants) {
+    const runs = rows.map((r, i) => ({ r, dir: dirs[i] as string })).filter((x) => x.r.variant === v.variant);
+    const solved = runs.filter((x) => x.r.solved).sort((a, b) => a.r.finalCost - b.r.finalCost)[0];
+    const failed = runs.filter((x) => !x.r.solved).sort((a, b) => b.r.finalCost - a.r.finalCost)[0];
+    heatmaps[v.variant] = [];
+    for (const [label, pick] of [['solved', solved], ['failed', failed]] as const) {
+      if (!pick || !existsSync(join(pick.dir, 'checkpoint'))) continue;
+      const ex = await traceExample(pick.dir);
+      if (!ex) continue;
+      const path = join(plots, `weightings-${v.variant}-${label}.svg`);
+      writeFileSync(path, await weightingsSvg({
+        inputs: ex.inputs, targets: ex.targets, outputs: ex.outputs,
+        writeWeights: ex.writeWeights[0] as number[][], readWeights: ex.readWeights[0] as number[][],
+        title: `${v.variant} (${label} run, seed ${pick.r.seed}, final cost ${fmt(pick.r.finalCost)}): write head 0, read head 0`,
+      }));
+      written.push(path);
+      (heatmaps[v.variant] as string[]).push(`[${label}](plots/weightings-${v.variant}-${label}.svg)`);
+    }
+  }
+
+  const total = variants.reduce((s, v) => s + v.seconds, 0);
+  const lines = [
+    `# ${e.name}`,
+    '',
+    e.description ?? '',
+    '',
+    `Regenerate: \`${command}\` (trains the missing runs, reuses finished ones).`,
+    `Budget: ${variants.map((v) => v.sequences).filter((x, i, a) => a.indexOf(x) === i).join(' / ')} training sequences per run (${e.train.steps} steps of ${e.train.batchSize}), ${e.seeds.length} seeds per variant (${e.seeds.join(', ')}).`,
+    `Total training wall time: ${(total / 60).toFixed(1)} min over ${rows.length} runs (sum of the runs' own times; runs may have run in parallel).`,
+    `"Solved": below 0.1 bits per sequence on ${e.train.evalSequences ?? 640} fresh sequences at an evaluation. Discrete modes are evaluated with one-hot argmax addressing.`,
+    '',
+  ];
+  for (const task of tasks) {
+    const vs = variants.filter((v) => v.task === task);
+    const lengths = [...new Set(vs.flatMap((v) => Object.keys(v.generalisation)))];
+    lines.push(`## ${task}`, '',
+      `| variant | addressing | solved | median sequences to solve | median final cost | ${lengths.map((l) => `gen. cost @${l}`).join(' | ')}${lengths.length ? ' | ' : ''}ms/step | peak MB | weightings |`,
+      `| --- | --- | --- | --- | --- | ${lengths.map(() => '--- | ').join('')}--- | --- | --- |`);
+    for (const v of vs) {
+      lines.push(`| ${v.variant} | \`${v.mode}\` | ${v.solved}/${v.seeds} | ${fmt(v.medianSequencesToSolve, 0)} | ${fmt(v.medianFinalCost)} | ${lengths.map((l) => fmt(v.generalisation[l])).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(v.msPerStep, 1)} | ${fmt(v.peakRssMb, 0)} | ${(heatmaps[v.variant] ?? []).join(', ') || '-'} |`);
+    }
+    lines.push('', `![learning curves](plots/curves-${task}.svg)`, '');
+  }
+  const findings = join(outDir, 'findings.md');
+  if (existsSync(findings)) lines.push(readFileSync(findings, 'utf8').trim(), '');
+  lines.push('## Runs', '', ...rows.map((r, i) => `- ${r.variant} seed ${r.seed}: ${relative(outDir, dirs[i] as string)}/ (final cost ${fmt(r.finalCost)}${r.solved ? `, solved at ${r.sequencesToSolve} sequences` : ''})`), '');
+  writeFileSync(join(outDir, 'summary.md'), lines.join('\n'));
+  written.push(join(outDir, 'summary.md'));
+  return written;
+}
