@@ -12,6 +12,20 @@ import { fusedControls } from './fused/controlsKernel.ts';
 import { fusedUnsupportedReason } from './fused/register.ts';
 import { fusedWrite } from './fused/writeKernel.ts';
 import { fusedRead } from './fused/readKernel.ts';
+import { fusedAddressWrite } from './fused/addressWriteKernel.ts';
+import { fusedAddressRead } from './fused/addressReadKernel.ts';
+import type { FusedNormalizer } from './fused/addressKernel.ts';
+
+/**
+ * The normaliser when every head of a group is soft (softmax) or every one is sparsemax: then
+ * the addressing's weights are the weights the group reads or writes with, and addressing can
+ * share a kernel with the read or the write.
+ */
+function directNormalizer(modes: readonly AddressingMode[]): FusedNormalizer | undefined {
+  if (modes.every((m) => m.kind === 'soft')) return 'softmax';
+  if (modes.every((m) => m.kind === 'sparsemax')) return 'sparsemax';
+  return undefined;
+}
 
 export const KERNEL_CHOICES = ['auto', 'fused', 'reference'] as const;
 /**
@@ -283,6 +297,39 @@ export class MemoryAccess {
   }
 
   /**
+   * The write heads address and write (erase all, then add all). With fused kernels and only
+   * soft (or only sparsemax) write heads, addressing and write are one kernel.
+   * @returns the write weights and the new memory `[B, N, M]`.
+   */
+  private writeGroup(memory: tf.Tensor3D, ctl: HeadControls, prev: tf.Tensor3D, options: StepOptions, fused: boolean): [HeadWeights, tf.Tensor3D] {
+    const erase = ctl.erase as tf.Tensor3D;
+    const add = ctl.add as tf.Tensor3D;
+    const direct = fused ? directNormalizer(this.config.writeModes) : undefined;
+    if (direct) {
+      const r = fusedAddressWrite(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, erase, add, direct);
+      return [{ dense: r.weights }, r.memory];
+    }
+    const ww = this.address(memory, ctl, prev, this.config.writeModes, options, fused);
+    const next = ww.sparse ? sparseWrite(memory, ww.sparse, erase, add) : (fused ? fusedWrite : write)(memory, ww.dense, erase, add);
+    return [ww, next];
+  }
+
+  /**
+   * The read heads address the (new) memory and read. With fused kernels and only soft (or
+   * only sparsemax) read heads, addressing and read are one kernel.
+   * @returns the read weights and the read vectors `[B, R, M]`.
+   */
+  private readGroup(memory: tf.Tensor3D, ctl: HeadControls, prev: tf.Tensor3D, options: StepOptions, fused: boolean): [HeadWeights, tf.Tensor3D] {
+    const direct = fused ? directNormalizer(this.config.readModes) : undefined;
+    if (direct) {
+      const r = fusedAddressRead(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, direct);
+      return [{ dense: r.weights }, r.reads];
+    }
+    const rw = this.address(memory, ctl, prev, this.config.readModes, options, fused);
+    return [rw, rw.sparse ? sparseRead(memory, rw.sparse) : (fused ? fusedRead : read)(memory, rw.dense)];
+  }
+
+  /**
    * One time step: every write head addresses and writes (erase all, then add all), then
    * every read head addresses the new memory and reads.
    * @param controllerOutput `[B, C]`
@@ -298,13 +345,8 @@ export class MemoryAccess {
     const fused = this.usesFusedKernels();
     return tidy(() => {
       const ctl = this.controls(controllerOutput);
-      const ww = this.address(state.memory, ctl.write, state.writeWeights, c.writeModes, options, fused);
-      const erase = ctl.write.erase as tf.Tensor3D;
-      const add = ctl.write.add as tf.Tensor3D;
-      const memory = ww.sparse ? sparseWrite(state.memory, ww.sparse, erase, add)
-        : (fused ? fusedWrite : write)(state.memory, ww.dense, erase, add);
-      const rw = this.address(memory, ctl.read, state.readWeights, c.readModes, options, fused);
-      const readVectors = rw.sparse ? sparseRead(memory, rw.sparse) : (fused ? fusedRead : read)(memory, rw.dense);
+      const [ww, memory] = this.writeGroup(state.memory, ctl.write, state.writeWeights, options, fused);
+      const [rw, readVectors] = this.readGroup(memory, ctl.read, state.readWeights, options, fused);
       const score = addScores(addScores(state.score, ww.score), rw.score);
       const next: AccessState = Object.freeze({ memory, readWeights: rw.dense, writeWeights: ww.dense, readVectors, ...(score ? { score } : {}) });
       return [readVectors, next] as [tf.Tensor3D, AccessState];

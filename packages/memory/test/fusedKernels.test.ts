@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { activateControls, controlTable, ntmAddress, read, softmax, sparsemax, write, cosine } from '../src/index.ts';
-import { fusedAddress, fusedControls, fusedRead, fusedWrite } from '../src/fused/index.ts';
+import { fusedAddress, fusedAddressRead, fusedAddressWrite, fusedControls, fusedRead, fusedWrite } from '../src/fused/index.ts';
 import * as ref from './reference/ntm64.ts';
 import { allFinite, checkGradients, mulberry32, randomNested, randomT3, softmaxRows, type Mat, type T3 } from './helpers.ts';
 
@@ -90,6 +90,53 @@ describe('fused addressing equals ntmAddress (values and gradients, 1e-5 relativ
       const r = compare(fused('sparsemax'), composite(sparsemax), inputs, 11);
       expect(r.value).toBeLessThan(1e-5);
       r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
+      tf.dispose(inputs);
+    });
+  }
+});
+
+describe('fused group kernels equal the composite address-then-write and address-then-read (values and gradients, 1e-5 relative)', () => {
+  for (const [B, H, S, normalize] of [[1, 1, 1, 'softmax'], [3, 2, 2, 'softmax'], [3, 2, 0, 'softmax'], [2, 2, 1, 'sparsemax']] as const) {
+    it(`address + write, B=${B}, W=${H}, S=${S}, ${normalize}`, () => {
+      const inputs = addressInputs(B, H, 11, 5, S, 500 + 10 * B + H + S);
+      const rng = mulberry32(600 + B);
+      inputs.push(tf.tensor3d(randomT3([B, H, 5], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.45 * v)))), tf.tensor3d(randomT3([B, H, 5], rng)));
+      const norm = normalize === 'sparsemax' ? sparsemax : softmax;
+      const f = (...x: tf.Tensor[]) => {
+        const r = fusedAddressWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor2D, x[3] as tf.Tensor2D, x[4] as tf.Tensor3D,
+          x[5] as tf.Tensor2D, x[6] as tf.Tensor3D, x[7] as tf.Tensor3D, x[8] as tf.Tensor3D, normalize);
+        return tf.concat([tf.reshape(r.weights, [-1]), tf.reshape(r.memory, [-1])]);
+      };
+      const g = (...x: tf.Tensor[]) => {
+        const w = composite(norm)(...x.slice(0, 7)) as tf.Tensor3D;
+        return tf.concat([tf.reshape(w, [-1]), tf.reshape(write(x[0] as tf.Tensor3D, w, x[7] as tf.Tensor3D, x[8] as tf.Tensor3D), [-1])]);
+      };
+      const r = compare(f, g, inputs, 21);
+      expect(r.value).toBeLessThan(1e-5);
+      r.grads.forEach((e, i) => {
+        if (S === 0 && i === 4) expect(r.absGrads[i], 'gradient of the shift').toBeLessThan(1e-5);
+        else expect(e, `gradient of input ${i}`).toBeLessThan(1e-5);
+      });
+      tf.dispose(inputs);
+    });
+    it(`address + read, B=${B}, R=${H}, S=${S}, ${normalize}`, () => {
+      const inputs = addressInputs(B, H, 11, 5, S, 700 + 10 * B + H + S);
+      const norm = normalize === 'sparsemax' ? sparsemax : softmax;
+      const f = (...x: tf.Tensor[]) => {
+        const r = fusedAddressRead(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor2D, x[3] as tf.Tensor2D, x[4] as tf.Tensor3D,
+          x[5] as tf.Tensor2D, x[6] as tf.Tensor3D, normalize);
+        return tf.concat([tf.reshape(r.weights, [-1]), tf.reshape(r.reads, [-1])]);
+      };
+      const g = (...x: tf.Tensor[]) => {
+        const w = composite(norm)(...x) as tf.Tensor3D;
+        return tf.concat([tf.reshape(w, [-1]), tf.reshape(read(x[0] as tf.Tensor3D, w), [-1])]);
+      };
+      const r = compare(f, g, inputs, 22);
+      expect(r.value).toBeLessThan(1e-5);
+      r.grads.forEach((e, i) => {
+        if (S === 0 && i === 4) expect(r.absGrads[i], 'gradient of the shift').toBeLessThan(1e-5);
+        else expect(e, `gradient of input ${i}`).toBeLessThan(1e-5);
+      });
       tf.dispose(inputs);
     });
   }

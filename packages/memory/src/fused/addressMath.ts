@@ -256,10 +256,11 @@ export function addressForward(d: AddressDims, sparse: boolean, x: AddressInputs
  * Backward pass: the vector-Jacobian product of {@link addressForward} with `dy`.
  * @param dy `[B, H, N]` the gradient with respect to the weights.
  * @param weights, aux what the forward pass produced.
- * @param g outputs: gradients with respect to every input (overwritten).
+ * @param g outputs: gradients with respect to every input (overwritten; with
+ *   `accumulateMemory`, the memory gradient is added to what `g.memory` holds).
  */
 export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Array, weights: Float32Array, aux: Float32Array,
-  x: AddressInputs, g: AddressGrads): void {
+  x: AddressInputs, g: AddressGrads, accumulateMemory = false): void {
   const { batch: B, heads: H, slots: N, width: M, shiftRange: S } = d;
   const L = 2 * S + 1;
   const knInv = scratch('addressGrad.knInv', H);
@@ -364,7 +365,7 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
       g.beta[bh] = dBeta;
       sKK[h] = sumKK;
     }
-    cosineBackward(d, b, x.memory, x.key, dK, sKK, knInv, coef, aux, g.memory, g.key);
+    cosineBackward(d, b, x.memory, x.key, dK, sKK, knInv, coef, aux, g.memory, g.key, accumulateMemory);
   }
 }
 
@@ -376,7 +377,7 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
  * with EPSILON-floored norms (the inverse row norms come from the forward pass's aux).
  */
 function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Float32Array, dK: Float64Array, sKK: Float64Array,
-  knInv: Float64Array, coef: Float64Array, aux: Float32Array, dMemory: Float32Array, dKey: Float32Array): void {
+  knInv: Float64Array, coef: Float64Array, aux: Float32Array, dMemory: Float32Array, dKey: Float32Array, accumulate: boolean): void {
   const { heads: H, slots: N, width: M } = d;
   const mb = b * N * M;
   keyNormInverses(key, b, H, M, knInv);
@@ -393,7 +394,15 @@ function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Fl
       const a = dki * inv * ki;
       const cB = dki * aux[k0 + i]! * inv * inv;
       if (a === 0 && cB === 0) {
-        for (let j = 0; j < M; j++) dMemory[r + j] = 0;
+        if (!accumulate) for (let j = 0; j < M; j++) dMemory[r + j] = 0;
+        continue;
+      }
+      if (accumulate) {
+        for (let j = 0; j < M; j++) {
+          const v = memory[r + j]!;
+          dMemory[r + j] = dMemory[r + j]! + a * key[kb + j]! - cB * v;
+          dk[j] = dk[j]! + a * v;
+        }
         continue;
       }
       for (let j = 0; j < M; j++) {
@@ -422,7 +431,7 @@ function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Fl
           acc += a * key[(b * H + h) * M + j]!;
           dk[h * M + j] = dk[h * M + j]! + a * v;
         }
-        dMemory[r + j] = acc;
+        dMemory[r + j] = accumulate ? dMemory[r + j]! + acc : acc;
       }
     }
   }

@@ -3,6 +3,8 @@ import { fusedBackend } from '@engram/tensor';
 import { registerAddressKernels } from './addressKernel.ts';
 import { registerControlsKernels } from './controlsKernel.ts';
 import { registerReadKernels } from './readKernel.ts';
+import { registerAddressWriteKernels } from './addressWriteKernel.ts';
+import { registerAddressReadKernels } from './addressReadKernel.ts';
 import { registerWriteKernels } from './writeKernel.ts';
 
 let registered = false;
@@ -17,6 +19,8 @@ export function ensureFusedKernels(): void {
   registerAddressKernels();
   registerWriteKernels();
   registerReadKernels();
+  registerAddressWriteKernels();
+  registerAddressReadKernels();
   registered = true;
 }
 

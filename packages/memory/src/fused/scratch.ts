@@ -21,3 +21,15 @@ export function zeroed(name: string, length: number): Float64Array {
   buf.fill(0);
   return buf;
 }
+
+const buffers32 = new Map<string, Float32Array>();
+
+/** A float32 buffer of exactly `length` entries (contents unspecified), for intermediates passed between loops. */
+export function scratch32(name: string, length: number): Float32Array {
+  let buf = buffers32.get(name);
+  if (!buf || buf.length < length) {
+    buf = new Float32Array(Math.max(length, 16));
+    buffers32.set(name, buf);
+  }
+  return buf.length === length ? buf : buf.subarray(0, length);
+}

@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
+import { addressBackward, addressForward, AUX_ROWS, type AddressDims } from './addressMath.ts';
+import type { FusedNormalizer } from './addressKernel.ts';
+import { scratch32 } from './scratch.ts';
+import { writeBackward, writeForward } from './writeMath.ts';
+
+/**
+ * A whole write group in one kernel: the write heads address memory and write it (erase all,
+ * then add all). Used for soft and sparsemax write heads, whose weights go straight from the
+ * addressing into the write; it saves the dispatches, the intermediate tensors and the
+ * engine's gradient sums of running addressing and write as two kernels.
+ */
+export const NTM_ADDRESS_WRITE = 'EngramNtmAddressWrite';
+export const NTM_ADDRESS_WRITE_GRAD = 'EngramNtmAddressWriteGrad';
+
+type Attrs = { normalize: FusedNormalizer };
+
+const INPUTS = ['memory', 'key', 'beta', 'gate', 'shift', 'gamma', 'prev', 'erase', 'add'] as const;
+
+function dimsOf(memory: readonly number[], key: readonly number[], shift: readonly number[]): AddressDims {
+  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: key[1]!, shiftRange: (shift[2]! - 1) / 2 };
+}
+
+let registered = false;
+
+/** Registers the forward and backward kernels and the gradient (idempotent). */
+export function registerAddressWriteKernels(): void {
+  if (registered) return;
+  registered = true;
+  registerFusedKernel<Attrs>({
+    name: NTM_ADDRESS_WRITE,
+    inputs: INPUTS,
+    // weights [B,W,N], new memory [B,N,M], aux [B,W,AUX_ROWS,N]
+    outputShapes: ([m, k]) => [[m![0]!, k![1]!, m![1]!], [...m!], [m![0]!, k![1]!, AUX_ROWS, m![1]!]],
+    compute: (ins, [weights, newMemory, aux], [m, k, , , s], attrs) => {
+      const [memory, key, beta, gate, shiftDist, gamma, prev, erase, add] = ins as Float32Array[];
+      const d = dimsOf(m!, k!, s!);
+      addressForward(d, attrs.normalize === 'sparsemax',
+        { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! }, weights!, aux!);
+      writeForward(d, { memory: memory!, weights: weights!, erase: erase!, add: add! }, newMemory!);
+    },
+  });
+  registerFusedKernel<Attrs>({
+    name: NTM_ADDRESS_WRITE_GRAD,
+    inputs: ['dWeights', 'dMemory', 'weights', 'aux', ...INPUTS],
+    outputShapes: (s) => s.slice(4).map((x) => [...x]),
+    compute: (ins, outs, s, attrs) => {
+      const [dWeights, dNewMemory, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev, erase, add] = ins as Float32Array[];
+      const [gMemory, gKey, gBeta, gGate, gShift, gGamma, gPrev, gErase, gAdd] = outs as Float32Array[];
+      const d = dimsOf(s[4]!, s[5]!, s[8]!);
+      // write backward first: it gives the memory gradient through the write and the
+      // weights' share, which joins the incoming weights gradient for the addressing backward
+      const dw = scratch32('addressWrite.dw', dWeights!.length);
+      writeBackward(d, dNewMemory!, { memory: memory!, weights: weights!, erase: erase!, add: add! },
+        { memory: gMemory!, weights: dw, erase: gErase!, add: gAdd! });
+      for (let i = 0; i < dw.length; i++) dw[i] = dw[i]! + dWeights![i]!;
+      addressBackward(d, attrs.normalize === 'sparsemax', dw, weights!, aux!,
+        { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
+        { memory: gMemory!, key: gKey!, beta: gBeta!, gate: gGate!, shiftDist: gShift!, gamma: gGamma!, prev: gPrev! }, true);
+    },
+  });
+  registerFusedGradient({
+    kernelName: NTM_ADDRESS_WRITE,
+    inputsToSave: [...INPUTS],
+    outputsToSave: [true, false, true],
+    gradFunc: (dy, saved, attrs) => {
+      const [dWeights, dMemory] = dy as tf.Tensor[];
+      const inputs = saved.slice(0, INPUTS.length) as tf.Tensor[];
+      const [weights, aux] = saved.slice(INPUTS.length) as tf.Tensor[];
+      const named: Record<string, tf.Tensor> = { dWeights: dWeights!, dMemory: dMemory!, weights: weights!, aux: aux! };
+      INPUTS.forEach((n, i) => (named[n] = inputs[i] as tf.Tensor));
+      const g = runKernel(NTM_ADDRESS_WRITE_GRAD, named, attrs);
+      return Object.fromEntries(INPUTS.map((name, i) => [name, () => g[i] as tf.Tensor]));
+    },
+  });
+}
+
+/**
+ * Fused addressing + write of a group of write heads; the same function as
+ * `write(memory, ntmAddress(memory, key, ..., prev), erase, add)` with cosine similarity.
+ * @param memory `[B, N, M]`; key `[B, W, M]`; beta, gate, gamma `[B, W]`; shiftDist `[B, W, 2S+1]`;
+ *   prev `[B, W, N]`; erase, add `[B, W, M]`.
+ * @returns the write weights `[B, W, N]` and the new memory `[B, N, M]`.
+ */
+export function fusedAddressWrite(memory: tf.Tensor3D, key: tf.Tensor3D, beta: tf.Tensor2D, gate: tf.Tensor2D, shiftDist: tf.Tensor3D,
+  gamma: tf.Tensor2D, prev: tf.Tensor3D, erase: tf.Tensor3D, add: tf.Tensor3D, normalize: FusedNormalizer = 'softmax'):
+{ weights: tf.Tensor3D; memory: tf.Tensor3D } {
+  registerAddressWriteKernels();
+  const [weights, newMemory, aux] = runKernel(NTM_ADDRESS_WRITE, { memory, key, beta, gate, shift: shiftDist, gamma, prev, erase, add }, { normalize });
+  aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call
+  return { weights: weights as tf.Tensor3D, memory: newMemory as tf.Tensor3D };
+}
