@@ -204,16 +204,17 @@ export function addressForward(d: AddressDims, sparse: boolean, x: AddressInputs
   const cur = scratch('address.cur', N);
   const nxt = scratch('address.nxt', N);
   const sorted = sparse ? scratch('address.sorted', N) : cur;
+  const { memory, key, beta: betas, gate: gates, shiftDist, gamma: gammas, prev } = x;
   for (let b = 0; b < B; b++) {
-    keyNormInverses(x.key, b, H, d.width, knInv);
-    cosineScores(d, b, x.memory, x.key, knInv, aux);
+    keyNormInverses(key, b, H, d.width, knInv);
+    cosineScores(d, b, memory, key, knInv, aux);
     for (let h = 0; h < H; h++) {
       const bh = b * H + h;
       const a0 = bh * AUX_ROWS * N;
       const pb = bh * N;
-      const beta = x.beta[bh]!;
-      const g = x.gate[bh]!;
-      const gamma = x.gamma[bh]!;
+      const beta = betas[bh]!;
+      const g = gates[bh]!;
+      const gamma = gammas[bh]!;
       // content weights
       for (let i = 0; i < N; i++) cur[i] = beta * aux[a0 + K_ROW * N + i]!;
       if (sparse) sparsemaxInPlace(cur, N, sorted);
@@ -221,14 +222,14 @@ export function addressForward(d: AddressDims, sparse: boolean, x: AddressInputs
       // interpolation with the previous weights
       for (let i = 0; i < N; i++) {
         const wc = cur[i]!;
-        const p = x.prev[pb + i]!;
+        const p = prev[pb + i]!;
         aux[a0 + WC_ROW * N + i] = wc;
         const wg = p + g * (wc - p);
         cur[i] = wg;
         aux[a0 + WG_ROW * N + i] = wg;
       }
       // circular shift
-      circularShift(cur, x.shiftDist, bh * L, S, N, nxt);
+      circularShift(cur, shiftDist, bh * L, S, N, nxt);
       // sharpening: softmax(gamma * log(ws + EPSILON))
       let mx = -Infinity;
       for (let i = 0; i < N; i++) {
@@ -269,14 +270,16 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
   const dK = scratch('addressGrad.dK', H * N);
   const sKK = scratch('addressGrad.sKK', H);
   const coef = scratch('addressGrad.coef', H);
+  const { beta: betas, gate: gates, shiftDist, gamma: gammas, prev } = x;
+  const { beta: gBeta, gate: gGate, shiftDist: gShift, gamma: gGamma, prev: gPrev } = g;
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       const bh = b * H + h;
       const a0 = bh * AUX_ROWS * N;
       const pb = bh * N;
-      const gamma = x.gamma[bh]!;
-      const gate = x.gate[bh]!;
-      const beta = x.beta[bh]!;
+      const gamma = gammas[bh]!;
+      const gate = gates[bh]!;
+      const beta = betas[bh]!;
       // sharpening: w = softmax(u), u = gamma * log(ws + EPSILON)
       let dot = 0;
       for (let i = 0; i < N; i++) dot += weights[pb + i]! * dy[pb + i]!;
@@ -286,13 +289,13 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
         dGamma += du * aux[a0 + LW_ROW * N + i]!;
         dws[i] = (du * gamma) / (aux[a0 + WS_ROW * N + i]! + EPSILON);
       }
-      g.gamma[bh] = dGamma;
+      gGamma[bh] = dGamma;
       // circular shift: transpose of the forward segments
       dwg.fill(0);
       const sb = bh * L;
       const wg0 = a0 + WG_ROW * N;
       for (let j = 0; j < L; j++) {
-        const sj = x.shiftDist[sb + j]!;
+        const sj = shiftDist[sb + j]!;
         const o = S - j;
         let acc = 0;
         if (o >= 0) {
@@ -320,7 +323,7 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
             acc += v * aux[wg0 + i + o]!;
           }
         }
-        g.shiftDist[sb + j] = acc;
+        gShift[sb + j] = acc;
       }
       // interpolation: wg = prev + gate (wc - prev); dwc is kept in dws
       let dGate = 0;
@@ -328,11 +331,11 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
       for (let i = 0; i < N; i++) {
         const v = dwg[i]!;
         const wc = aux[wc0 + i]!;
-        dGate += (wc - x.prev[pb + i]!) * v;
-        g.prev[pb + i] = (1 - gate) * v;
+        dGate += (wc - prev[pb + i]!) * v;
+        gPrev[pb + i] = (1 - gate) * v;
         dws[i] = gate * v;
       }
-      g.gate[bh] = dGate;
+      gGate[bh] = dGate;
       // content normalisation backward: dz into dws
       if (sparse) {
         let count = 0;
@@ -362,7 +365,7 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
         dK[h * N + i] = dk;
         sumKK += dk * K;
       }
-      g.beta[bh] = dBeta;
+      gBeta[bh] = dBeta;
       sKK[h] = sumKK;
     }
     cosineBackward(d, b, x.memory, x.key, dK, sKK, knInv, coef, aux, g.memory, g.key, accumulateMemory);

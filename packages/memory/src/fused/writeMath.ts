@@ -94,6 +94,7 @@ export function writeForward(d: WriteDims, x: WriteInputs, out: Float32Array): v
 export function writeBackward(d: WriteDims, dy: Float32Array, x: WriteInputs, g: WriteGrads): void {
   const { batch: B, heads: W, slots: N, width: M } = d;
   const { memory, weights, erase, add } = x;
+  const { memory: gMemory, weights: gWeights, erase: gErase, add: gAdd } = g;
   const f = scratch('writeGrad.f', W);
   for (let b = 0; b < B; b++) {
     const mb = b * N * M;
@@ -110,17 +111,17 @@ export function writeBackward(d: WriteDims, dy: Float32Array, x: WriteInputs, g:
           const gy = dy[r + j]!;
           const m = memory[r + j]!;
           const e = erase[eb + j]!;
-          g.memory[r + j] = gy * (1 - w * e);
+          gMemory[r + j] = gy * (1 - w * e);
           dw += gy * (add[eb + j]! - m * e);
           de[j] = de[j]! - gy * m * w;
           da[j] = da[j]! + gy * w;
         }
-        g.weights[wb + i] = dw;
+        gWeights[wb + i] = dw;
       }
     } else {
       for (let i = 0; i < N; i++) {
         const r = mb + i * M;
-        for (let h = 0; h < W; h++) g.weights[(b * W + h) * N + i] = 0;
+        for (let h = 0; h < W; h++) gWeights[(b * W + h) * N + i] = 0;
         for (let j = 0; j < M; j++) {
           const gy = dy[r + j]!;
           const m = memory[r + j]!;
@@ -130,14 +131,14 @@ export function writeBackward(d: WriteDims, dy: Float32Array, x: WriteInputs, g:
             f[h] = fh;
             keep *= fh;
           }
-          g.memory[r + j] = gy * keep;
+          gMemory[r + j] = gy * keep;
           for (let h = 0; h < W; h++) {
             let others = 1;
             for (let q = 0; q < W; q++) if (q !== h) others *= f[q]!;
             const w = weights[(b * W + h) * N + i]!;
             const hb = (b * W + h) * M + j;
             const wi = (b * W + h) * N + i;
-            g.weights[wi] = g.weights[wi]! + gy * (add[hb]! - m * erase[hb]! * others);
+            gWeights[wi] = gWeights[wi]! + gy * (add[hb]! - m * erase[hb]! * others);
             de[h * M + j] = de[h * M + j]! - gy * m * w * others;
             da[h * M + j] = da[h * M + j]! + gy * w;
           }
@@ -146,8 +147,8 @@ export function writeBackward(d: WriteDims, dy: Float32Array, x: WriteInputs, g:
     }
     for (let h = 0; h < W; h++) {
       for (let j = 0; j < M; j++) {
-        g.erase[(b * W + h) * M + j] = de[h * M + j]!;
-        g.add[(b * W + h) * M + j] = da[h * M + j]!;
+        gErase[(b * W + h) * M + j] = de[h * M + j]!;
+        gAdd[(b * W + h) * M + j] = da[h * M + j]!;
       }
     }
   }
