@@ -20,7 +20,7 @@ const arg = (name: string, fallback: string) => {
 };
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
 const batches = arg('batches', '1,32').split(',').map(Number);
-const kernelsList = arg('kernels', 'fused,reference').split(',') as ('fused' | 'reference')[];
+const kernelsList = arg('kernels', 'fused').split(',') as ('fused' | 'reference')[];
 const top = Number(arg('top', '12'));
 const length = Number(arg('length', '20'));
 

@@ -18,9 +18,9 @@ function dimsOf(memory: readonly number[], key: readonly number[], shift: readon
   return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: key[1]!, shiftRange: (shift[2]! - 1) / 2 };
 }
 
-/** Registers the forward and backward addressing kernels and the gradient (idempotent). */
 let registered = false;
 
+/** Registers the forward and backward addressing kernels and the gradient (idempotent). */
 export function registerAddressKernels(): void {
   if (registered) return;
   registered = true;

@@ -13,9 +13,9 @@ function dimsOf(z: readonly number[], a: ControlsAttrs): ControlsDims {
   return { batch: z[0]!, width: a.width, shiftRange: a.shiftRange, writeHeads: a.writeHeads, readHeads: a.readHeads };
 }
 
-/** Registers the forward and backward control-activation kernels and the gradient (idempotent). */
 let registered = false;
 
+/** Registers the forward and backward control-activation kernels and the gradient (idempotent). */
 export function registerControlsKernels(): void {
   if (registered) return;
   registered = true;

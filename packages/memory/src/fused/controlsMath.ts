@@ -86,10 +86,9 @@ export function controlsForward(d: ControlsDims, z: Float32Array, bias: Float32A
   const M = d.width;
   const nShift = 2 * d.shiftRange + 1;
   const x = scratch('controls.x', interfaceLength(d));
-  forEachHead(d, (b, h, H, zBase, biasBase, o, isWrite) => {
+  forEachHead(d, (b, h, H, zBase, base, o, isWrite) => {
     const n = segmentLength(M, d.shiftRange, isWrite);
-    for (let k = 0; k < n; k++) x[biasBase + k] = z[zBase + k]! + bias[biasBase + k]!;
-    const base = biasBase;
+    for (let k = 0; k < n; k++) x[base + k] = z[zBase + k]! + bias[base + k]!;
     const bh = b * H + h;
     const key = outs[o]!;
     for (let j = 0; j < M; j++) key[bh * M + j] = Math.tanh(x[base + j]!);

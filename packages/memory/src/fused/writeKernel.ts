@@ -13,9 +13,9 @@ function dimsOf(memory: readonly number[], weights: readonly number[]): WriteDim
   return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: weights[1]! };
 }
 
-/** Registers the forward and backward write kernels and the gradient (idempotent). */
 let registered = false;
 
+/** Registers the forward and backward write kernels and the gradient (idempotent). */
 export function registerWriteKernels(): void {
   if (registered) return;
   registered = true;
