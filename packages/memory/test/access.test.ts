@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { EngramError, Rng, tidy } from '@engram/tensor';
-import { CONSTANT_MEMORY_VALUE, controlTable, headLength, MemoryAccess, type AccessState, type AddressingModeSpec,
+import { CONSTANT_MEMORY_VALUE, INITIAL_FOCUS_LOGIT, controlTable, headLength, MemoryAccess, type AccessState, type AddressingModeSpec,
   type MemoryAccessConfig } from '../src/index.ts';
 import * as ref from './reference/ntm64.ts';
 import { allFinite, arr, dotNested, flat, maxDiff, mulberry32, randomNested, relErr, type Mat, type T3 } from './helpers.ts';
@@ -59,8 +59,11 @@ describe('shapes', () => {
       expect(shapesOf(s1)).toEqual(expected);
       expect(arr(reads)).toEqual(arr(s1.readVectors));
       expect(Object.isFrozen(s1)).toBe(true);
-      // the initial weights are uniform distributions
-      for (const row of arr<T3>(s0.readWeights).flat()) expect(maxDiff(row, row.map(() => 1 / N))).toBeLessThan(1e-7);
+      // the initial weights focus on slot 0 (softmax of logit INITIAL_FOCUS_LOGIT there, 0 elsewhere): not uniform, so slots are not symmetric
+      const focus = 1 / (1 + (N - 1) * Math.exp(-INITIAL_FOCUS_LOGIT));
+      for (const row of [...arr<T3>(s0.readWeights).flat(), ...arr<T3>(s0.writeWeights).flat()]) {
+        expect(maxDiff(row, row.map((_, i) => (i === 0 ? focus : (1 - focus) / (N - 1))))).toBeLessThan(1e-6);
+      }
       tf.dispose([c, reads]);
       disposeState(s0);
       disposeState(s1);

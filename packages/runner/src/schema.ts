@@ -19,7 +19,10 @@ const controller = z.discriminatedUnion('kind', [
 
 const mode = z.union([
   z.enum(MODE_KINDS),
-  z.object({ kind: z.enum(MODE_KINDS), tau: positive.optional(), hard: z.boolean().optional(), k: posInt.optional() }).strict(),
+  z.object({
+    kind: z.enum(MODE_KINDS), tau: positive.optional(), hard: z.boolean().optional(), k: posInt.optional(),
+    entropy: z.number().min(0).optional(), softMix: z.number().min(0).max(1).optional(),
+  }).strict(),
 ]);
 
 const memory = z.object({

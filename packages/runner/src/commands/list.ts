@@ -11,7 +11,7 @@ export function list(out = 'results'): string {
   for (const name of listExperiments()) {
     try {
       const { experiment: e } = loadExperiment(name);
-      lines.push(`  ${name.padEnd(28)} ${e.task.kind}, ${variantNames(e).length} variant(s), seeds ${e.seeds.join(',')}${e.description ? ` — ${e.description}` : ''}`);
+      lines.push(`  ${name.padEnd(28)} ${e.task.kind}, ${variantNames(e).length} variant(s), seeds ${e.seeds.join(',')}${e.description ? ` — ${e.description.length > 90 ? `${e.description.slice(0, 87)}...` : e.description}` : ''}`);
     } catch (err) {
       lines.push(`  ${name.padEnd(28)} INVALID: ${(err as Error).message}`);
     }

@@ -16,13 +16,18 @@ export interface WeightingsPlot {
   readonly title: string;
 }
 
+/** The largest weight, so that diffuse weightings still show their structure (the legend gives the scale). */
+function peak(rows: readonly (readonly number[])[]): number {
+  return Math.max(1e-6, ...rows.map((r) => Math.max(...r)));
+}
+
 function cells(rows: readonly (readonly number[])[]): Record<string, number>[] {
   const out: Record<string, number>[] = [];
   rows.forEach((row, t) => row.forEach((value, i) => out.push({ t, i, value })));
   return out;
 }
 
-function heatmap(title: string, rows: readonly (readonly number[])[], rowTitle: string, height: number, scheme: string) {
+function heatmap(title: string, rows: readonly (readonly number[])[], rowTitle: string, height: number, scheme: string, domainMax = 1) {
   const t = rows.length;
   return {
     title,
@@ -33,14 +38,15 @@ function heatmap(title: string, rows: readonly (readonly number[])[], rowTitle: 
     encoding: {
       x: { field: 't', type: 'ordinal' as const, title: 'time', axis: { values: Array.from({ length: t }, (_, i) => i).filter((i) => i % 5 === 0) } },
       y: { field: 'i', type: 'ordinal' as const, title: rowTitle, axis: null },
-      color: { field: 'value', type: 'quantitative' as const, scale: { scheme, domain: [0, 1] }, legend: null },
+      color: { field: 'value', type: 'quantitative' as const, scale: { scheme, domain: [0, domainMax] }, legend: domainMax === 1 ? null : { title: 'weight', orient: 'right' as const } },
     },
   };
 }
 
 /**
  * The NTM paper's figure for one example: inputs and targets/outputs on top, the write and read
- * weightings (slots x time; darker = more weight) below, time aligned left to right.
+ * weightings (slots x time; darker = more weight, scaled to the largest weight shown in the
+ * legend) below, time aligned left to right.
  */
 export function weightingsSvg(p: WeightingsPlot): Promise<string> {
   const slots = p.writeWeights[0]?.length ?? 1;
@@ -50,7 +56,7 @@ export function weightingsSvg(p: WeightingsPlot): Promise<string> {
     title: p.title,
     vconcat: [
       { hconcat: [heatmap('inputs', p.inputs, 'channel', 80, 'greys'), heatmap('targets', p.targets, 'channel', 80, 'greys'), heatmap('outputs', p.outputs, 'channel', 80, 'greys')], resolve: { scale: { color: 'independent' } } },
-      { hconcat: [heatmap('write weightings', p.writeWeights, 'memory slot', slotHeight, 'blues'), heatmap('read weightings', p.readWeights, 'memory slot', slotHeight, 'oranges')], resolve: { scale: { color: 'independent' } } },
+      { hconcat: [heatmap('write weightings', p.writeWeights, 'memory slot', slotHeight, 'blues', peak(p.writeWeights)), heatmap('read weightings', p.readWeights, 'memory slot', slotHeight, 'oranges', peak(p.readWeights))], resolve: { scale: { color: 'independent' } } },
     ],
     resolve: { scale: { color: 'independent' } },
     config: { view: { stroke: null } },
