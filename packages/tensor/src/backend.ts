@@ -3,6 +3,7 @@ import { EngramError } from './errors.ts';
 import { registerWasmUnsortedSegmentSum } from './kernels/unsortedSegmentSumWasm.ts';
 import { installWasmMatMulGradients } from './kernels/wasmMatMulGradients.ts';
 import { registerWasmIdentity } from './kernels/identityWasm.ts';
+import { registerCpuKernels } from './kernels/cpuKernels.ts';
 
 /** Backends engram can run on. `node` is @tensorflow/tfjs-node (native TensorFlow, optional). */
 export const BACKENDS = ['node', 'wasm', 'cpu'] as const;
@@ -40,6 +41,8 @@ async function activate(name: BackendName): Promise<void> {
     registerWasmUnsortedSegmentSum();
     installWasmMatMulGradients();
     registerWasmIdentity();
+  } else if (name === 'cpu') {
+    registerCpuKernels();
   }
   const ok = await tf.setBackend(TF_NAME[name]);
   if (!ok) throw new Error(`tf.setBackend('${TF_NAME[name]}') returned false`);
