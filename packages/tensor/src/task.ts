@@ -65,6 +65,20 @@ export interface TaskDefinition<O extends object = Record<string, unknown>> {
   maxLength(options: Readonly<O>): number;
 }
 
+/**
+ * The length functions of a task whose length is a range of two integer options (copy:
+ * minLength..maxLength; recall: minItems..maxItems).
+ */
+export function lengthRange<O extends object>(minKey: keyof O & string, maxKey: keyof O & string):
+Pick<TaskDefinition<O>, 'atLength' | 'withMaxLength' | 'maxLength'> {
+  const get = (o: Readonly<O>, k: keyof O) => o[k] as unknown as number;
+  return {
+    atLength: (o, length) => ({ ...o, [minKey]: length, [maxKey]: length }),
+    withMaxLength: (o, length) => ({ ...o, [maxKey]: length, [minKey]: Math.min(get(o, minKey), length) }),
+    maxLength: (o) => get(o, maxKey),
+  };
+}
+
 /** One sequence of a task, before padding: flat time-major rows. */
 export interface Example {
   /** Time steps of this sequence. */

@@ -1,5 +1,5 @@
 import {
-  blankExample, OptionReader, packExamples, renderSequence, thresholdCost,
+  blankExample, lengthRange, OptionReader, packExamples, renderSequence, thresholdCost,
   type AlgorithmicTask, type Example, type Rng, type TaskDefinition,
 } from '@engram/tensor';
 
@@ -90,7 +90,5 @@ export const associativeRecall: TaskDefinition<AssociativeRecallOptions> = {
   defaults: DEFAULTS,
   make,
   lengthOption: 'items',
-  atLength: (o, items) => ({ ...o, minItems: items, maxItems: items }),
-  withMaxLength: (o, items) => ({ ...o, maxItems: items, minItems: Math.min(o.minItems, items) }),
-  maxLength: (o) => o.maxItems,
+  ...lengthRange('minItems', 'maxItems'),
 };

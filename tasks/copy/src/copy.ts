@@ -1,5 +1,5 @@
 import {
-  blankExample, OptionReader, packExamples, renderSequence, thresholdCost,
+  blankExample, lengthRange, OptionReader, packExamples, renderSequence, thresholdCost,
   type AlgorithmicTask, type Example, type Rng, type TaskDefinition,
 } from '@engram/tensor';
 
@@ -59,7 +59,5 @@ export const copy: TaskDefinition<CopyOptions> = {
   defaults: DEFAULTS,
   make,
   lengthOption: 'length',
-  atLength: (o, length) => ({ ...o, minLength: length, maxLength: length }),
-  withMaxLength: (o, length) => ({ ...o, maxLength: length, minLength: Math.min(o.minLength, length) }),
-  maxLength: (o) => o.maxLength,
+  ...lengthRange('minLength', 'maxLength'),
 };
