@@ -72,6 +72,23 @@ export interface AddressGrads {
   readonly prev: Float32Array;
 }
 
+/**
+ * What joins the cosine part of the memory gradient in the same sweep over memory (so a group
+ * kernel writes its memory gradient once):
+ * - `none`: dM = the cosine part; `accumulate`: dM += the cosine part;
+ * - `read`: dM = cosine part + sum_h w_hi dr_hj (the read r_h = sum_i w_hi M_i of the same
+ *   heads, `weights [B,H,N]`, `dReads [B,H,M]`);
+ * - `write`: dM = cosine part + dy_ij prod_h (1 - w_hi e_hj) (the write of the same heads,
+ *   `dy [B,N,M]` the new memory's gradient, `weights [B,H,N]`, `erase [B,H,M]`).
+ */
+export type MemoryGradTerm =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'accumulate' }
+  | { readonly kind: 'read'; readonly weights: Float32Array; readonly dReads: Float32Array }
+  | { readonly kind: 'write'; readonly dy: Float32Array; readonly weights: Float32Array; readonly erase: Float32Array };
+
+const NONE: MemoryGradTerm = { kind: 'none' };
+
 /** 1 / sqrt(|k_h|^2 + EPSILON) for every head of batch row b, into `out[H]`. */
 function keyNormInverses(key: Float32Array, b: number, heads: number, width: number, out: Float64Array): void {
   for (let h = 0; h < heads; h++) {
@@ -257,11 +274,11 @@ export function addressForward(d: AddressDims, sparse: boolean, x: AddressInputs
  * Backward pass: the vector-Jacobian product of {@link addressForward} with `dy`.
  * @param dy `[B, H, N]` the gradient with respect to the weights.
  * @param weights, aux what the forward pass produced.
- * @param g outputs: gradients with respect to every input (overwritten; with
- *   `accumulateMemory`, the memory gradient is added to what `g.memory` holds).
+ * @param g outputs: gradients with respect to every input (overwritten; the memory gradient
+ *   as `memoryTerm` says).
  */
 export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Array, weights: Float32Array, aux: Float32Array,
-  x: AddressInputs, g: AddressGrads, accumulateMemory = false): void {
+  x: AddressInputs, g: AddressGrads, memoryTerm: MemoryGradTerm = NONE): void {
   const { batch: B, heads: H, slots: N, width: M, shiftRange: S } = d;
   const L = 2 * S + 1;
   const knInv = scratch('addressGrad.knInv', H);
@@ -368,7 +385,7 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
       gBeta[bh] = dBeta;
       sKK[h] = sumKK;
     }
-    cosineBackward(d, b, x.memory, x.key, dK, sKK, knInv, coef, aux, g.memory, g.key, accumulateMemory);
+    cosineBackward(d, b, x.memory, x.key, dK, sKK, knInv, coef, aux, g.memory, g.key, memoryTerm);
   }
 }
 
@@ -377,10 +394,11 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
  * dK `[H, N]` and sKK[h] = sum_i dK_hi K_hi:
  *     dm_i = sum_h dK_hi k_h / (|m_i| |k_h|) - (sum_h dK_hi K_hi) m_i / |m_i|^2
  *     dk_h = sum_i dK_hi m_i / (|m_i| |k_h|) - sKK_h k_h / |k_h|^2
- * with EPSILON-floored norms (the inverse row norms come from the forward pass's aux).
+ * with EPSILON-floored norms (the inverse row norms come from the forward pass's aux), and
+ * the memory gradient combined with `term` in the same sweep.
  */
 function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Float32Array, dK: Float64Array, sKK: Float64Array,
-  knInv: Float64Array, coef: Float64Array, aux: Float32Array, dMemory: Float32Array, dKey: Float32Array, accumulate: boolean): void {
+  knInv: Float64Array, coef: Float64Array, aux: Float32Array, dMemory: Float32Array, dKey: Float32Array, term: MemoryGradTerm): void {
   const { heads: H, slots: N, width: M } = d;
   const mb = b * N * M;
   keyNormInverses(key, b, H, M, knInv);
@@ -396,22 +414,41 @@ function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Fl
       const dki = dK[i]!;
       const a = dki * inv * ki;
       const cB = dki * aux[k0 + i]! * inv * inv;
-      if (a === 0 && cB === 0) {
-        if (!accumulate) for (let j = 0; j < M; j++) dMemory[r + j] = 0;
-        continue;
-      }
-      if (accumulate) {
-        for (let j = 0; j < M; j++) {
-          const v = memory[r + j]!;
-          dMemory[r + j] = dMemory[r + j]! + a * key[kb + j]! - cB * v;
-          dk[j] = dk[j]! + a * v;
+      switch (term.kind) {
+        case 'none':
+          for (let j = 0; j < M; j++) {
+            const v = memory[r + j]!;
+            dMemory[r + j] = a * key[kb + j]! - cB * v;
+            dk[j] = dk[j]! + a * v;
+          }
+          break;
+        case 'accumulate':
+          for (let j = 0; j < M; j++) {
+            const v = memory[r + j]!;
+            dMemory[r + j] = dMemory[r + j]! + a * key[kb + j]! - cB * v;
+            dk[j] = dk[j]! + a * v;
+          }
+          break;
+        case 'read': {
+          const w = term.weights[b * N + i]!;
+          const dr = term.dReads;
+          for (let j = 0; j < M; j++) {
+            const v = memory[r + j]!;
+            dMemory[r + j] = a * key[kb + j]! - cB * v + w * dr[kb + j]!;
+            dk[j] = dk[j]! + a * v;
+          }
+          break;
         }
-        continue;
-      }
-      for (let j = 0; j < M; j++) {
-        const v = memory[r + j]!;
-        dMemory[r + j] = a * key[kb + j]! - cB * v;
-        dk[j] = dk[j]! + a * v;
+        case 'write': {
+          const w = term.weights[b * N + i]!;
+          const { dy, erase } = term;
+          for (let j = 0; j < M; j++) {
+            const v = memory[r + j]!;
+            dMemory[r + j] = a * key[kb + j]! - cB * v + dy[r + j]! * (1 - w * erase[kb + j]!);
+            dk[j] = dk[j]! + a * v;
+          }
+          break;
+        }
       }
     }
   } else {
@@ -434,7 +471,20 @@ function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Fl
           acc += a * key[(b * H + h) * M + j]!;
           dk[h * M + j] = dk[h * M + j]! + a * v;
         }
-        dMemory[r + j] = accumulate ? dMemory[r + j]! + acc : acc;
+        switch (term.kind) {
+          case 'none': break;
+          case 'accumulate': acc += dMemory[r + j]!; break;
+          case 'read':
+            for (let h = 0; h < H; h++) acc += term.weights[(b * H + h) * N + i]! * term.dReads[(b * H + h) * M + j]!;
+            break;
+          case 'write': {
+            let keep = 1;
+            for (let h = 0; h < H; h++) keep *= 1 - term.weights[(b * H + h) * N + i]! * term.erase[(b * H + h) * M + j]!;
+            acc += term.dy[r + j]! * keep;
+            break;
+          }
+        }
+        dMemory[r + j] = acc;
       }
     }
   }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
 import { addressBackward, addressForward, AUX_ROWS, type AddressDims } from './addressMath.ts';
 import type { FusedNormalizer } from './addressKernel.ts';
-import { readBackward, readForward } from './readMath.ts';
+import { readForward, readWeightsGrad } from './readMath.ts';
 import { scratch32 } from './scratch.ts';
 
 /**
@@ -47,13 +47,15 @@ export function registerAddressReadKernels(): void {
       const [dWeights, dReads, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const [gMemory, gKey, gBeta, gGate, gShift, gGamma, gPrev] = outs as Float32Array[];
       const d = dimsOf(s[4]!, s[5]!, s[8]!);
-      // read backward first: the weights' share joins the incoming weights gradient
+      // the read's share of the weights gradient joins the incoming one; its share of the
+      // memory gradient is added in the addressing backward's sweep over memory
       const dw = scratch32('addressRead.dw', dWeights!.length);
-      readBackward(d, dReads!, memory!, weights!, gMemory!, dw);
+      readWeightsGrad(d, dReads!, memory!, dw);
       for (let i = 0; i < dw.length; i++) dw[i] = dw[i]! + dWeights![i]!;
       addressBackward(d, attrs.normalize === 'sparsemax', dw, weights!, aux!,
         { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
-        { memory: gMemory!, key: gKey!, beta: gBeta!, gate: gGate!, shiftDist: gShift!, gamma: gGamma!, prev: gPrev! }, true);
+        { memory: gMemory!, key: gKey!, beta: gBeta!, gate: gGate!, shiftDist: gShift!, gamma: gGamma!, prev: gPrev! },
+        { kind: 'read', weights: weights!, dReads: dReads! });
     },
   });
   registerFusedGradient({

@@ -49,15 +49,17 @@ export function registerAddressWriteKernels(): void {
       const [dWeights, dNewMemory, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev, erase, add] = ins as Float32Array[];
       const [gMemory, gKey, gBeta, gGate, gShift, gGamma, gPrev, gErase, gAdd] = outs as Float32Array[];
       const d = dimsOf(s[4]!, s[5]!, s[8]!);
-      // write backward first: it gives the memory gradient through the write and the
-      // weights' share, which joins the incoming weights gradient for the addressing backward
+      // write backward first, for the erase and add gradients and the weights' share (which
+      // joins the incoming weights gradient); the write's share of the memory gradient is
+      // added in the addressing backward's sweep over memory
       const dw = scratch32('addressWrite.dw', dWeights!.length);
       writeBackward(d, dNewMemory!, { memory: memory!, weights: weights!, erase: erase!, add: add! },
-        { memory: gMemory!, weights: dw, erase: gErase!, add: gAdd! });
+        { memory: gMemory!, weights: dw, erase: gErase!, add: gAdd! }, false);
       for (let i = 0; i < dw.length; i++) dw[i] = dw[i]! + dWeights![i]!;
       addressBackward(d, attrs.normalize === 'sparsemax', dw, weights!, aux!,
         { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
-        { memory: gMemory!, key: gKey!, beta: gBeta!, gate: gGate!, shiftDist: gShift!, gamma: gGamma!, prev: gPrev! }, true);
+        { memory: gMemory!, key: gKey!, beta: gBeta!, gate: gGate!, shiftDist: gShift!, gamma: gGamma!, prev: gPrev! },
+        { kind: 'write', dy: dNewMemory!, weights: weights!, erase: erase! });
     },
   });
   registerFusedGradient({

@@ -85,3 +85,25 @@ export function readBackward(d: ReadDims, dy: Float32Array, memory: Float32Array
     }
   }
 }
+
+/**
+ * The weights' share of the read backward alone: dw_hi = sum_j dy_hj M_ij (the memory's share,
+ * sum_h w_hi dy_hj, is formed by the addressing backward's sweep in a group kernel).
+ * @param dy `[B, R, M]`; `dWeights` output `[B, R, N]`.
+ */
+export function readWeightsGrad(d: ReadDims, dy: Float32Array, memory: Float32Array, dWeights: Float32Array): void {
+  const { batch: B, heads: R, slots: N, width: M } = d;
+  for (let b = 0; b < B; b++) {
+    const mb = b * N * M;
+    for (let h = 0; h < R; h++) {
+      const yb = (b * R + h) * M;
+      const wb = (b * R + h) * N;
+      for (let i = 0; i < N; i++) {
+        const r = mb + i * M;
+        let dw = 0;
+        for (let j = 0; j < M; j++) dw += dy[yb + j]! * memory[r + j]!;
+        dWeights[wb + i] = dw;
+      }
+    }
+  }
+}

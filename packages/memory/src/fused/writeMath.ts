@@ -90,8 +90,10 @@ export function writeForward(d: WriteDims, x: WriteInputs, out: Float32Array): v
  * (products over the other heads are formed directly, never by division, so a fully erased
  * cell, f = 0, is exact).
  * @param dy `[B, N, M]` the gradient with respect to the new memory.
+ * @param memoryGrad false: leave `g.memory` alone (a group kernel forms dM in its addressing
+ *   backward's sweep instead).
  */
-export function writeBackward(d: WriteDims, dy: Float32Array, x: WriteInputs, g: WriteGrads): void {
+export function writeBackward(d: WriteDims, dy: Float32Array, x: WriteInputs, g: WriteGrads, memoryGrad = true): void {
   const { batch: B, heads: W, slots: N, width: M } = d;
   const { memory, weights, erase, add } = x;
   const { memory: gMemory, weights: gWeights, erase: gErase, add: gAdd } = g;
@@ -111,7 +113,7 @@ export function writeBackward(d: WriteDims, dy: Float32Array, x: WriteInputs, g:
           const gy = dy[r + j]!;
           const m = memory[r + j]!;
           const e = erase[eb + j]!;
-          gMemory[r + j] = gy * (1 - w * e);
+          if (memoryGrad) gMemory[r + j] = gy * (1 - w * e);
           dw += gy * (add[eb + j]! - m * e);
           de[j] = de[j]! - gy * m * w;
           da[j] = da[j]! + gy * w;
@@ -131,7 +133,7 @@ export function writeBackward(d: WriteDims, dy: Float32Array, x: WriteInputs, g:
             f[h] = fh;
             keep *= fh;
           }
-          gMemory[r + j] = gy * keep;
+          if (memoryGrad) gMemory[r + j] = gy * keep;
           for (let h = 0; h < W; h++) {
             let others = 1;
             for (let q = 0; q < W; q++) if (q !== h) others *= f[q]!;
