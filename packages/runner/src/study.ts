@@ -23,6 +23,8 @@ export interface VariantSummary {
   readonly mode: string;
   readonly seeds: number;
   readonly solved: number;
+  /** Runs ended early by a non-finite loss or gradient. */
+  readonly diverged: number;
   readonly medianSequencesToSolve?: number;
   readonly medianFinalCost?: number;
   /** Median generalisation cost per length. */
@@ -54,6 +56,7 @@ export function summariseVariants(rows: readonly CompareRow[], dirs: readonly st
     return {
       task: readRun(first).config.spec.task.kind,
       variant, mode: modeOf(first), seeds: rs.length, solved: rs.filter((r) => r.solved).length,
+      diverged: outcomes.filter((o) => o.diverged).length,
       medianSequencesToSolve: median(rs.filter((r) => r.solved).map((r) => r.sequencesToSolve as number)),
       medianFinalCost: median(rs.map((r) => r.finalCost)),
       generalisation: Object.fromEntries(lengths.map((l) => [l, median(rs.map((r) => r.generalisation[l] ?? Number.NaN))])),
@@ -81,7 +84,7 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
   const csvRows = variants.map((v) => {
     const gen = Object.entries(v.generalisation);
     return {
-      task: v.task, variant: v.variant, mode: v.mode, seeds: v.seeds, solved: v.solved,
+      task: v.task, variant: v.variant, mode: v.mode, seeds: v.seeds, solved: v.solved, diverged: v.diverged,
       median_sequences_to_solve: v.medianSequencesToSolve ?? '', median_final_cost: v.medianFinalCost ?? '',
       gen_length_1: gen[0]?.[0] ?? '', gen_cost_1: gen[0]?.[1] ?? '', gen_length_2: gen[1]?.[0] ?? '', gen_cost_2: gen[1]?.[1] ?? '',
       ms_per_step: v.msPerStep ?? '', peak_mb: v.peakRssMb ?? '', sequences_per_run: v.sequences, total_seconds: v.seconds,
@@ -141,10 +144,10 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     const vs = variants.filter((v) => v.task === task);
     const lengths = [...new Set(vs.flatMap((v) => Object.keys(v.generalisation)))];
     lines.push(`## ${task}`, '',
-      `| variant | addressing | solved | median sequences to solve | median final cost | ${lengths.map((l) => `gen. cost @${l}`).join(' | ')}${lengths.length ? ' | ' : ''}ms/step | peak MB | weightings |`,
-      `| --- | --- | --- | --- | --- | ${lengths.map(() => '--- | ').join('')}--- | --- | --- |`);
+      `| variant | addressing | solved | diverged | median sequences to solve | median final cost | ${lengths.map((l) => `gen. cost @${l}`).join(' | ')}${lengths.length ? ' | ' : ''}ms/step | peak MB | weightings |`,
+      `| --- | --- | --- | --- | --- | --- | ${lengths.map(() => '--- | ').join('')}--- | --- | --- |`);
     for (const v of vs) {
-      lines.push(`| ${v.variant} | \`${v.mode}\` | ${v.solved}/${v.seeds} | ${fmt(v.medianSequencesToSolve, 0)} | ${fmt(v.medianFinalCost)} | ${lengths.map((l) => fmt(v.generalisation[l])).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(v.msPerStep, 1)} | ${fmt(v.peakRssMb, 0)} | ${(heatmaps[v.variant] ?? []).join(', ') || '-'} |`);
+      lines.push(`| ${v.variant} | \`${v.mode}\` | ${v.solved}/${v.seeds} | ${v.diverged} | ${fmt(v.medianSequencesToSolve, 0)} | ${fmt(v.medianFinalCost)} | ${lengths.map((l) => fmt(v.generalisation[l])).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(v.msPerStep, 1)} | ${fmt(v.peakRssMb, 0)} | ${(heatmaps[v.variant] ?? []).join(', ') || '-'} |`);
     }
     lines.push('', `![learning curves](plots/curves-${task}.svg)`, '');
   }

@@ -14,6 +14,8 @@ export interface RunOutcome {
   readonly msPerStep: number;
   readonly peakRssMb: number;
   readonly interrupted: boolean;
+  /** Set when a non-finite loss or gradient ended the run at this step. */
+  readonly diverged?: { readonly step: number; readonly message: string };
   /** ngrams: the optimal Bayesian estimator's cost on the evaluation sequences. */
   readonly optimalCost?: number;
 }
@@ -37,6 +39,7 @@ export function writeSummary(dir: string, config: RunConfig, o: RunOutcome): voi
     `| final loss (nats/bit) | ${o.finalLoss.toFixed(5)} |`,
     ...(o.optimalCost !== undefined ? [`| optimal Bayesian estimator (bits/sequence, same sequences) | ${o.optimalCost.toFixed(4)} |`] : []),
     `| solved (< 0.1 bits/sequence) | ${o.solved ? `yes, at ${o.solved.sequences} sequences, ${o.solved.seconds.toFixed(0)} s` : 'no'} |`,
+    ...(o.diverged ? [`| diverged | at step ${o.diverged.step}: ${o.diverged.message} |`] : []),
     `| wall time | ${o.seconds.toFixed(1)} s |`,
     `| ms per training step (median) | ${o.msPerStep.toFixed(1)} |`,
     `| peak resident memory | ${o.peakRssMb.toFixed(0)} MB |`,

@@ -131,8 +131,8 @@ describe('engram CLI', () => {
     expect(r.stdout).toContain('gen. cost @3');
     for (const f of ['compare.md', 'runs.csv', 'table.csv', 'summary.md', 'plots/curves-copy.svg']) expect(existsSync(join(out, 'tiny-two', f)), f).toBe(true);
     const table = readFileSync(join(out, 'tiny-two', 'table.csv'), 'utf8').split('\n');
-    expect(table[0]).toMatch(/^task,variant,mode,seeds,solved,median_sequences_to_solve,median_final_cost,gen_length_1,gen_cost_1/);
-    expect(table[2]).toMatch(/^copy,hard,hard,2,\d,/);
+    expect(table[0]).toMatch(/^task,variant,mode,seeds,solved,diverged,median_sequences_to_solve,median_final_cost,gen_length_1,gen_cost_1/);
+    expect(table[2]).toMatch(/^copy,hard,hard,2,\d,\d,/);
     const summary = readFileSync(join(out, 'tiny-two', 'summary.md'), 'utf8');
     expect(summary).toContain('Regenerate: `engram compare');
     expect(summary).toMatch(/Budget: 4 training sequences per run/);

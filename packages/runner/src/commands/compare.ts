@@ -50,14 +50,16 @@ function finishedRun(out: string, experiment: string, variant: string, seed: num
   return findRuns(out).find((dir) => {
     const { config } = readRun(dir);
     const o = outcomeOf(dir);
-    return config.experiment === experiment && config.variant === variant && config.seed === seed && o !== undefined && !o.interrupted && o.step === steps && config.spec.train.steps === steps;
+    return config.experiment === experiment && config.variant === variant && config.seed === seed && o !== undefined && !o.interrupted
+      && (o.step === steps || o.diverged !== undefined) && config.spec.train.steps === steps;
   });
 }
 
 function runChild(args: string[]): Promise<void> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, [...tsxArgs(CLI), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('exit', (code) => (code === 0 ? ok() : fail(new EngramError('compare', `engram ${args.join(' ')} exited with ${code}`, 'see its error above'))));
+    // Exit 2 after a written outcome is a diverged run: a result, not a failure of the study.
+    child.on('exit', (code) => (code === 0 || code === 2 ? ok() : fail(new EngramError('compare', `engram ${args.join(' ')} exited with ${code}`, 'see its error above'))));
   });
 }
 
@@ -139,7 +141,10 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
     if (missing.length && o.noTrain) throw new EngramError('--no-train', `${missing.length} runs are missing`, 'drop --no-train to train them');
     if (missing.length) process.stderr.write(`engram: training ${missing.length} missing run(s), ${jobs} at a time\n`);
     await pool(missing.map(({ v, s }) => () => runChild(['train', path, '--variant', v, '--seed', String(s), '--out', out, '--no-report', ...(o.backend ? ['--backend', o.backend] : [])])), jobs);
-    dirs = wanted.map(({ v, s }) => finishedRun(out, e.name, v, s, stepsOf(e, v)) as string);
+    const found = wanted.map(({ v, s }) => finishedRun(out, e.name, v, s, stepsOf(e, v)));
+    const lost = wanted.filter((_, i) => !found[i]).map(({ v, s }) => `${v} seed ${s}`);
+    if (lost.length) throw new EngramError('compare', `${lost.length} run(s) did not finish: ${lost.join(', ')}`, 'see the errors above; run engram compare again to retry them');
+    dirs = found as string[];
     for (const d of dirs) {
       if (readRun(d).config.spec.eval?.lengths && !existsSync(join(d, 'eval.csv'))) await evaluateRun(d, { backend: o.backend });
     }

@@ -137,19 +137,31 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', interrupt);
+  let diverged: EngramError | undefined;
   try {
     await trainer.run();
+  } catch (e) {
+    // A non-finite loss or gradient ends the run (weights untouched, last checkpoint intact);
+    // its outcome is still written, marked diverged, so studies count it as a failed run.
+    if (!(e instanceof EngramError && e.field === 'training')) throw e;
+    diverged = e;
   } finally {
     process.removeListener('SIGINT', interrupt);
     progress.stop();
   }
   const outcome: RunOutcome = {
+    ...(diverged ? { diverged: { step: trainer.step + 1, message: diverged.message } } : {}),
     step: trainer.step, sequences: trainer.sequences, finalCost: lastEval?.cost ?? Number.NaN, finalLoss: lastEval?.loss ?? Number.NaN,
     solved, seconds: seconds + (performance.now() - started) / 1000,
-    msPerStep: median(stepTimes), peakRssMb: peakRss / 2 ** 20, interrupted: trainer.step < spec.train.steps,
+    msPerStep: median(stepTimes), peakRssMb: peakRss / 2 ** 20, interrupted: !diverged && trainer.step < spec.train.steps,
     ...(optimal !== undefined ? { optimalCost: optimal } : {}),
   };
   writeSummary(dir, config, outcome);
+  if (diverged) {
+    trainer.dispose();
+    model.dispose();
+    throw diverged;
+  }
   trainer.dispose();
   model.dispose();
   tf.disposeVariables();
