@@ -146,7 +146,7 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
     if (lost.length) throw new EngramError('compare', `${lost.length} run(s) did not finish: ${lost.join(', ')}`, 'see the errors above; run engram compare again to retry them');
     dirs = found as string[];
     for (const d of dirs) {
-      if (readRun(d).config.spec.eval?.lengths && !existsSync(join(d, 'eval.csv'))) await evaluateRun(d, { backend: o.backend });
+      if (readRun(d).config.spec.eval?.lengths && !existsSync(join(d, 'eval.csv')) && existsSync(join(d, 'checkpoint'))) await evaluateRun(d, { backend: o.backend });
     }
     outDir = join(resolve(out), e.name);
   } else {

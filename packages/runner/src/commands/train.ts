@@ -145,6 +145,9 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     // its outcome is still written, marked diverged, so studies count it as a failed run.
     if (!(e instanceof EngramError && e.field === 'training')) throw e;
     diverged = e;
+    // The weights are the last good ones (the failed step changed nothing): checkpoint them so
+    // eval and report still work on the run.
+    await trainer.save();
   } finally {
     process.removeListener('SIGINT', interrupt);
     progress.stop();
