@@ -135,7 +135,7 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     e.description ?? '',
     '',
     `Regenerate: \`${command}\` (trains the missing runs, reuses finished ones).`,
-    `Budget: ${variants.map((v) => v.sequences).filter((x, i, a) => a.indexOf(x) === i).join(' / ')} training sequences per run (${e.train.steps} steps of ${e.train.batchSize}), ${e.seeds.length} seeds per variant (${e.seeds.join(', ')}).`,
+    `Budget: ${e.train.steps * e.train.batchSize} training sequences per run (${e.train.steps} steps of ${e.train.batchSize}; a diverged run stops early), ${e.seeds.length} seeds per variant (${e.seeds.join(', ')}).`,
     `Total training wall time: ${(total / 60).toFixed(1)} min over ${rows.length} runs (sum of the runs' own times; runs may have run in parallel).`,
     `"Solved": below 0.1 bits per sequence on ${e.train.evalSequences ?? 640} fresh sequences at an evaluation. Discrete modes are evaluated with one-hot argmax addressing.`,
     '',

@@ -135,7 +135,7 @@ describe('engram CLI', () => {
     expect(table[2]).toMatch(/^copy,hard,hard,2,\d,\d,/);
     const summary = readFileSync(join(out, 'tiny-two', 'summary.md'), 'utf8');
     expect(summary).toContain('Regenerate: `engram compare');
-    expect(summary).toMatch(/Budget: 4 training sequences per run/);
+    expect(summary).toMatch(/Budget: 4 training sequences per run \(2 steps of 2/);
     expect(summary).toMatch(/weightings-(soft|hard)-(solved|failed)\.svg/);
     const again = engram(['compare', two, '--out', out]);
     expect(again.status).toBe(0);
