@@ -9,21 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { EngramError, Rng } from '@engram/tensor';
 import { MemoryAccess, resolveAccessConfig, type AccessState, type AddressingModeSpec, type MemoryAccessConfig } from '../src/index.ts';
-import { allFinite, mulberry32, randomNested, type Mat } from './helpers.ts';
-
-/** max|a - b| / max(1e-6, max|b|). */
-function rel(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs((x[i] as number) - (y[i] as number)));
-    scale = Math.max(scale, Math.abs(y[i] as number));
-  }
-  return diff / Math.max(1e-6, scale);
-}
+import { allFinite, rel, mulberry32, randomNested, type Mat } from './helpers.ts';
 
 interface Outcome { values: tf.Tensor[]; grads: Record<string, tf.Tensor> }
 

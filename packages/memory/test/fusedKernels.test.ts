@@ -8,21 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { activateControls, controlTable, ntmAddress, read, softmax, sparsemax, write, cosine } from '../src/index.ts';
 import { fusedAddress, fusedAddressRead, fusedAddressWrite, fusedControls, fusedRead, fusedWrite } from '../src/fused/index.ts';
 import * as ref from './reference/ntm64.ts';
-import { allFinite, checkGradients, mulberry32, randomNested, randomT3, softmaxRows, type Mat, type T3 } from './helpers.ts';
-
-/** max|a - b| / max(1e-6, max|b|) over two tensors of one shape. */
-function rel(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs((x[i] as number) - (y[i] as number)));
-    scale = Math.max(scale, Math.abs(y[i] as number));
-  }
-  return diff / Math.max(1e-6, scale);
-}
+import { allFinite, rel, checkGradients, mulberry32, randomNested, randomT3, softmaxRows, type Mat, type T3 } from './helpers.ts';
 
 /**
  * Values of f and g (same inputs) and the gradients of sum(out * P) for a random P, w.r.t.

@@ -119,3 +119,17 @@ export function randomT3(shape: [number, number, number], rng: RefRng, scale = 1
 export function disposeAll(...xs: tf.TensorContainer[]): void {
   tf.dispose(xs as tf.TensorContainer);
 }
+
+/** max|a - b| / max(1e-6, max|b|) over two tensors of one shape (the fused-vs-reference tests' measure). */
+export function rel(a: tf.Tensor, b: tf.Tensor): number {
+  expect(a.shape).toEqual(b.shape);
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < y.length; i++) {
+    diff = Math.max(diff, Math.abs((x[i] as number) - (y[i] as number)));
+    scale = Math.max(scale, Math.abs(y[i] as number));
+  }
+  return diff / Math.max(1e-6, scale);
+}
