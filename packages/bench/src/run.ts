@@ -9,6 +9,11 @@
  *                                                  training sequences/s, copy lengths 1-20, fused vs reference
  *   pnpm bench profile [--backends cpu,wasm] [--batches 1,32] [--kernels fused] [--top 12]
  *                                                  top tfjs kernels by total time in one training step
+ *   pnpm bench converge [--backends wasm] [--experiments copy,associative-recall] [--seeds 1,2,3,4,5]
+ *                       [--max-minutes 10] [--batch B] [--lr X] [--tag name]
+ *                                                  wall time and sequences until solved, per seed
+ *
+ * --tag name writes results/bench/<bench>-<name>.{csv,md} instead (tuning runs beside the reference one).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -36,12 +41,42 @@ function throughputRatios(rows: Row[]): string[] {
   return lines.length > 3 ? lines : [];
 }
 
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** Per experiment: seeds solved, median and worst time and sequences to solve. */
+function convergeSummary(rows: Row[]): string[] {
+  const lines = ['', '| backend | experiment | batch | lr | solved | median s to solve | max s (solved) | median sequences | max sequences | all seeds within |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const keys = [...new Set(rows.map((r) => `${String(r['backend'])}|${String(r['experiment'])}|${String(r['batch'])}|${String(r['lr'])}`))];
+  for (const key of keys) {
+    const [backend, experiment, batch, lr] = key.split('|');
+    const rs = rows.filter((r) => `${String(r['backend'])}|${String(r['experiment'])}|${String(r['batch'])}|${String(r['lr'])}` === key);
+    const ok = rs.filter((r) => r['solved'] === true);
+    // an unsolved seed counts as "more than its budget" for the median
+    const times = rs.map((r) => (r['solved'] ? (r['seconds'] as number) : Infinity));
+    const seqs = rs.map((r) => (r['solved'] ? (r['sequences'] as number) : Infinity));
+    const f = (v: number | undefined, d = 0) => (v === undefined ? '-' : Number.isFinite(v) ? v.toFixed(d) : 'unsolved');
+    const maxOk = (xs: number[]) => (xs.length ? Math.max(...xs) : undefined);
+    lines.push(`| ${backend} | ${experiment} | ${batch} | ${lr} | ${ok.length}/${rs.length} | ${f(median(times))} | ${f(maxOk(ok.map((r) => r['seconds'] as number)))} | ${f(median(seqs))} | ${f(maxOk(ok.map((r) => r['sequences'] as number)))} | ${ok.length === rs.length ? `${f(maxOk(times))} s` : 'no'} |`);
+  }
+  return lines;
+}
+
 const BENCHES: Record<string, { script: string; describe: string; summarize?: (rows: Row[]) => string[] }> = {
   step: { script: 'stepTiming.ts', describe: 'one MemoryAccess.step, forward and forward+backward' },
   'train-step': { script: 'trainStepTiming.ts', describe: 'one NTM training step (LSTM 100, N=128, M=20, length-20 copy sequence = 41 time steps, Adam)' },
   throughput: {
     script: 'throughput.ts', summarize: throughputRatios,
     describe: 'training sequences per second (sample + unroll + loss + gradients + clip 50 + Adam) of the NTM at the copy settings (LSTM 100, N=128, M=20, 1R+1W, shifts -1..1), copy lengths 1-20, memory kernels fused vs reference; median over timed blocks after warm-up',
+  },
+  converge: {
+    script: 'converge.ts', summarize: convergeSummary,
+    describe: 'wall time and training sequences until the task is solved (< 0.1 bits/sequence on 640 fresh sequences, evaluation mode) with the experiment\'s own settings, one run per seed; the clock covers sampling, training and the solve checks (a full evaluation runs once the last 10 training batches average < 1 bit/sequence)',
   },
   profile: {
     script: 'profile.ts',
@@ -63,21 +98,24 @@ const flag = (n: string, fallback: string) => {
   const i = rest.indexOf(`--${n}`);
   return i >= 0 ? (rest[i + 1] ?? fail(`--${n} needs a value`)) : fallback;
 };
-const backends = flag('backends', 'cpu,wasm').split(',');
-const passThrough = rest.filter((_, i) => rest[i] !== '--backends' && rest[i - 1] !== '--backends');
+const backends = flag('backends', name === 'converge' ? 'wasm' : 'cpu,wasm').split(',');
+const tag = flag('tag', '');
+const ours = new Set(['--backends', '--tag']);
+const passThrough = rest.filter((_, i) => !ours.has(rest[i] as string) && !ours.has(rest[i - 1] as string));
+const outName = tag ? `${name}-${tag}` : name;
 
 const rows: Record<string, unknown>[] = [];
 for (const backend of backends) {
   process.stderr.write(`bench ${name}: backend ${backend}...\n`);
   const child = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(here, bench.script), '--backend', backend, ...passThrough],
-    { encoding: 'utf8', cwd: here, maxBuffer: 64 << 20 });
-  if (child.status !== 0) fail(`backend ${backend} failed: ${(child.stderr || '').trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`);
+    { encoding: 'utf8', cwd: here, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (child.status !== 0) fail(`backend ${backend} failed (exit ${String(child.status)}; its error is printed above)`);
   for (const line of child.stdout.split('\n')) if (line.startsWith('{')) rows.push(JSON.parse(line));
 }
 
 mkdirSync(outDir, { recursive: true });
 const columns = Object.keys(rows[0] ?? {});
-writeFileSync(join(outDir, `${name}.csv`), stringify(rows, { header: true, columns }));
+writeFileSync(join(outDir, `${outName}.csv`), stringify(rows, { header: true, columns }));
 const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v));
 const md = [
   `# bench: ${name}`,
@@ -91,5 +129,5 @@ const md = [
   ...(bench.summarize?.(rows) ?? []),
   '',
 ].join('\n');
-writeFileSync(join(outDir, `${name}.md`), md);
+writeFileSync(join(outDir, `${outName}.md`), md);
 process.stdout.write(md);

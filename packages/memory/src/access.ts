@@ -14,6 +14,7 @@ import { fusedWrite } from './fused/writeKernel.ts';
 import { fusedRead } from './fused/readKernel.ts';
 import { fusedAddressWrite } from './fused/addressWriteKernel.ts';
 import { fusedAddressRead } from './fused/addressReadKernel.ts';
+import { fusedSparseRead, fusedSparseWrite } from './fused/sparseKernels.ts';
 import type { FusedNormalizer } from './fused/addressKernel.ts';
 
 /**
@@ -323,7 +324,9 @@ export class MemoryAccess {
       return [{ dense: r.weights }, r.memory];
     }
     const ww = this.address(memory, ctl, prev, this.config.writeModes, options, fused);
-    const next = ww.sparse ? sparseWrite(memory, ww.sparse, erase, add) : (fused ? fusedWrite : write)(memory, ww.dense, erase, add);
+    const next = ww.sparse
+      ? (fused ? fusedSparseWrite : sparseWrite)(memory, ww.sparse, erase, add)
+      : (fused ? fusedWrite : write)(memory, ww.dense, erase, add);
     return [ww, next];
   }
 
@@ -339,7 +342,7 @@ export class MemoryAccess {
       return [{ dense: r.weights }, r.reads];
     }
     const rw = this.address(memory, ctl, prev, this.config.readModes, options, fused);
-    return [rw, rw.sparse ? sparseRead(memory, rw.sparse) : (fused ? fusedRead : read)(memory, rw.dense)];
+    return [rw, rw.sparse ? (fused ? fusedSparseRead : sparseRead)(memory, rw.sparse) : (fused ? fusedRead : read)(memory, rw.dense)];
   }
 
   /**

@@ -8,24 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { activateControls, controlTable, ntmAddress, read, softmax, sparsemax, write, cosine } from '../src/index.ts';
 import { fusedAddress, fusedAddressRead, fusedAddressWrite, fusedControls, fusedRead, fusedWrite } from '../src/fused/index.ts';
 import * as ref from './reference/ntm64.ts';
-import { allFinite, rel, checkGradients, mulberry32, randomNested, randomT3, softmaxRows, type Mat, type T3 } from './helpers.ts';
-
-/**
- * Values of f and g (same inputs) and the gradients of sum(out * P) for a random P, w.r.t.
- * every input; returns the largest relative error of each.
- */
-function compare(f: (...xs: tf.Tensor[]) => tf.Tensor, g: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], seed: number):
-{ value: number; grads: number[]; absGrads: number[] } {
-  return tf.tidy(() => {
-    const yf = f(...inputs);
-    const yg = g(...inputs);
-    const p = tf.tensor(randomNested<number[]>([yg.size], mulberry32(seed)), yg.shape);
-    const gf = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), p)))(inputs);
-    const gg = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(g(...xs), p)))(inputs);
-    return { value: rel(yf, yg), grads: gf.map((t, i) => rel(t, gg[i] as tf.Tensor)),
-      absGrads: gf.map((t, i) => tf.max(tf.abs(tf.sub(t, gg[i] as tf.Tensor))).dataSync()[0] as number) };
-  });
-}
+import { allFinite, checkGradients, compare, mulberry32, randomNested, randomT3, softmaxRows, type Mat, type T3 } from './helpers.ts';
 
 /** Random addressing inputs in their valid ranges (prev and shift are distributions). */
 function addressInputs(B: number, H: number, N: number, M: number, S: number, seed: number, scale = 1): tf.Tensor[] {

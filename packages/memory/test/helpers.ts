@@ -133,3 +133,20 @@ export function rel(a: tf.Tensor, b: tf.Tensor): number {
   }
   return diff / Math.max(1e-6, scale);
 }
+
+/**
+ * Values of f and g (same inputs) and the gradients of sum(out * P) for a random P, w.r.t.
+ * every input; returns the largest relative error of each.
+ */
+export function compare(f: (...xs: tf.Tensor[]) => tf.Tensor, g: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], seed: number):
+{ value: number; grads: number[]; absGrads: number[] } {
+  return tf.tidy(() => {
+    const yf = f(...inputs);
+    const yg = g(...inputs);
+    const p = tf.tensor(randomNested<number[]>([yg.size], mulberry32(seed)), yg.shape);
+    const gf = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), p)))(inputs);
+    const gg = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(g(...xs), p)))(inputs);
+    return { value: rel(yf, yg), grads: gf.map((t, i) => rel(t, gg[i] as tf.Tensor)),
+      absGrads: gf.map((t, i) => tf.max(tf.abs(tf.sub(t, gg[i] as tf.Tensor))).dataSync()[0] as number) };
+  });
+}

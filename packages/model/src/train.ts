@@ -219,10 +219,15 @@ export class Trainer {
     return this.options.cost ? this.options.cost(logits, batch) : bitsPerSequence(logits, batch.targets, batch.mask);
   }
 
-  /** Loss and bits per sequence on `evalSequences` fresh sequences (a fixed evaluation stream), evaluation mode. */
-  evaluate(): EvalRecord {
+  /**
+   * Loss and bits per sequence on `evalSequences` fresh sequences (a fixed evaluation stream),
+   * evaluation mode. `count` evaluates the first `count` sequences of the same stream instead
+   * (a cheap first check).
+   */
+  evaluate(count = this.config.evalSequences): EvalRecord {
+    need(count, 'evaluate count');
     const rng = new Rng(`${this.config.seed}/eval`);
-    let remaining = this.config.evalSequences;
+    let remaining = count;
     let lossSum = 0;
     let costSum = 0;
     while (remaining > 0) {
@@ -236,7 +241,7 @@ export class Trainer {
       tf.dispose([batch.inputs, batch.targets, batch.mask]);
       remaining -= b;
     }
-    const n = this.config.evalSequences;
+    const n = count;
     const record = { step: this.stepCount, sequences: this.sequenceCount, loss: lossSum / n, cost: costSum / n };
     this.options.callbacks?.onEval?.(record);
     return record;

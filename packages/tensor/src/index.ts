@@ -6,4 +6,4 @@ export { stopGradient, tidy, variableFrom, plainVariables, type VariableFactory 
 export { blankExample, lengthRange, packExamples, thresholdCost, renderSequence, OptionReader,
   type SequenceBatch, type SequenceTask, type AlgorithmicTask, type TaskDefinition, type Example } from './task.ts';
 export { fusedClip, CLIP, CLIP_GRAD } from './kernels/clipKernel.ts';
-export { registerFusedKernel, registerFusedGradient, runKernel, fusedBackend, FUSED_BACKENDS, type FusedKernelSpec, type FusedBackendName } from './kernels/fusedKernel.ts';
+export { registerFusedKernel, registerFusedGradient, runKernel, int32Input, fusedBackend, FUSED_BACKENDS, type FusedKernelSpec, type FusedBackendName } from './kernels/fusedKernel.ts';

@@ -4,6 +4,8 @@ export { fusedWrite, NTM_WRITE, NTM_WRITE_GRAD } from './writeKernel.ts';
 export { fusedRead, NTM_READ, NTM_READ_GRAD } from './readKernel.ts';
 export { fusedAddressWrite, NTM_ADDRESS_WRITE, NTM_ADDRESS_WRITE_GRAD } from './addressWriteKernel.ts';
 export { fusedAddressRead, NTM_ADDRESS_READ, NTM_ADDRESS_READ_GRAD } from './addressReadKernel.ts';
+export { fusedSparseRead, fusedSparseWrite, SPARSE_READ, SPARSE_READ_GRAD, SPARSE_WRITE, SPARSE_WRITE_GRAD } from './sparseKernels.ts';
+export { sparseReadForward, sparseReadBackward, sparseWriteForward, sparseWriteBackward, type SparseDims } from './sparseMath.ts';
 export { readForward, readBackward, type ReadDims } from './readMath.ts';
 export { fusedControls, NTM_CONTROLS, NTM_CONTROLS_GRAD, type FusedControls } from './controlsKernel.ts';
 export { addressForward, addressBackward, AUX_ROWS, type AddressDims, type AddressInputs, type AddressGrads } from './addressMath.ts';

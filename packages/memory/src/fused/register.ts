@@ -6,6 +6,7 @@ import { registerReadKernels } from './readKernel.ts';
 import { registerAddressWriteKernels } from './addressWriteKernel.ts';
 import { registerAddressReadKernels } from './addressReadKernel.ts';
 import { registerWriteKernels } from './writeKernel.ts';
+import { registerSparseKernels } from './sparseKernels.ts';
 
 let registered = false;
 
@@ -21,6 +22,7 @@ export function ensureFusedKernels(): void {
   registerReadKernels();
   registerAddressWriteKernels();
   registerAddressReadKernels();
+  registerSparseKernels();
   registered = true;
 }
 

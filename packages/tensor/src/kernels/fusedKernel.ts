@@ -18,11 +18,13 @@ export interface FusedKernelSpec<A extends tf.NamedAttrMap = tf.NamedAttrMap> {
   readonly name: string;
   /** Input names in the order `compute` receives them. */
   readonly inputs: readonly string[];
+  /** Inputs that are int32 (indices; `compute` receives them as Int32Array); every other one is float32. */
+  readonly int32Inputs?: readonly string[];
   /** The output shapes for these input shapes (same order as `inputs`) and attributes. */
   outputShapes(inputShapes: readonly number[][], attrs: A): number[][];
   /**
    * Fills every output completely (outputs are not zeroed beforehand).
-   * @param inputs the inputs' values, in `inputs` order (read only).
+   * @param inputs the inputs' values, in `inputs` order (read only; Int32Array for `int32Inputs`).
    * @param outputs freshly allocated outputs, in `outputShapes` order.
    * @param inputShapes the inputs' shapes.
    */
@@ -53,7 +55,8 @@ function gatherInputs(spec: FusedKernelSpec<never>, args: KernelArgs): tf.Tensor
   return spec.inputs.map((name) => {
     const t = args.inputs[name];
     if (!t) throw new Error(`${spec.name}: missing input '${name}'`);
-    if (t.dtype !== 'float32') throw new Error(`${spec.name}: input '${name}' is ${t.dtype}, expected float32`);
+    const want = spec.int32Inputs?.includes(name) ? 'int32' : 'float32';
+    if (t.dtype !== want) throw new Error(`${spec.name}: input '${name}' is ${t.dtype}, expected ${want}`);
     return t;
   });
 }
@@ -107,4 +110,10 @@ export function registerFusedGradient(config: tf.GradConfig): void {
 export function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: tf.NamedAttrMap = {}): tf.Tensor[] {
   const out = tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs) as tf.Tensor | tf.Tensor[];
   return Array.isArray(out) ? out : [out];
+}
+
+/** An input declared in `int32Inputs`, as the Int32Array it is at run time. */
+export function int32Input(input: Float32Array | undefined): Int32Array {
+  if (!(input instanceof Int32Array)) throw new Error('int32Input: not an int32 input (declare it in int32Inputs)');
+  return input;
 }
