@@ -5,18 +5,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng, SequenceBatch } from '@engram/tensor';
-import { buildModel, clipGradients, makeOptimizer, maskedSigmoidCrossEntropy, unroll, type ModelConfig, type SequenceModel } from '@engram/model';
+import { buildModel, type MemorySettings, clipGradients, makeOptimizer, maskedSigmoidCrossEntropy, unroll, type ModelConfig, type SequenceModel } from '@engram/model';
 
 /** Bits per vector, and the input width (bits + delimiter). */
 export const COPY_BITS = 8;
 export const COPY_INPUT = COPY_BITS + 1;
 
-/** LSTM 100, memory 128 x 20, 1 read + 1 write head, shifts -1..1. */
-export function ntmCopyConfig(kernels: 'auto' | 'fused' | 'reference' = 'auto'): ModelConfig {
+/** Memory settings a benchmark may change (slots, addressing modes). */
+export type MemoryOverrides = Partial<Pick<MemorySettings, 'slots' | 'readMode' | 'writeMode'>>;
+
+/** LSTM 100, memory 128 x 20, 1 read + 1 write head, shifts -1..1 (`memory` overrides some of it). */
+export function ntmCopyConfig(kernels: 'auto' | 'fused' | 'reference' = 'auto', memory: MemoryOverrides = {}): ModelConfig {
   return {
     kind: 'ntm', inputSize: COPY_INPUT, outputSize: COPY_BITS, seed: 1,
     controller: { kind: 'lstm', units: 100 },
-    memory: { slots: 128, width: 20, readHeads: 1, writeHeads: 1, shiftRange: 1, kernels },
+    memory: { slots: 128, width: 20, readHeads: 1, writeHeads: 1, shiftRange: 1, kernels, ...memory },
   };
 }
 
@@ -61,8 +64,9 @@ export interface CopyTrainer {
  * The training step the benchmarks time: sample, unroll, masked sigmoid cross-entropy,
  * gradients, global-norm clipping at 50, Adam; the loss is read back (so the step has finished).
  */
-export function copyTrainer(kernels: 'auto' | 'fused' | 'reference', batch: number, rng: Rng, minLength = 1, maxLength = 20): CopyTrainer {
-  const model = buildModel(ntmCopyConfig(kernels));
+export function copyTrainer(kernels: 'auto' | 'fused' | 'reference', batch: number, rng: Rng, minLength = 1, maxLength = 20,
+  memory: MemoryOverrides = {}): CopyTrainer {
+  const model = buildModel(ntmCopyConfig(kernels, memory));
   const optimizer = makeOptimizer({ kind: 'adam', lr: 1e-3 });
   const names = Object.keys(model.namedVariables);
   const vars = names.map((n) => model.namedVariables[n] as tf.Variable);

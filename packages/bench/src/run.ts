@@ -12,6 +12,8 @@
  *   pnpm bench converge [--backends wasm] [--experiments copy,associative-recall] [--seeds 1,2,3,4,5]
  *                       [--max-minutes 10] [--batch B] [--lr X] [--tag name]
  *                                                  wall time and sequences until solved, per seed
+ *   pnpm bench scale [--backends wasm] [--slots 128,1024,8192,65536] [--k 8] [--batch 1] [--length 20]
+ *                                                  step time, peak memory, read+write time vs N, soft vs top-k
  *
  * --tag name writes results/bench/<bench>-<name>.{csv,md} instead (tuning runs beside the reference one).
  */
@@ -67,6 +69,19 @@ function convergeSummary(rows: Row[]): string[] {
   return lines;
 }
 
+/** Per N: soft / top-k for the training step and for read + write. */
+function scaleSummary(rows: Row[]): string[] {
+  const lines = ['', '| backend | N | step soft ms | step top-k ms | soft / top-k (step) | read+write soft ms | read+write top-k ms | soft / top-k (read+write) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  for (const soft of rows.filter((r) => r['mode'] === 'soft')) {
+    const topk = rows.find((r) => r['mode'] !== 'soft' && r['slots'] === soft['slots'] && r['backend'] === soft['backend']);
+    if (!topk) continue;
+    const n = (r: Row, c: string) => r[c] as number;
+    lines.push(`| ${String(soft['backend'])} | ${String(soft['slots'])} | ${n(soft, 'stepMs').toFixed(0)} | ${n(topk, 'stepMs').toFixed(0)} | ${(n(soft, 'stepMs') / n(topk, 'stepMs')).toFixed(2)}x | ${n(soft, 'readWriteMs').toFixed(3)} | ${n(topk, 'readWriteMs').toFixed(3)} | ${(n(soft, 'readWriteMs') / n(topk, 'readWriteMs')).toFixed(1)}x |`);
+  }
+  return lines;
+}
+
 const BENCHES: Record<string, { script: string; describe: string; summarize?: (rows: Row[]) => string[] }> = {
   step: { script: 'stepTiming.ts', describe: 'one MemoryAccess.step, forward and forward+backward' },
   'train-step': { script: 'trainStepTiming.ts', describe: 'one NTM training step (LSTM 100, N=128, M=20, length-20 copy sequence = 41 time steps, Adam)' },
@@ -77,6 +92,10 @@ const BENCHES: Record<string, { script: string; describe: string; summarize?: (r
   converge: {
     script: 'converge.ts', summarize: convergeSummary,
     describe: 'wall time and training sequences until the task is solved (< 0.1 bits/sequence on 640 fresh sequences, evaluation mode) with the experiment\'s own settings, one run per seed; the clock covers sampling, training and the solve checks (a full evaluation runs once the last 10 training batches average < 1 bit/sequence)',
+  },
+  scale: {
+    script: 'scale.ts', summarize: scaleSummary,
+    describe: 'memory size scaling at the copy settings otherwise (LSTM 100, M=20, 1R+1W, batch 1, one length-20 copy sequence): training step time (median), peak live-tensor memory during a step (tf.profile) and the backend heap, and one read + one write (forward + backward, given weights, no addressing) for soft and top-k (k=8) heads',
   },
   profile: {
     script: 'profile.ts',
@@ -98,7 +117,7 @@ const flag = (n: string, fallback: string) => {
   const i = rest.indexOf(`--${n}`);
   return i >= 0 ? (rest[i + 1] ?? fail(`--${n} needs a value`)) : fallback;
 };
-const backends = flag('backends', name === 'converge' ? 'wasm' : 'cpu,wasm').split(',');
+const backends = flag('backends', name === 'converge' || name === 'scale' ? 'wasm' : 'cpu,wasm').split(',');
 const tag = flag('tag', '');
 const ours = new Set(['--backends', '--tag']);
 const passThrough = rest.filter((_, i) => !ours.has(rest[i] as string) && !ours.has(rest[i - 1] as string));

@@ -1,0 +1,94 @@
+/**
+ * Memory size scaling: for N = --slots (default 128,1024,8192,65536) and soft versus top-k
+ * (k = --k, default 8) addressing of both heads, at the copy settings otherwise (LSTM 100,
+ * M=20, 1 read + 1 write head, batch --batch, default 1):
+ *
+ * - `stepMs`: one whole training step on a copy sequence of --length vectors (default 20,
+ *   2L+1 time steps), median of --repeats after a warm-up step;
+ * - `peakMB`: the largest total size of live tensors during one such step (tf.profile), and
+ *   `heapMB`, the backend's heap afterwards (wasm: the WebAssembly memory, which never shrinks);
+ * - `readWriteMs`: one write then one read of memory `[B, N, 20]` with given weights, forward
+ *   and backward (the gradients of memory, weights, erase and add), without the addressing: soft = the dense fused kernels over all N rows, top-k =
+ *   the sparse kernels over k rows. The addressing itself scores every row in both modes.
+ *
+ * One JSON line per (N, mode); `bench/run.ts scale` adds the soft/top-k ratios.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, Rng } from '@engram/tensor';
+import { fusedRead, fusedSparseRead, fusedSparseWrite, fusedWrite, topkWeights } from '@engram/memory';
+import { copyTrainer } from './copyWorkload.ts';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
+};
+const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
+const slotsList = arg('slots', '128,1024,8192,65536').split(',').map(Number);
+const k = Number(arg('k', '8'));
+const batch = Number(arg('batch', '1'));
+const length = Number(arg('length', '20'));
+const repeats = Number(arg('repeats', '3'));
+const WIDTH = 20;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1] as number;
+}
+
+/** Median ms of `f` over `n` calls after `warmup` untimed calls. */
+function timeIt(f: () => void, n: number, warmup = 1): number {
+  for (let i = 0; i < warmup; i++) f();
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    f();
+    ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+/** One read + one write, forward and backward (gradients of all float inputs read back). */
+function readWriteMs(slots: number, mode: 'soft' | 'topk'): number {
+  const rng = new Rng(`scale/${slots}`);
+  const memory = tf.randomNormal([batch, slots, WIDTH], 0, 0.5, 'float32', rng.int(0, 1e9)) as tf.Tensor3D;
+  const logits = tf.randomNormal([batch, 1, slots], 0, 3, 'float32', rng.int(0, 1e9));
+  const soft = tf.softmax(logits) as tf.Tensor3D;
+  const sparse = topkWeights(soft, k);
+  const erase = tf.fill([batch, 1, WIDTH], 0.5) as tf.Tensor3D;
+  const add = tf.fill([batch, 1, WIDTH], 0.1) as tf.Tensor3D;
+  const run = () => tf.tidy(() => {
+    const f = mode === 'soft'
+      ? (m: tf.Tensor, w: tf.Tensor, e: tf.Tensor, a: tf.Tensor) => {
+        const next = fusedWrite(m as tf.Tensor3D, w as tf.Tensor3D, e as tf.Tensor3D, a as tf.Tensor3D);
+        return tf.sum(fusedRead(next, w as tf.Tensor3D));
+      }
+      : (m: tf.Tensor, w: tf.Tensor, e: tf.Tensor, a: tf.Tensor) => {
+        const weights = { indices: sparse.indices, values: w as tf.Tensor3D };
+        const next = fusedSparseWrite(m as tf.Tensor3D, weights, e as tf.Tensor3D, a as tf.Tensor3D);
+        return tf.sum(fusedSparseRead(next, weights));
+      };
+    // cpu and wasm kernels run synchronously: when grads returns, the work is done (reading
+    // back the [B, N, M] memory gradient would time a 5 MB copy at N = 65,536, not the kernels)
+    const grads = tf.grads(f)([memory, mode === 'soft' ? soft : sparse.values, erase, add]);
+    grads[1]!.dataSync();
+  });
+  const ms = timeIt(run, Math.max(5, repeats * 3), 3);
+  tf.dispose([memory, logits, soft, sparse.indices, sparse.values, erase, add]);
+  return ms;
+}
+
+for (const slots of slotsList) {
+  for (const mode of ['soft', 'topk'] as const) {
+    const m = mode === 'soft' ? 'soft' : { kind: 'topk' as const, k };
+    const trainer = copyTrainer('auto', batch, new Rng(`scale/${slots}/${mode}`), length, length, { slots, readMode: m, writeMode: m });
+    trainer.step(); // warm-up
+    const stepMs = timeIt(() => trainer.step(), repeats);
+    const profile = await tf.profile(() => { trainer.step(); });
+    trainer.dispose();
+    const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.length;
+    console.log(JSON.stringify({
+      backend: backend.name, slots, mode: mode === 'soft' ? 'soft' : `topk k=${k}`, batch, length,
+      stepMs, peakMB: profile.peakBytes / 2 ** 20, heapMB: heap ? heap / 2 ** 20 : null, readWriteMs: readWriteMs(slots, mode),
+    }));
+  }
+}
