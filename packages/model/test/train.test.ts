@@ -48,13 +48,24 @@ describe('Trainer', () => {
     }
   });
 
-  it('does not grow tf.memory().numTensors across 200 training steps', () => {
-    const t = new Trainer(buildModel({ ...ntm, controller: { kind: 'lstm', units: 8 } }), tinyCopy(4, 2), { ...train, batchSize: 2, steps: 300 });
-    t.trainStep();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 200; i++) {
+  // The fast path's leak check (issue 5): 1,000 steps each, soft heads (the fused group
+  // kernels) and top-k heads (the sparse kernels), numTensors compared after every step.
+  for (const mode of ['soft', { kind: 'topk', k: 2 }] as const) {
+    it(`does not grow tf.memory().numTensors across 1,000 training steps (${typeof mode === 'string' ? mode : 'topk'} heads)`, () => {
+      const config: ModelConfig = { ...ntm, controller: { kind: 'lstm', units: 8 }, memory: { slots: 8, width: 6, readMode: mode, writeMode: mode } };
+      const t = new Trainer(buildModel(config), tinyCopy(4, 2), { ...train, batchSize: 2, steps: 2000 });
       t.trainStep();
-      expect(tf.memory().numTensors).toBe(before);
-    }
-  });
+      const before = tf.memory().numTensors;
+      const growth: number[] = [];
+      for (let i = 0; i < 1000; i++) {
+        t.trainStep();
+        const n = tf.memory().numTensors;
+        if (n !== before) growth.push(i + 2, n - before);
+      }
+      expect(growth, '[step, growth] pairs').toEqual([]);
+      expect(t.step).toBe(1001);
+      t.dispose();
+      t.model.dispose();
+    });
+  }
 });
