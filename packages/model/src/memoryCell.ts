@@ -115,6 +115,16 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
     });
   }
 
+  /** The core's step: features `[B, C + R*M]` and the next state. */
+  features(input: tf.Tensor2D, state: MemoryCellState, options: ModelStepOptions = {}): [tf.Tensor2D, MemoryCellState] {
+    return this.core.step(input, state, options);
+  }
+
+  /** The output layer: `[K, C + R*M]` -> logits `[K, Y]`. */
+  readout(features: tf.Tensor2D): tf.Tensor2D {
+    return this.output.apply(features);
+  }
+
   scoreTerms(state: MemoryCellState): ScoreTerms | undefined {
     return state.access.score;
   }

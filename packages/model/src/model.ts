@@ -72,6 +72,16 @@ export interface SequenceModel<S = unknown> {
    * @returns logits `[B, Y]` and the next state.
    */
   step(input: tf.Tensor2D, state: S, options?: ModelStepOptions): [tf.Tensor2D, S];
+  /**
+   * Optional split of {@link step} into a recurrent part and a per-step readout, so that
+   * {@link unroll} applies the readout once to every step's features (one matMul per
+   * sequence instead of one per step): `step(x, s) = [readout(f), s']` where `[f, s'] =
+   * features(x, s)`. Both or neither.
+   * @returns features `[B, F]` and the next state.
+   */
+  features?(input: tf.Tensor2D, state: S, options?: ModelStepOptions): [tf.Tensor2D, S];
+  /** The readout of {@link features}: `[K, F]` -> logits `[K, Y]` for any number of rows K. */
+  readout?(features: tf.Tensor2D): tf.Tensor2D;
   /** The memory tensors of a state, for tracing (undefined for memory-less models). */
   trace?(state: S): StepTrace;
   /**

@@ -37,8 +37,10 @@ export function unroll<S>(model: SequenceModel<S>, inputs: tf.Tensor3D, options:
     const outputs: tf.Tensor2D[] = [];
     const traces: { r: tf.Tensor[]; w: tf.Tensor[]; v: tf.Tensor[]; m: tf.Tensor[] } = { r: [], w: [], v: [], m: [] };
     const xs = tf.unstack(inputs) as tf.Tensor2D[];
+    // Models that split their step hand back features; the readout then runs once over all steps.
+    const split = model.features && model.readout ? { features: model.features.bind(model), readout: model.readout.bind(model) } : undefined;
     for (let t = 0; t < steps; t++) {
-      const [y, next] = model.step(xs[t] as tf.Tensor2D, state, options);
+      const [y, next] = split ? split.features(xs[t] as tf.Tensor2D, state, options) : model.step(xs[t] as tf.Tensor2D, state, options);
       outputs.push(y);
       state = next;
       if (options.trace && model.trace) {
@@ -49,7 +51,10 @@ export function unroll<S>(model: SequenceModel<S>, inputs: tf.Tensor3D, options:
         if (options.traceMemory) traces.m.push(tr.memory);
       }
     }
-    const result: { outputs: tf.Tensor3D; trace?: UnrollTrace; score?: ScoreTerms } = { outputs: tf.stack(outputs) as tf.Tensor3D };
+    const logits = split
+      ? tf.reshape(split.readout(tf.concat(outputs, 0) as tf.Tensor2D), [steps, batch, model.outputSize]) as tf.Tensor3D
+      : tf.stack(outputs) as tf.Tensor3D;
+    const result: { outputs: tf.Tensor3D; trace?: UnrollTrace; score?: ScoreTerms } = { outputs: logits };
     const score = model.scoreTerms?.(state);
     if (score) result.score = score;
     if (options.trace && model.trace) {
