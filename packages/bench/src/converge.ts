@@ -9,7 +9,7 @@
  * --check-below bits/sequence (default 1; a model whose training batches cost more cannot
  * pass it), at most every --check-every steps: first on the evaluation stream's first 64
  * sequences, then, if those pass, on all of them. A run that has not solved after
- * --max-minutes stops and is reported unsolved. One JSON line per run.
+ * --max-minutes (one budget, or one per experiment: 10,5) stops and is reported unsolved. One JSON line per run.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@engram/tensor';
@@ -23,7 +23,9 @@ const arg = (name: string, fallback: string) => {
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
 const experiments = arg('experiments', 'copy,associative-recall').split(',');
 const seeds = arg('seeds', '1,2,3,4,5').split(',').map(Number);
-const maxMinutes = Number(arg('max-minutes', '10'));
+// one budget for every experiment, or one per experiment in --experiments order
+const budgets = arg('max-minutes', '10').split(',').map(Number);
+if (budgets.length !== 1 && budgets.length !== experiments.length) throw new Error('--max-minutes: give one budget or one per experiment');
 const threshold = Number(arg('threshold', '0.1'));
 const evalSequences = Number(arg('eval-sequences', '640'));
 const checkBelow = Number(arg('check-below', '1'));
@@ -31,7 +33,8 @@ const checkEvery = Number(arg('check-every', '10'));
 const batch = process.argv.includes('--batch') ? Number(arg('batch', '')) : undefined;
 const lr = process.argv.includes('--lr') ? Number(arg('lr', '')) : undefined;
 
-for (const name of experiments) {
+for (const [e, name] of experiments.entries()) {
+  const maxMinutes = budgets[budgets.length === 1 ? 0 : e] as number;
   const { experiment } = loadExperiment(name);
   const spec = applyOverrides(runSpecFor(experiment, 'default'), { ...(batch !== undefined ? { batch } : {}), ...(lr !== undefined ? { lr } : {}) });
   for (const seed of seeds) {
@@ -73,7 +76,7 @@ for (const name of experiments) {
     process.stderr.write(`converge ${name} seed ${seed}: ${solved ? 'solved' : 'not solved'} after ${trainer.sequences} sequences, ${seconds.toFixed(0)} s\n`);
     console.log(JSON.stringify({
       backend: backend.name, experiment: name, seed, batch: spec.train.batchSize, lr: spec.train.optimizer?.lr ?? 1e-3,
-      solved, seconds, sequences: trainer.sequences, steps: trainer.step, finalCheckCost: lastEval, checks,
+      maxMinutes, solved, seconds, sequences: trainer.sequences, steps: trainer.step, finalCheckCost: lastEval, checks,
       evalSeconds: evalMs / 1000, tensorGrowth: tf.memory().numTensors - tensorsAfterFirst,
     }));
     trainer.dispose();

@@ -10,7 +10,7 @@
  *   pnpm bench profile [--backends cpu,wasm] [--batches 1,32] [--kernels fused] [--top 12]
  *                                                  top tfjs kernels by total time in one training step
  *   pnpm bench converge [--backends wasm] [--experiments copy,associative-recall] [--seeds 1,2,3,4,5]
- *                       [--max-minutes 10] [--batch B] [--lr X] [--tag name]
+ *                       [--max-minutes 10[,5]] [--batch B] [--lr X] [--tag name]
  *                                                  wall time and sequences until solved, per seed
  *   pnpm bench scale [--backends wasm] [--slots 128,1024,8192,65536] [--k 8] [--batch 1] [--length 20]
  *                                                  step time, peak memory, read+write time vs N, soft vs top-k
