@@ -11,6 +11,21 @@ export interface ClipConfig {
 }
 
 /**
+ * sqrt(sum of squares) of all the tensors together, computed as m * sqrt(sum((g / m)^2)) with
+ * m the largest |g|, so that finite gradients whose squares overflow float32 (|g| > ~1.8e19,
+ * as exploding hard or Gumbel addressing produce) still get a finite norm and are clipped
+ * rather than reported as infinite. Infinite or NaN entries still give a non-finite norm.
+ */
+export function globalNorm(tensors: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => {
+    const m = tf.max(tf.stack(tensors.map((g) => tf.max(tf.abs(g))))) as tf.Scalar;
+    const safe = tf.maximum(m, 1e-30);
+    const sum = tf.addN(tensors.map((g) => tf.sum(tf.square(tf.div(g, safe)))));
+    return tf.mul(safe, tf.sqrt(sum)) as tf.Scalar;
+  });
+}
+
+/**
  * @returns the clipped gradients (new tensors) and the global norm before clipping.
  */
 export function clipGradients(grads: Readonly<Record<string, tf.Tensor>>, clip: ClipConfig): { grads: Record<string, tf.Tensor>; norm: tf.Scalar } {
@@ -20,7 +35,7 @@ export function clipGradients(grads: Readonly<Record<string, tf.Tensor>>, clip: 
       const v = clip.value;
       out = Object.fromEntries(Object.entries(out).map(([k, g]) => [k, tf.clipByValue(g, -v, v)]));
     }
-    const norm = tf.sqrt(tf.addN(Object.values(out).map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    const norm = globalNorm(Object.values(out));
     if (clip.globalNorm !== undefined) {
       const scale = tf.minimum(1, tf.div(clip.globalNorm, tf.maximum(norm, 1e-12)));
       out = Object.fromEntries(Object.entries(out).map(([k, g]) => [k, tf.mul(g, scale)]));

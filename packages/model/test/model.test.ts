@@ -123,4 +123,17 @@ describe('optimizers and clipping', () => {
     const byValue = clipGradients(grads, { value: 10 });
     expect(Array.from(byValue.grads['a']?.dataSync() ?? [])).toEqual([10, 10]);
   });
+
+  it('clips finite gradients whose squares overflow float32 instead of calling their norm infinite', () => {
+    const grads = { a: tf.tensor1d([3e25, 4e25]), b: tf.tensor1d([0, 1]) }; // (3e25)^2 overflows float32
+    const r = clipGradients(grads, { globalNorm: 50 });
+    const norm = r.norm.dataSync()[0] as number;
+    expect(norm / 5e25).toBeCloseTo(1, 5);
+    expect(Array.from(r.grads['a']?.dataSync() ?? [])).toEqual([30, 40].map((x) => expect.closeTo(x, 3)));
+    // a truly infinite or NaN gradient is still reported as such
+    const inf = clipGradients({ a: tf.tensor1d([Infinity, 1]) }, { globalNorm: 50 });
+    expect(Number.isFinite(inf.norm.dataSync()[0])).toBe(false);
+    const zero = clipGradients({ a: tf.zeros([3]) }, { globalNorm: 50 });
+    expect(zero.norm.dataSync()[0]).toBe(0);
+  });
 });
