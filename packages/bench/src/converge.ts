@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@engram/tensor';
 import { Trainer } from '@engram/model';
-import { applyOverrides, loadExperiment, makeModel, makeTask, modelConfigFor, runSpecFor } from '@engram/runner';
+import { applyOverrides, loadExperiment, makeModel, makeTask, modelConfigFor, runSpecFor, trainingTask } from '@engram/runner';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,6 +43,7 @@ for (const [e, name] of experiments.entries()) {
     const trainer = new Trainer(model, task, { ...spec.train, seed, evalSequences, steps: Number.MAX_SAFE_INTEGER }, {
       cost: (logits, b) => task.cost(logits, b),
     });
+    trainer.setTask(trainingTask(spec)); // as engram train does (train.lengths); evaluation keeps the full distribution
     const start = performance.now();
     const costs: number[] = [];
     let evalMs = 0;

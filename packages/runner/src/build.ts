@@ -39,6 +39,28 @@ export function makeTask(spec: RunSpec, maxLength?: number): RunnerTask {
   return entry.make(maxLength === undefined ? options : entry.withMaxLength(entry.make(options).options, maxLength));
 }
 
+/**
+ * The task training batches are drawn from. With `train.lengths: 'per-batch'` every batch has
+ * one length (copy: vectors; recall: items) drawn uniformly from the task's range, so no batch
+ * spends time steps on padding (pytorch-ntm's copy does the same); the length distribution
+ * per sequence is unchanged. Evaluation always uses {@link makeTask} (lengths per sequence).
+ * @param maxLength a curriculum's current largest length.
+ */
+export function trainingTask(spec: RunSpec, maxLength?: number): RunnerTask {
+  const task = makeTask(spec, maxLength);
+  if (spec.train.lengths !== 'per-batch') return task;
+  const entry = TASKS[spec.task.kind];
+  const lo = entry.minLength(task.options);
+  const hi = entry.maxLength(task.options);
+  const byLength = new Map<number, RunnerTask>();
+  const at = (length: number) => {
+    let t = byLength.get(length);
+    if (!t) byLength.set(length, t = entry.make(entry.atLength(task.options, length)));
+    return t;
+  };
+  return { ...task, sample: (batch, rng) => at(rng.int(lo, hi)).sample(batch, rng) };
+}
+
 /** The model config of a run: the experiment's model, the task's sizes, the run's seed. */
 export function modelConfigFor(spec: RunSpec, task: RunnerTask, seed: number): ModelConfig {
   return { ...spec.model, inputSize: task.inputSize, outputSize: task.outputSize, seed } as ModelConfig;

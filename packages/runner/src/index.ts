@@ -1,4 +1,4 @@
 /** What other packages (the benchmarks) use of the runner: experiments and how a run is built from one. */
 export { loadExperiment, runSpecFor, variantNames, listExperiments } from './experiment.ts';
-export { applyOverrides, makeTask, modelConfigFor, makeModel } from './build.ts';
+export { applyOverrides, makeTask, modelConfigFor, makeModel, trainingTask } from './build.ts';
 export type { RunSpec } from './schema.ts';

@@ -59,6 +59,7 @@ export const trainSchema = z.object({
   evalSequences: posInt.optional(),
   checkpointEvery: posInt.optional(),
   gumbelTau: z.object({ start: positive, end: positive, steps: posInt }).strict().optional(),
+  lengths: z.enum(['per-sequence', 'per-batch']).optional(),
 }).strict();
 
 export const curriculumSchema = z.object({

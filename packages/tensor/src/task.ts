@@ -63,6 +63,8 @@ export interface TaskDefinition<O extends object = Record<string, unknown>> {
   withMaxLength(options: Readonly<O>, length: number): O;
   /** The largest length the options allow. */
   maxLength(options: Readonly<O>): number;
+  /** The smallest length the options allow. */
+  minLength(options: Readonly<O>): number;
 }
 
 /**
@@ -70,12 +72,13 @@ export interface TaskDefinition<O extends object = Record<string, unknown>> {
  * minLength..maxLength; recall: minItems..maxItems).
  */
 export function lengthRange<O extends object>(minKey: keyof O & string, maxKey: keyof O & string):
-Pick<TaskDefinition<O>, 'atLength' | 'withMaxLength' | 'maxLength'> {
+Pick<TaskDefinition<O>, 'atLength' | 'withMaxLength' | 'maxLength' | 'minLength'> {
   const get = (o: Readonly<O>, k: keyof O) => o[k] as unknown as number;
   return {
     atLength: (o, length) => ({ ...o, [minKey]: length, [maxKey]: length }),
     withMaxLength: (o, length) => ({ ...o, [maxKey]: length, [minKey]: Math.min(get(o, minKey), length) }),
     maxLength: (o) => get(o, maxKey),
+    minLength: (o) => get(o, minKey),
   };
 }
 

@@ -156,4 +156,5 @@ export const ngrams: NgramsDefinition = {
   atLength: (o, length) => ({ ...o, length }),
   withMaxLength: (o, length) => ({ ...o, length }),
   maxLength: (o) => o.length,
+  minLength: (o) => o.length,
 };

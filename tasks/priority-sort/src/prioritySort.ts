@@ -74,4 +74,5 @@ export const prioritySort: TaskDefinition<PrioritySortOptions> = {
   atLength: (o, inputs) => ({ ...o, inputs, outputs: Math.min(o.outputs, inputs) }),
   withMaxLength: (o, inputs) => ({ ...o, inputs, outputs: Math.min(o.outputs, inputs) }),
   maxLength: (o) => o.inputs,
+  minLength: (o) => o.inputs,
 };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EngramError, initBackend } from '@engram/tensor';
 import { Trainer, type EvalRecord, type StepRecord } from '@engram/model';
 import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
-import { applyOverrides, makeModel, makeTask, modelConfigFor, type Overrides } from '../build.ts';
+import { applyOverrides, makeModel, makeTask, modelConfigFor, trainingTask, type Overrides } from '../build.ts';
 import { makeProgress } from '../progress.ts';
 import { appendMetrics, createRunDir, readRun, truncateMetrics, writeRunConfig, type RunConfig } from '../runs.ts';
 import { writeSummary, type RunOutcome } from '../summary.ts';
@@ -79,8 +79,8 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     extraMeta: () => ({ seconds: seconds + (performance.now() - started) / 1000, ...(curriculum ? { curriculumMaxLength: curriculum.maxLength } : {}) }),
     cost: (logits, batch) => task.cost(logits, batch),
   });
-  const follow = (c: Curriculum) => trainer.setTask(makeTask(spec, c.maxLength));
-  if (curriculum) follow(curriculum);
+  const follow = (c?: Curriculum) => trainer.setTask(trainingTask(spec, c?.maxLength));
+  follow(curriculum);
   if (prepared.dir) {
     const meta = await trainer.resume();
     if (curriculum && typeof meta['curriculumMaxLength'] === 'number') follow(curriculum = curriculum.at(meta['curriculumMaxLength']));
