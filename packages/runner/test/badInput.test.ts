@@ -32,7 +32,7 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
     ['bad --lengths', ['eval', join(dir, 'no-run'), '--lengths', '10,x'], /^engram: --lengths: '10,x' is not a comma-separated list of positive integers; e\.g\. --lengths 10,20,50,120$/],
     ['resume of a non-run', ['train', '--resume', join(dir, 'no-run'), '--steps', '5'], /^engram: --resume: .*no-run is not a run directory/],
     ['unknown task in a file', ['train', exp('task', { ...base, task: { kind: 'juggle' } })], /^engram: task\.task\.kind: got "juggle"; Invalid option: expected one of "copy"\|"repeat-copy"/],
-    ['bad train.lengths', ['train', exp('lengths', { ...base, train: { ...base.train, lengths: 'per-step' } })], /^engram: lengths\.train\.lengths: got "per-step"; .*"per-sequence"\|"per-batch"/],
+    ['bad train.lengths', ['train', exp('lengths', { ...base, train: { ...(base.train as object), lengths: 'per-step' } })], /^engram: lengths\.train\.lengths: got "per-step"; .*"per-sequence"\|"per-batch"/],
     ['bad task option', ['train', exp('topt', { ...base, task: { kind: 'copy', options: { maxLength: 0 } } })], /^engram: task\.options\.maxLength: 0 is not an integer >= 1; set maxLength to an integer >= 1$/],
   ];
   for (const [what, args, pattern] of cases) {
