@@ -7,12 +7,7 @@ const buffers = new Map<string, Float64Array>();
 
 /** A float64 buffer of exactly `length` entries (contents unspecified). */
 export function scratch(name: string, length: number): Float64Array {
-  let buf = buffers.get(name);
-  if (!buf || buf.length < length) {
-    buf = new Float64Array(Math.max(length, 16));
-    buffers.set(name, buf);
-  }
-  return buf.length === length ? buf : buf.subarray(0, length);
+  return pooled(buffers, (n) => new Float64Array(n), name, length);
 }
 
 /** A zero-filled float64 buffer of exactly `length` entries. */
@@ -22,14 +17,28 @@ export function zeroed(name: string, length: number): Float64Array {
   return buf;
 }
 
+type Typed = Float64Array | Float32Array | Int32Array;
+
+/** A buffer of `make`'s kind from `pool`, of exactly `length` entries, grown when too short. */
+function pooled<T extends Typed>(pool: Map<string, T>, make: (n: number) => T, name: string, length: number): T {
+  let buf = pool.get(name);
+  if (!buf || buf.length < length) {
+    buf = make(Math.max(length, 16));
+    pool.set(name, buf);
+  }
+  return (buf.length === length ? buf : buf.subarray(0, length)) as T;
+}
+
 const buffers32 = new Map<string, Float32Array>();
 
 /** A float32 buffer of exactly `length` entries (contents unspecified), for intermediates passed between loops. */
 export function scratch32(name: string, length: number): Float32Array {
-  let buf = buffers32.get(name);
-  if (!buf || buf.length < length) {
-    buf = new Float32Array(Math.max(length, 16));
-    buffers32.set(name, buf);
-  }
-  return buf.length === length ? buf : buf.subarray(0, length);
+  return pooled(buffers32, (n) => new Float32Array(n), name, length);
+}
+
+const buffersInt = new Map<string, Int32Array>();
+
+/** An int32 buffer of exactly `length` entries (contents unspecified), for row indices. */
+export function scratchInt(name: string, length: number): Int32Array {
+  return pooled(buffersInt, (n) => new Int32Array(n), name, length);
 }

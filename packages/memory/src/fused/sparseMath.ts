@@ -8,7 +8,7 @@
  * A row named by several entries (of one head or of several heads) gets, from each head,
  * the sum of that head's values on it, exactly as the dense weights would give.
  */
-import { scratch } from './scratch.ts';
+import { scratch, scratchInt } from './scratch.ts';
 
 /** Sizes of one sparse read or write. */
 export interface SparseDims {
@@ -117,17 +117,6 @@ function addressedRows(d: SparseDims, b: number, indices: Int32Array, values: Fl
   }
   for (let u = 0; u < count; u++) mark[rows[u]!] = -1;
   return { count, rows, weight, entryRow };
-}
-
-const intBuffers = new Map<string, Int32Array>();
-
-function scratchInt(name: string, length: number): Int32Array {
-  let buf = intBuffers.get(name);
-  if (!buf || buf.length < length) {
-    buf = new Int32Array(Math.max(length, 16));
-    intBuffers.set(name, buf);
-  }
-  return buf;
 }
 
 /**
