@@ -15,11 +15,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@engram/tensor';
 import { Trainer } from '@engram/model';
 import { applyOverrides, loadExperiment, makeModel, makeTask, modelConfigFor, runSpecFor, trainingTask } from '@engram/runner';
+import { arg } from './benchArgs.ts';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
-};
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
 const experiments = arg('experiments', 'copy,associative-recall').split(',');
 const seeds = arg('seeds', '1,2,3,4,5').split(',').map(Number);

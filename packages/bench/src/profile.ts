@@ -13,11 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, Rng } from '@engram/tensor';
 import { copyTrainer } from './copyWorkload.ts';
+import { arg } from './benchArgs.ts';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
-};
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
 const batches = arg('batches', '1,32').split(',').map(Number);
 const kernelsList = arg('kernels', 'fused').split(',') as ('fused' | 'reference')[];

@@ -23,6 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { stringify } from 'csv-stringify/sync';
+import { median } from './benchArgs.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
@@ -41,13 +42,6 @@ function throughputRatios(rows: Row[]): string[] {
     lines.push(`| ${String(r['backend'])} | ${String(r['batch'])} | ${f.toFixed(2)} | ${g.toFixed(2)} | ${(f / g).toFixed(2)}x |`);
   }
   return lines.length > 3 ? lines : [];
-}
-
-function median(xs: number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /** Per experiment: seeds solved, median and worst time and sequences to solve. */
@@ -95,7 +89,7 @@ const BENCHES: Record<string, { script: string; describe: string; summarize?: (r
   },
   scale: {
     script: 'scale.ts', summarize: scaleSummary,
-    describe: 'memory size scaling at the copy settings otherwise (LSTM 100, M=20, 1R+1W, batch 1, one length-20 copy sequence): training step time (median), peak live-tensor memory during a step (tf.profile) and the backend heap, and one read + one write (forward + backward, given weights, no addressing) for soft and top-k (k=8) heads',
+    describe: 'memory size scaling at the copy settings otherwise (LSTM 100, M=20, 1R+1W, batch 1, one length-20 copy sequence): training step time (upper median of the repeats), peak live-tensor memory during a step (tf.profile) and the backend heap, and one read + one write (forward + backward, given weights, no addressing) for soft and top-k (k=8) heads',
   },
   profile: {
     script: 'profile.ts',

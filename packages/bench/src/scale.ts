@@ -4,7 +4,7 @@
  * M=20, 1 read + 1 write head, batch --batch, default 1):
  *
  * - `stepMs`: one whole training step on a copy sequence of --length vectors (default 20,
- *   2L+1 time steps), median of --repeats after a warm-up step;
+ *   2L+1 time steps), upper median of --repeats after a warm-up step;
  * - `peakMB`: the largest total size of live tensors during one such step (tf.profile), and
  *   `heapMB`, the backend's heap afterwards (wasm: the WebAssembly memory, which never shrinks);
  * - `readWriteMs`: one write then one read of memory `[B, N, 20]` with given weights, forward
@@ -17,11 +17,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, Rng } from '@engram/tensor';
 import { fusedRead, fusedSparseRead, fusedSparseWrite, fusedWrite, topkWeights } from '@engram/memory';
 import { copyTrainer } from './copyWorkload.ts';
+import { arg } from './benchArgs.ts';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
-};
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
 const slotsList = arg('slots', '128,1024,8192,65536').split(',').map(Number);
 const k = Number(arg('k', '8'));
@@ -30,12 +27,13 @@ const length = Number(arg('length', '20'));
 const repeats = Number(arg('repeats', '3'));
 const WIDTH = 20;
 
-function median(xs: number[]): number {
+/** The upper of the two middle values for an even count (the median for an odd one). */
+function upperMedian(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1] as number;
 }
 
-/** Median ms of `f` over `n` calls after `warmup` untimed calls. */
+/** Upper-median ms of `f` over `n` calls after `warmup` untimed calls. */
 function timeIt(f: () => void, n: number, warmup = 1): number {
   for (let i = 0; i < warmup; i++) f();
   const ms: number[] = [];
@@ -44,7 +42,7 @@ function timeIt(f: () => void, n: number, warmup = 1): number {
     f();
     ms.push(performance.now() - t0);
   }
-  return median(ms);
+  return upperMedian(ms);
 }
 
 /** One read + one write, forward and backward (gradients of all float inputs read back). */

@@ -6,23 +6,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, Rng } from '@engram/tensor';
 import { MemoryAccess } from '@engram/memory';
+import { arg, median } from './benchArgs.ts';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
-};
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
 const repeats = Number(arg('repeats', '30'));
 const batches = arg('batches', '1,32').split(',').map(Number);
 const slots = Number(arg('slots', '128'));
 const width = Number(arg('width', '20'));
 const controllerSize = 100;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 function time(fn: () => void): number[] {
   for (let i = 0; i < 5; i++) fn(); // warm-up

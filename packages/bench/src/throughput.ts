@@ -14,11 +14,8 @@
  */
 import { initBackend, Rng } from '@engram/tensor';
 import { copyTrainer } from './copyWorkload.ts';
+import { arg, median } from './benchArgs.ts';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
-};
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
 const batches = arg('batches', '1,32').split(',').map(Number);
 const kernelsList = arg('kernels', 'fused,reference').split(',') as ('fused' | 'reference')[];
@@ -26,12 +23,6 @@ const warmup = Number(arg('warmup', '2'));
 const steps = Number(arg('steps', '5'));
 const repeats = Number(arg('repeats', '3'));
 const maxSeconds = Number(arg('max-seconds', '40'));
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 for (const batch of batches) {
   for (const kernels of kernelsList) {

@@ -7,11 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type Rng, type SequenceBatch, type SequenceTask } from '@engram/tensor';
 import { buildModel, Trainer } from '@engram/model';
+import { arg } from './benchArgs.ts';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
-};
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
 const repeats = Number(arg('repeats', '5'));
 const batches = arg('batches', '1,32').split(',').map(Number);
