@@ -32,6 +32,16 @@ export interface TrainConfig {
    * over `steps` steps, then constant). Without it gumbel heads keep their own tau.
    */
   readonly gumbelTau?: GumbelSchedule;
+  /**
+   * Ends training at the first evaluation whose cost (bits per sequence, fresh sequences,
+   * evaluation mode) is below `cost`; `steps` stays the cap. Without it training runs to `steps`.
+   */
+  readonly stopWhen?: StopWhen;
+}
+
+/** When a run counts as solved and stops: an evaluation cost below `cost` bits per sequence. */
+export interface StopWhen {
+  readonly cost: number;
 }
 
 /** An exponential temperature schedule for Gumbel-softmax addressing. */
@@ -83,7 +93,7 @@ function need(v: number | undefined, field: string): void {
  * EngramError naming the step; the last checkpoint stays as it was.
  */
 export class Trainer {
-  readonly config: Required<Omit<TrainConfig, 'clip' | 'gumbelTau'>> & { clip: ClipConfig; gumbelTau?: GumbelSchedule };
+  readonly config: Required<Omit<TrainConfig, 'clip' | 'gumbelTau' | 'stopWhen'>> & { clip: ClipConfig; gumbelTau?: GumbelSchedule; stopWhen?: StopWhen };
   private readonly optimizer: Optimizer;
   private dataRng: Rng;
   private noiseRng: Rng;
@@ -91,6 +101,7 @@ export class Trainer {
   private sequenceCount = 0;
   private stopRequested = false;
   private lastCheckpointStep: number | undefined;
+  private solvedAt: EvalRecord | undefined;
 
   private currentTask: SequenceTask;
   /** The task evaluations use (the full distribution; training may follow a curriculum). */
@@ -116,6 +127,7 @@ export class Trainer {
       evalEvery: config.evalEvery ?? 100, evalSequences: config.evalSequences ?? 640,
       checkpointEvery: config.checkpointEvery ?? 500, seed: config.seed ?? 0,
       ...(config.gumbelTau ? { gumbelTau: config.gumbelTau } : {}),
+      ...(config.stopWhen ? { stopWhen: config.stopWhen } : {}),
     };
     if (c.gumbelTau) {
       const g = c.gumbelTau;
@@ -123,6 +135,9 @@ export class Trainer {
         throw new EngramError('train.gumbelTau', `start ${g.start}, end ${g.end} is not a decreasing pair of positive temperatures`, 'use 0 < end <= start, e.g. { start: 1, end: 0.1, steps: 2000 }');
       }
       need(g.steps, 'train.gumbelTau.steps');
+    }
+    if (c.stopWhen && !(Number.isFinite(c.stopWhen.cost) && c.stopWhen.cost > 0)) {
+      throw new EngramError('train.stopWhen.cost', `${JSON.stringify(c.stopWhen.cost)} is not a positive number`, 'use a positive cost in bits per sequence, e.g. { cost: 0.1 }');
     }
     need(c.steps, 'train.steps');
     need(c.batchSize, 'train.batchSize');
@@ -152,6 +167,8 @@ export class Trainer {
     this.currentTask = task;
   }
   get sequences(): number { return this.sequenceCount; }
+  /** The evaluation that met `stopWhen` (training ended there), if one did. */
+  get solved(): EvalRecord | undefined { return this.solvedAt; }
 
   /** Asks `run` to stop after the current step (it then checkpoints); for Ctrl-C. */
   requestStop(): void { this.stopRequested = true; }
@@ -248,23 +265,29 @@ export class Trainer {
   }
 
   /**
-   * Trains until `config.steps` (or a stop request), evaluating every `evalEvery` steps and at
-   * the end, checkpointing every `checkpointEvery` steps and at the end.
+   * Trains until `config.steps`, a stop request or the first evaluation below `stopWhen.cost`,
+   * evaluating every `evalEvery` steps and at the end, checkpointing every `checkpointEvery`
+   * steps and at the end. A trainer resumed from a solved checkpoint does not train further.
+   * @returns `solved`: the evaluation that met `stopWhen`, if one did.
    */
-  async run(): Promise<{ steps: StepRecord[]; evals: EvalRecord[]; stopped: boolean }> {
+  async run(): Promise<{ steps: StepRecord[]; evals: EvalRecord[]; stopped: boolean; solved?: EvalRecord }> {
     const steps: StepRecord[] = [];
     const evals: EvalRecord[] = [];
     this.stopRequested = false;
-    while (this.stepCount < this.config.steps && !this.stopRequested) {
+    while (this.stepCount < this.config.steps && !this.stopRequested && !this.solvedAt) {
       steps.push(this.trainStep());
       // Let signals (Ctrl-C) through before deciding whether this step is the last one, so an
       // interrupted run still evaluates and checkpoints the step it stopped at.
       await new Promise((r) => setImmediate(r));
       const last = this.stepCount === this.config.steps || this.stopRequested;
-      if (this.stepCount % this.config.evalEvery === 0 || last) evals.push(this.evaluate());
-      if (this.options.checkpointDir && (this.stepCount % this.config.checkpointEvery === 0 || last)) await this.save();
+      if (this.stepCount % this.config.evalEvery === 0 || last) {
+        const e = this.evaluate();
+        evals.push(e);
+        if (this.config.stopWhen && e.cost < this.config.stopWhen.cost) this.solvedAt = e;
+      }
+      if (this.options.checkpointDir && (this.stepCount % this.config.checkpointEvery === 0 || last || this.solvedAt)) await this.save();
     }
-    return { steps, evals, stopped: this.stopRequested };
+    return { steps, evals, stopped: this.stopRequested, ...(this.solvedAt ? { solved: this.solvedAt } : {}) };
   }
 
   /** Writes a checkpoint of weights, optimizer state, counters and random generator states. */
@@ -280,6 +303,7 @@ export class Trainer {
         meta: {
           step: this.stepCount, sequences: this.sequenceCount,
           dataRng: this.dataRng.state(), noiseRng: this.noiseRng.state(), train: this.config,
+          ...(this.solvedAt ? { solvedAt: this.solvedAt } : {}),
           ...(this.options.extraMeta?.() ?? {}),
         },
       });
@@ -299,12 +323,15 @@ export class Trainer {
     try {
       assignWeights(this.model.namedVariables, this.model.config, ckpt);
       this.optimizer.setState(ckpt.optimizer);
-      const meta = ckpt.meta as { step: number; sequences: number; dataRng: RngState; noiseRng: RngState };
+      const meta = ckpt.meta as { step: number; sequences: number; dataRng: RngState; noiseRng: RngState; solvedAt?: EvalRecord };
       this.stepCount = meta.step;
       this.sequenceCount = meta.sequences;
       this.dataRng = new Rng({ state: meta.dataRng });
       this.noiseRng = new Rng({ state: meta.noiseRng });
       this.lastCheckpointStep = meta.step;
+      // Solved only under this trainer's own stopWhen: a stricter or absent threshold trains on.
+      const stop = this.config.stopWhen;
+      this.solvedAt = stop && meta.solvedAt && meta.solvedAt.cost < stop.cost ? meta.solvedAt : undefined;
       return ckpt.meta as Record<string, unknown>;
     } finally {
       tf.dispose([ckpt.weights, ckpt.optimizer] as unknown as tf.Tensor[]);

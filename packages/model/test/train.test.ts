@@ -48,6 +48,62 @@ describe('Trainer', () => {
     }
   });
 
+  describe('train.stopWhen', () => {
+    // Evaluations at steps 2, 4 and 6; the costs of an unstopped run pick the thresholds.
+    const short = { ...train, steps: 6, evalEvery: 2 };
+    const run = (config: TrainConfig, dir?: string) => new Trainer(buildModel(ntm), tinyCopy(), config, dir ? { checkpointDir: dir } : {}).run();
+
+    it('ends training at the first evaluation below the threshold', async () => {
+      const free = await run(short);
+      expect(free.evals.map((e) => e.step)).toEqual([2, 4, 6]);
+      for (const e of free.evals) {
+        const cost = e.cost + 1e-9; // every evaluation from the first one as cheap as e passes
+        const first = free.evals.find((x) => x.cost < cost) as (typeof free.evals)[number];
+        const stopped = await run({ ...short, stopWhen: { cost } });
+        expect(stopped.solved).toEqual(first);
+        expect(stopped.evals).toEqual(free.evals.slice(0, free.evals.indexOf(first) + 1));
+        expect(stopped.steps).toHaveLength(first.step);
+      }
+    });
+
+    it('runs to train.steps when no evaluation is below the threshold', async () => {
+      const r = await run({ ...short, stopWhen: { cost: 1e-9 } });
+      expect(r.solved).toBeUndefined();
+      expect(r.steps).toHaveLength(6);
+      expect(r.evals.map((e) => e.step)).toEqual([2, 4, 6]);
+    });
+
+    it('checkpoints where it stopped, and a resumed solved trainer does not train further', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'engram-stop-'));
+      try {
+        const config = { ...short, checkpointEvery: 1000, stopWhen: { cost: 1000 } };
+        const first = await run(config, dir);
+        expect(first.solved?.step).toBe(2);
+        const again = new Trainer(buildModel(ntm), tinyCopy(), { ...config, steps: 100 }, { checkpointDir: dir });
+        await again.resume();
+        expect(again.step).toBe(2);
+        expect(again.solved).toEqual(first.solved);
+        const rest = await again.run();
+        expect(rest.steps).toEqual([]);
+        expect(rest.solved).toEqual(first.solved);
+        // Without stopWhen (or with a stricter threshold) the same checkpoint trains on.
+        const free = new Trainer(buildModel(ntm), tinyCopy(), { ...short, steps: 4 }, { checkpointDir: dir });
+        await free.resume();
+        expect(free.solved).toBeUndefined();
+        expect((await free.run()).steps).toHaveLength(2);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('rejects a threshold that is not a positive number, naming train.stopWhen.cost', () => {
+      for (const cost of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '0.1' as unknown as number]) {
+        expect(() => new Trainer(buildModel(ntm), tinyCopy(), { ...short, stopWhen: { cost } }), String(cost))
+          .toThrow(/^train\.stopWhen\.cost: .* is not a positive number; use a positive cost in bits per sequence/);
+      }
+    });
+  });
+
   // The fast path's leak check (issue 5): 1,000 steps each, soft heads (the fused group
   // kernels) and top-k heads (the sparse kernels), numTensors compared after every step.
   for (const mode of ['soft', { kind: 'topk', k: 2 }] as const) {

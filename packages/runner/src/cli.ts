@@ -10,6 +10,7 @@ import { evaluateRun, parseLengths } from './commands/eval.ts';
 import { compare } from './commands/compare.ts';
 import { list } from './commands/list.ts';
 import { report } from './commands/report.ts';
+import { verdict } from './summary.ts';
 
 const int = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -44,8 +45,9 @@ export function program(): Command {
     .option('--no-report', 'do not write plots at the end')
     .action(async (experiment: string | undefined, opts: { seed?: number; variant?: string; steps?: number; batch?: number; lr?: number; backend?: string; out: string; resume?: string; report: boolean }) => {
       const { dir, outcome } = await train(experiment, { ...opts, afterRun: opts.report ? async (d) => { await report(d, { backend: opts.backend }); } : undefined });
-      process.stdout.write(`${outcome.interrupted ? 'interrupted at' : 'finished'} step ${outcome.step}: cost ${outcome.finalCost.toFixed(4)} bits/sequence on fresh data${outcome.solved ? ` (solved at ${outcome.solved.sequences} sequences)` : ''}\n`);
+      process.stdout.write(`${outcome.interrupted ? 'interrupted at' : 'finished'} step ${outcome.step}: cost ${outcome.finalCost.toFixed(4)} bits/sequence on fresh data\n`);
       process.stdout.write(`run: ${dir}\n${opts.report ? `plots: ${dir}/plots/\n` : ''}summary: ${dir}/summary.md\n`);
+      process.stdout.write(`${verdict(outcome)}\n`);
     });
 
   p.command('eval')

@@ -50,6 +50,8 @@ const optimizer = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rmsprop'), lr: positive.optional(), decay: z.number().min(0).lt(1).optional(), momentum: z.number().min(0).lt(1).optional(), epsilon: positive.optional() }).strict(),
 ]);
 
+const stopCost = 'use a positive cost in bits per sequence, e.g. { "cost": 0.1 }';
+
 export const trainSchema = z.object({
   steps: posInt,
   batchSize: posInt,
@@ -60,6 +62,8 @@ export const trainSchema = z.object({
   checkpointEvery: posInt.optional(),
   gumbelTau: z.object({ start: positive, end: positive, steps: posInt }).strict().optional(),
   lengths: z.enum(['per-sequence', 'per-batch']).optional(),
+  /** End training at the first evaluation below `cost` bits per sequence; `steps` stays the cap. */
+  stopWhen: z.object({ cost: z.number({ error: stopCost }).positive({ error: stopCost }) }).strict().optional(),
 }).strict();
 
 export const curriculumSchema = z.object({

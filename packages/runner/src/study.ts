@@ -7,6 +7,7 @@ import { bandsSvg, weightingsSvg } from './plots/index.ts';
 import { readMetrics, readRun } from './runs.ts';
 import type { Experiment } from './schema.ts';
 import type { RunOutcome } from './summary.ts';
+import { solveThreshold } from './solved.ts';
 
 const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 function median(xs: number[]): number | undefined {
@@ -129,15 +130,16 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
   }
 
   const total = variants.reduce((s, v) => s + v.seconds, 0);
+  const stops = e.train.stopWhen ? 'a run stops early when solved (train.stopWhen) or diverged' : 'a diverged run stops early';
   const lines = [
     `# ${e.name}`,
     '',
     e.description ?? '',
     '',
     `Regenerate: \`${command}\` (trains the missing runs, reuses finished ones).`,
-    `Budget: ${e.train.steps * e.train.batchSize} training sequences per run (${e.train.steps} steps of ${e.train.batchSize}; a diverged run stops early), ${e.seeds.length} seeds per variant (${e.seeds.join(', ')}).`,
+    `Budget: ${e.train.steps * e.train.batchSize} training sequences per run (${e.train.steps} steps of ${e.train.batchSize}; ${stops}), ${e.seeds.length} seeds per variant (${e.seeds.join(', ')}).`,
     `Total training wall time: ${(total / 60).toFixed(1)} min over ${rows.length} runs (sum of the runs' own times; runs may have run in parallel).`,
-    `"Solved": below 0.1 bits per sequence on ${e.train.evalSequences ?? 640} fresh sequences at an evaluation. Discrete modes are evaluated with one-hot argmax addressing.`,
+    `"Solved": below ${solveThreshold(e.train)} bits per sequence on ${e.train.evalSequences ?? 640} fresh sequences at an evaluation${e.train.stopWhen ? ' (train.stopWhen.cost; training ends there)' : ''}. Discrete modes are evaluated with one-hot argmax addressing.`,
     '',
   ];
   for (const task of tasks) {

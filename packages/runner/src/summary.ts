@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from './runs.ts';
+import { solveThreshold, type SolvedAt } from './solved.ts';
 
 /** What a finished (or interrupted) training run measured. */
 export interface RunOutcome {
@@ -8,8 +9,15 @@ export interface RunOutcome {
   readonly sequences: number;
   readonly finalCost: number;
   readonly finalLoss: number;
-  /** The first evaluation below 0.1 bits per sequence, if any. */
+  /** {@link solvedAt} without its step, for readers older than `train.stopWhen`. */
   readonly solved?: { readonly sequences: number; readonly seconds: number };
+  /**
+   * The first evaluation below the solve threshold (`train.stopWhen.cost`, else 0.1 bits per
+   * sequence), or null; with `stopWhen` training ended there. Absent in older outcomes.
+   */
+  readonly solvedAt?: SolvedAt | null;
+  /** The run's `train.stopWhen`, or null. Absent in older outcomes. */
+  readonly stopWhen?: { readonly cost: number } | null;
   readonly seconds: number;
   readonly msPerStep: number;
   readonly peakRssMb: number;
@@ -18,6 +26,18 @@ export interface RunOutcome {
   readonly diverged?: { readonly step: number; readonly message: string };
   /** ngrams: the optimal Bayesian estimator's cost on the evaluation sequences. */
   readonly optimalCost?: number;
+}
+
+/**
+ * The run's result in one line (the last line of `engram train`, and summary.md):
+ * "solved at N sequences, T s" or why it is not solved.
+ */
+export function verdict(o: RunOutcome): string {
+  const s = o.solvedAt ?? o.solved;
+  if (s) return `solved at ${s.sequences} sequences, ${s.seconds.toFixed(0)} s`;
+  if (o.diverged) return `not solved: diverged at step ${o.diverged.step} (${o.sequences} sequences)`;
+  if (o.interrupted) return `not solved yet: interrupted at step ${o.step} (${o.sequences} sequences); continue with --resume`;
+  return `not solved within the cap (${o.step} steps, ${o.sequences} sequences)`;
 }
 
 /** Writes summary.md (for people) and outcome.json (for engram compare). */
@@ -30,7 +50,7 @@ export function writeSummary(dir: string, config: RunConfig, o: RunOutcome): voi
     '',
     `- task: ${config.spec.task.kind} ${JSON.stringify(config.spec.task.options ?? {})}`,
     `- model: ${m.kind}, controller ${JSON.stringify(m.controller)}${memory}`,
-    `- training: ${o.step} of ${config.spec.train.steps} steps${o.interrupted ? ' (interrupted; continue with --resume)' : ''}, ${o.sequences} sequences, batch ${config.spec.train.batchSize}, ${JSON.stringify(config.spec.train.optimizer ?? { kind: 'adam', lr: 1e-3 })}`,
+    `- training: ${o.step} of ${config.spec.train.steps} steps${o.stopWhen && o.solvedAt ? ' (stopped when solved: train.stopWhen)' : ''}${o.interrupted ? ' (interrupted; continue with --resume)' : ''}, ${o.sequences} sequences, batch ${config.spec.train.batchSize}, ${JSON.stringify(config.spec.train.optimizer ?? { kind: 'adam', lr: 1e-3 })}`,
     `- backend: ${config.backend}; engram ${config.versions.engram}, tfjs ${config.versions.tfjs}, Node ${config.versions.node}`,
     '',
     '| measure | value |',
@@ -38,7 +58,7 @@ export function writeSummary(dir: string, config: RunConfig, o: RunOutcome): voi
     `| final cost (bits/sequence, evaluation) | ${o.finalCost.toFixed(4)} |`,
     `| final loss (nats/bit) | ${o.finalLoss.toFixed(5)} |`,
     ...(o.optimalCost !== undefined ? [`| optimal Bayesian estimator (bits/sequence, same sequences) | ${o.optimalCost.toFixed(4)} |`] : []),
-    `| solved (< 0.1 bits/sequence) | ${o.solved ? `yes, at ${o.solved.sequences} sequences, ${o.solved.seconds.toFixed(0)} s` : 'no'} |`,
+    `| solved (< ${solveThreshold(config.spec.train)} bits/sequence${o.stopWhen ? ', train.stopWhen' : ''}) | ${verdict(o)} |`,
     ...(o.diverged ? [`| diverged | at step ${o.diverged.step}: ${o.diverged.message} |`] : []),
     `| wall time | ${o.seconds.toFixed(1)} s |`,
     `| ms per training step (median) | ${o.msPerStep.toFixed(1)} |`,

@@ -1,13 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { engram, filesUnder, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
+import { engram, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
 /**
  * Every bad input: one line on stderr naming the field, exit code 2, nothing written under --out.
  * Each case is [description, args (with OUT and EXP placeholders), expected message pattern].
  */
 describe('engram: bad input is a one-line error, exit 2, nothing written', () => {
+  beforeEach(letRpcThrough);
   const dir = tempDir();
   const out = join(dir, 'results');
   const base = tinyCopyExperiment();
@@ -33,6 +34,10 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
     ['resume of a non-run', ['train', '--resume', join(dir, 'no-run'), '--steps', '5'], /^engram: --resume: .*no-run is not a run directory/],
     ['unknown task in a file', ['train', exp('task', { ...base, task: { kind: 'juggle' } })], /^engram: task\.task\.kind: got "juggle"; Invalid option: expected one of "copy"\|"repeat-copy"/],
     ['bad train.lengths', ['train', exp('lengths', { ...base, train: { ...(base.train as object), lengths: 'per-step' } })], /^engram: lengths\.train\.lengths: got "per-step"; .*"per-sequence"\|"per-batch"/],
+    ['train.stopWhen.cost 0', ['train', exp('stop0', { ...base, train: { ...(base.train as object), stopWhen: { cost: 0 } } })], /^engram: stop0\.train\.stopWhen\.cost: got 0; use a positive cost in bits per sequence, e\.g\. \{ "cost": 0\.1 \}$/],
+    ['negative train.stopWhen.cost', ['train', exp('stopneg', { ...base, train: { ...(base.train as object), stopWhen: { cost: -0.5 } } })], /^engram: stopneg\.train\.stopWhen\.cost: got -0\.5; use a positive cost in bits per sequence/],
+    ['train.stopWhen.cost a string', ['train', exp('stopstr', { ...base, train: { ...(base.train as object), stopWhen: { cost: '0.1' } } })], /^engram: stopstr\.train\.stopWhen\.cost: got "0\.1"; use a positive cost in bits per sequence/],
+    ['unknown field in train.stopWhen', ['train', exp('stopkey', { ...base, train: { ...(base.train as object), stopWhen: { cost: 0.1, loss: 0.01 } } })], /^engram: stopkey\.train\.stopWhen\.loss: unknown field 'loss'; remove it/],
     ['bad task option', ['train', exp('topt', { ...base, task: { kind: 'copy', options: { maxLength: 0 } } })], /^engram: task\.options\.maxLength: 0 is not an integer >= 1; set maxLength to an integer >= 1$/],
   ];
   for (const [what, args, pattern] of cases) {

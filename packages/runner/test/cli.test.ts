@@ -1,16 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { engram, tempDir, tinyCopyExperiment, writeExperiment, BIN } from './cliHelpers.ts';
+import { engram, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment, BIN } from './cliHelpers.ts';
 
 type Row = Record<string, number>;
 const metrics = (dir: string) => parse(readFileSync(join(dir, 'metrics.csv'), 'utf8'), { columns: true, cast: true }) as Row[];
 const runDirOf = (stdout: string) => (/^run: (.+)$/m.exec(stdout)?.[1] ?? '').trim();
+const lastLine = (stdout: string) => stdout.trim().split('\n').at(-1);
+const outcomeOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'outcome.json'), 'utf8'));
 
 /** The real `engram` binary on tiny configurations, end to end. */
 describe('engram CLI', () => {
+  beforeEach(letRpcThrough);
   const dir = tempDir();
   const out = join(dir, 'results');
   const exp = writeExperiment(dir, 'tiny', tinyCopyExperiment());
@@ -29,6 +32,7 @@ describe('engram CLI', () => {
     const r = engram(['train', exp, '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^finished step 12: cost \d+\.\d+ bits\/sequence on fresh data/m);
+    expect(lastLine(r.stdout)).toMatch(/^(solved at \d+ sequences, \d+ s|not solved within the cap \(12 steps, 48 sequences\))$/);
     first = runDirOf(r.stdout);
     expect(first.startsWith(join(out, 'tiny-copy'))).toBe(true);
     const config = JSON.parse(readFileSync(join(first, 'config.json'), 'utf8'));
@@ -81,6 +85,7 @@ describe('engram CLI', () => {
     const code = await new Promise<number | null>((ok) => child.on('exit', ok));
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/^interrupted at step (\d+)/m);
+    expect(lastLine(stdout)).toMatch(/^(solved at \d+ sequences, \d+ s|not solved yet: interrupted at step \d+ \(\d+ sequences\); continue with --resume)$/);
     const step = Number(/^interrupted at step (\d+)/m.exec(stdout)?.[1]);
     expect(step).toBeGreaterThan(0);
     expect(step).toBeLessThan(400);
@@ -89,6 +94,51 @@ describe('engram CLI', () => {
     const resumed = engram(['train', '--resume', run, '--steps', String(step + 2), '--no-report']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`^finished step ${step + 2}:`, 'm'));
+  });
+
+  it('train.stopWhen ends the run at the first evaluation below it; resuming the solved run is refused', () => {
+    // Every evaluation is below 1000 bits per sequence: the run stops at the first one (step 3).
+    const stop = writeExperiment(dir, 'stop', tinyCopyExperiment({
+      name: 'tiny-stop', eval: undefined,
+      train: { steps: 12, batchSize: 4, evalEvery: 3, evalSequences: 8, checkpointEvery: 100, stopWhen: { cost: 1000 } },
+    }));
+    const r = engram(['train', stop, '--out', out, '--no-report']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^finished step 3: cost /m);
+    expect(lastLine(r.stdout)).toMatch(/^solved at 12 sequences, \d+ s$/);
+    const run = runDirOf(r.stdout);
+    expect(metrics(run).map((m) => m.step)).toEqual([3]);
+    expect(readdirSync(join(run, 'checkpoint')).some((f) => f.includes('3'))).toBe(true);
+    const o = outcomeOf(run);
+    expect(o).toMatchObject({ step: 3, sequences: 12, interrupted: false, stopWhen: { cost: 1000 }, solvedAt: { step: 3, sequences: 12, seconds: expect.any(Number) }, solved: { sequences: 12 } });
+    const summary = readFileSync(join(run, 'summary.md'), 'utf8');
+    expect(summary).toContain('- training: 3 of 12 steps (stopped when solved: train.stopWhen),');
+    expect(summary).toMatch(/^\| solved \(< 1000 bits\/sequence, train\.stopWhen\) \| solved at 12 sequences, \d+ s \|$/m);
+
+    const before = filesUnder(run).map((f) => [f, statSync(f).mtimeMs, readFileSync(f, 'utf8').length]);
+    const again = engram(['train', '--resume', run, '--steps', '20', '--no-report']);
+    expect(again.status).toBe(2);
+    const lines = again.stderr.trim().split('\n').filter((l) => !l.startsWith('engram: backend '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^engram: --resume: the run already stopped solved at step 3 \(12 sequences, cost \d+\.\d{4} < train\.stopWhen\.cost 1000\); it is finished; to train past the threshold, start a new run/);
+    expect(filesUnder(run).map((f) => [f, statSync(f).mtimeMs, readFileSync(f, 'utf8').length])).toEqual(before);
+  });
+
+  it('train.stopWhen that no evaluation meets: the run goes to the cap and says it is not solved', () => {
+    const never = writeExperiment(dir, 'never', tinyCopyExperiment({
+      name: 'tiny-never', eval: undefined,
+      train: { steps: 4, batchSize: 4, evalEvery: 2, evalSequences: 16, checkpointEvery: 100, stopWhen: { cost: 1e-9 } },
+    }));
+    const r = engram(['train', never, '--out', out, '--no-report']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(lastLine(r.stdout)).toBe('not solved within the cap (4 steps, 16 sequences)');
+    const run = runDirOf(r.stdout);
+    expect(metrics(run).map((m) => m.step)).toEqual([2, 4]);
+    expect(outcomeOf(run)).toMatchObject({ step: 4, sequences: 16, interrupted: false, stopWhen: { cost: 1e-9 }, solvedAt: null });
+    expect(outcomeOf(run)).not.toHaveProperty('solved');
+    const summary = readFileSync(join(run, 'summary.md'), 'utf8');
+    expect(summary).toContain('- training: 4 of 4 steps, 16 sequences');
+    expect(summary).toContain('| solved (< 1e-9 bits/sequence, train.stopWhen) | not solved within the cap (4 steps, 16 sequences) |');
   });
 
   it('a curriculum grows the maximum length as the training cost falls', () => {
@@ -141,6 +191,26 @@ describe('engram CLI', () => {
     expect(again.status).toBe(0);
     expect(again.stderr).not.toContain('missing run');
     expect(readdirSync(join(out, 'tiny-two')).filter((d) => d.includes('-seed'))).toHaveLength(4);
+  });
+
+  it('compare counts a run that stopped solved as finished and solves by the train.stopWhen threshold', () => {
+    const early = writeExperiment(dir, 'early', tinyCopyExperiment({
+      name: 'tiny-early', eval: undefined,
+      train: { steps: 6, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 100, stopWhen: { cost: 1000 } },
+    }));
+    const r = engram(['compare', early, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('training 1 missing run(s)');
+    // Solved by 1000 bits per sequence (at the default 0.1 it would not be), at the first evaluation.
+    expect(r.stdout).toMatch(/^\| default \| 1\/1 \| 4 \|/m);
+    const summary = readFileSync(join(out, 'tiny-early', 'summary.md'), 'utf8');
+    expect(summary).toContain('"Solved": below 1000 bits per sequence on 4 fresh sequences at an evaluation (train.stopWhen.cost; training ends there).');
+    expect(summary).toContain('a run stops early when solved (train.stopWhen) or diverged');
+    const again = engram(['compare', early, '--out', out]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('missing run');
+    expect(again.stderr).not.toContain('did not finish');
+    expect(readdirSync(join(out, 'tiny-early')).filter((d) => d.includes('-seed'))).toHaveLength(1);
   });
 
   it.sequential('cleans up', () => rmSync(dir, { recursive: true, force: true }));

@@ -5,6 +5,13 @@ import { join } from 'node:path';
 
 export const BIN = join(import.meta.dirname, '..', 'bin', 'engram.js');
 
+/**
+ * A hook for every test that calls {@link engram}: spawnSync blocks the vitest worker, and
+ * back-to-back blocking tests answer none of its RPC for over 60 s on a loaded machine
+ * ("Timeout calling onTaskUpdate"). A short timer lets the event loop poll between tests.
+ */
+export const letRpcThrough = () => new Promise((r) => setTimeout(r, 10));
+
 /** Runs the real `engram` binary; returns exit status, stdout and stderr. */
 export function engram(args: string[], options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], {

@@ -5,13 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 import { EngramError } from '@engram/tensor';
-import { loadExperiment, variantNames } from '../experiment.ts';
-import { findRuns, readRun, runName, type RunConfig } from '../runs.ts';
+import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
+import { findRuns, readMetrics, readRun, runName, type RunConfig } from '../runs.ts';
+import { firstSolved, solveThreshold } from '../solved.ts';
 import type { RunOutcome } from '../summary.ts';
 import { evaluateRun } from './eval.ts';
 import { tsxArgs } from '../child.ts';
 import { writeStudy } from '../study.ts';
-import type { Experiment } from '../schema.ts';
+import type { Experiment, RunSpec } from '../schema.ts';
 import { initBackend } from '@engram/tensor';
 
 export interface CompareOptions {
@@ -45,13 +46,17 @@ function outcomeOf(dir: string): RunOutcome | undefined {
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as RunOutcome) : undefined;
 }
 
-/** A finished run of this experiment, variant and seed with the experiment's step budget, if one exists. */
-function finishedRun(out: string, experiment: string, variant: string, seed: number, steps: number): string | undefined {
+/**
+ * A finished run of this experiment, variant and seed with the variant's step cap and stopping
+ * rule, if one exists. Finished: at the cap, diverged, or stopped solved (`train.stopWhen`).
+ */
+function finishedRun(out: string, experiment: string, variant: string, seed: number, train: RunSpec['train']): string | undefined {
   return findRuns(out).find((dir) => {
     const { config } = readRun(dir);
     const o = outcomeOf(dir);
-    return config.experiment === experiment && config.variant === variant && config.seed === seed && o !== undefined && !o.interrupted
-      && (o.step === steps || o.diverged !== undefined) && config.spec.train.steps === steps;
+    const ended = o !== undefined && !o.interrupted && (o.step === train.steps || o.diverged !== undefined || (!!o.stopWhen && !!o.solvedAt));
+    return config.experiment === experiment && config.variant === variant && config.seed === seed && ended
+      && config.spec.train.steps === train.steps && config.spec.train.stopWhen?.cost === train.stopWhen?.cost;
   });
 }
 
@@ -77,9 +82,11 @@ function rowOf(dir: string, config: RunConfig): CompareRow {
   if (existsSync(evalPath)) {
     for (const r of parse(readFileSync(evalPath, 'utf8'), { columns: true, cast: true }) as { length: number; cost: number }[]) generalisation[String(r.length)] = r.cost;
   }
+  // The train command's rule on the run's own evaluations (so also for outcomes written before stopWhen).
+  const solved = firstSolved(readMetrics(dir), solveThreshold(config.spec.train));
   return {
     run: runName(dir), variant: config.variant, seed: config.seed,
-    solved: o?.solved !== undefined, sequencesToSolve: o?.solved?.sequences, secondsToSolve: o?.solved?.seconds,
+    solved: solved !== undefined, sequencesToSolve: solved?.sequences, secondsToSolve: solved?.seconds,
     finalCost: o?.finalCost ?? Number.NaN, generalisation, msPerStep: o?.msPerStep ?? Number.NaN,
     peakRssMb: o?.peakRssMb ?? Number.NaN, steps: o?.step ?? 0,
   };
@@ -137,11 +144,12 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
     const { experiment: e, path } = loadExperiment(targets[0] as string);
     experiment = e;
     const wanted = variantNames(e).flatMap((v) => e.seeds.map((s) => ({ v, s })));
-    const missing = wanted.filter(({ v, s }) => !finishedRun(out, e.name, v, s, stepsOf(e, v)));
+    const trainOf = (v: string) => runSpecFor(e, v).train;
+    const missing = wanted.filter(({ v, s }) => !finishedRun(out, e.name, v, s, trainOf(v)));
     if (missing.length && o.noTrain) throw new EngramError('--no-train', `${missing.length} runs are missing`, 'drop --no-train to train them');
     if (missing.length) process.stderr.write(`engram: training ${missing.length} missing run(s), ${jobs} at a time\n`);
     await pool(missing.map(({ v, s }) => () => runChild(['train', path, '--variant', v, '--seed', String(s), '--out', out, '--no-report', ...(o.backend ? ['--backend', o.backend] : [])])), jobs);
-    const found = wanted.map(({ v, s }) => finishedRun(out, e.name, v, s, stepsOf(e, v)));
+    const found = wanted.map(({ v, s }) => finishedRun(out, e.name, v, s, trainOf(v)));
     const lost = wanted.filter((_, i) => !found[i]).map(({ v, s }) => `${v} seed ${s}`);
     if (lost.length) throw new EngramError('compare', `${lost.length} run(s) did not finish: ${lost.join(', ')}`, 'see the errors above; run engram compare again to retry them');
     dirs = found as string[];
@@ -162,10 +170,4 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
     await writeStudy(experiment, rows, dirs, outDir, `engram compare ${targets[0]}${o.jobs && o.jobs > 1 ? ` --jobs ${o.jobs}` : ''}${o.out && o.out !== 'results' ? ` --out ${o.out}` : ''}`);
   }
   return { markdown, rows, ...(outDir ? { written: join(outDir, 'summary.md') } : {}) };
-}
-
-function stepsOf(e: ReturnType<typeof loadExperiment>['experiment'], variant: string): number {
-  const v = e.variants?.find((x) => x.name === variant);
-  const steps = (v?.train as { steps?: number } | undefined)?.steps;
-  return steps ?? e.train.steps;
 }

@@ -5,11 +5,12 @@ import { Trainer, type EvalRecord, type StepRecord } from '@engram/model';
 import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
 import { applyOverrides, makeModel, makeTask, modelConfigFor, trainingTask, type Overrides } from '../build.ts';
 import { makeProgress } from '../progress.ts';
-import { appendMetrics, createRunDir, readRun, truncateMetrics, writeRunConfig, type RunConfig } from '../runs.ts';
+import { appendMetrics, createRunDir, readMetrics, readRun, truncateMetrics, writeRunConfig, type MetricRow, type RunConfig } from '../runs.ts';
 import { writeSummary, type RunOutcome } from '../summary.ts';
 import { Curriculum } from '../curriculum.ts';
 import { TASKS } from '../taskRegistry.ts';
 import { optimalCostOf } from '../optimal.ts';
+import { firstSolved, solveThreshold, type SolvedAt } from '../solved.ts';
 import { versions } from '../versions.ts';
 
 export interface TrainOptions extends Overrides {
@@ -71,7 +72,7 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   let curriculum = spec.curriculum ? new Curriculum(spec.curriculum, entry.maxLength(task.options)) : undefined;
   const model = makeModel(config.model);
   const dir = prepared.dir ?? createRunDir(o.out ?? 'results', config.experiment, config.variant, config.seed);
-  writeRunConfig(dir, config);
+  if (!prepared.dir) writeRunConfig(dir, config);
   let seconds = 0;
   let started = performance.now();
   const trainer = new Trainer(model, task, { ...spec.train, seed: config.seed }, {
@@ -81,15 +82,25 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   });
   const follow = (c?: Curriculum) => trainer.setTask(trainingTask(spec, c?.maxLength));
   follow(curriculum);
+  const threshold = solveThreshold(spec.train);
+  let solved: SolvedAt | undefined;
   if (prepared.dir) {
     const meta = await trainer.resume();
-    if (curriculum && typeof meta['curriculumMaxLength'] === 'number') follow(curriculum = curriculum.at(meta['curriculumMaxLength']));
-    seconds = Number(meta['seconds'] ?? 0);
-    started = performance.now();
-    truncateMetrics(dir, trainer.step);
+    // Checked before anything is written: a refused resume leaves the run as it was.
+    const done = trainer.solved;
+    if (done) {
+      throw new EngramError('--resume', `the run already stopped solved at step ${done.step} (${done.sequences} sequences, cost ${done.cost.toFixed(4)} < train.stopWhen.cost ${threshold})`,
+        'it is finished; to train past the threshold, start a new run with a lower train.stopWhen.cost or without it');
+    }
     if (trainer.step >= spec.train.steps) {
       throw new EngramError('--steps', `the run is already at step ${trainer.step}`, `pass --steps greater than ${trainer.step} to continue it`);
     }
+    if (curriculum && typeof meta['curriculumMaxLength'] === 'number') follow(curriculum = curriculum.at(meta['curriculumMaxLength']));
+    seconds = Number(meta['seconds'] ?? 0);
+    started = performance.now();
+    writeRunConfig(dir, config);
+    truncateMetrics(dir, trainer.step);
+    solved = firstSolved(readMetrics(dir), threshold);
   }
 
   const progress = makeProgress(spec.train.steps, trainer.step);
@@ -97,7 +108,6 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   let window: StepRecord[] = [];
   const stepTimes: number[] = [];
   let peakRss = process.memoryUsage().rss;
-  let solved: { sequences: number; seconds: number } | undefined;
   let lastEval: EvalRecord | undefined;
   const onStep = (r: StepRecord) => {
     window.push(r);
@@ -112,11 +122,13 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     const elapsed = seconds + (performance.now() - started) / 1000;
     const mean = (f: (r: StepRecord) => number) => (window.length ? window.reduce((s, r) => s + f(r), 0) / window.length : Number.NaN);
     const trainCost = mean((r) => r.cost);
-    appendMetrics(dir, {
+    const row: MetricRow = {
       step: e.step, sequences: e.sequences, loss: e.loss, cost: e.cost,
       train_loss: mean((r) => r.loss), train_cost: trainCost, max_length: curriculum?.maxLength ?? entry.maxLength(task.options),
       optimal_cost: optimal ?? Number.NaN, seconds: elapsed, seq_per_s: e.sequences / Math.max(elapsed, 1e-9),
-    });
+    };
+    appendMetrics(dir, row);
+    solved ??= firstSolved([row], threshold);
     if (curriculum) {
       const next = curriculum.observe(trainCost);
       if (next !== curriculum) {
@@ -124,7 +136,6 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
         follow(curriculum = next);
       }
     }
-    if (!solved && e.cost < 0.1) solved = { sequences: e.sequences, seconds: elapsed };
     lastEval = e;
     progress.line(`step ${e.step}: eval loss ${e.loss.toFixed(4)}, cost ${e.cost.toFixed(3)} bits/seq${optimal !== undefined ? ` (optimal estimator ${optimal.toFixed(3)})` : ''} (${e.sequences} sequences, ${elapsed.toFixed(0)} s)`);
     window = [];
@@ -155,8 +166,11 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   const outcome: RunOutcome = {
     ...(diverged ? { diverged: { step: trainer.step + 1, message: diverged.message } } : {}),
     step: trainer.step, sequences: trainer.sequences, finalCost: lastEval?.cost ?? Number.NaN, finalLoss: lastEval?.loss ?? Number.NaN,
-    solved, seconds: seconds + (performance.now() - started) / 1000,
-    msPerStep: median(stepTimes), peakRssMb: peakRss / 2 ** 20, interrupted: !diverged && trainer.step < spec.train.steps,
+    ...(solved ? { solved: { sequences: solved.sequences, seconds: solved.seconds } } : {}),
+    solvedAt: solved ?? null, stopWhen: spec.train.stopWhen ?? null,
+    seconds: seconds + (performance.now() - started) / 1000,
+    msPerStep: median(stepTimes), peakRssMb: peakRss / 2 ** 20,
+    interrupted: !diverged && !trainer.solved && trainer.step < spec.train.steps,
     ...(optimal !== undefined ? { optimalCost: optimal } : {}),
   };
   writeSummary(dir, config, outcome);
