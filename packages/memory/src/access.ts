@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { ntmAddress } from './addressing.ts';
-import { activateControls, controlTable, headLength, type ControlSpec, type HeadControls } from './controls.ts';
+import { activateControls, controlTable, headLength, INTERFACE_CLIP, type ControlSpec, type HeadControls } from './controls.ts';
 import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from './init.ts';
 import { applyMode, parseMode, type AddressingMode, type AddressingModeSpec, type HeadWeights, type ScoreTerms } from './modes.ts';
 import { softmax, sparsemax } from './normalize.ts';
@@ -260,7 +260,8 @@ export class MemoryAccess {
   }
 
   /**
-   * Projects a controller output to activated head controls.
+   * Projects a controller output to activated head controls: clip(output · projection + bias,
+   * ±INTERFACE_CLIP), then each control's activation.
    * @param controllerOutput `[B, C]`
    */
   controls(controllerOutput: tf.Tensor2D): { write: HeadControls; read: HeadControls } {
@@ -269,12 +270,12 @@ export class MemoryAccess {
     if (this.usesFusedKernels()) {
       return tidy(() => {
         const z = tf.matMul(controllerOutput, this.projection) as tf.Tensor2D;
-        const { write, read } = fusedControls(z, c.width, c.shiftRange, c.writeHeads, c.readHeads, this.projectionBias as tf.Tensor1D);
+        const { write, read } = fusedControls(z, c.width, c.shiftRange, c.writeHeads, c.readHeads, this.projectionBias as tf.Tensor1D, INTERFACE_CLIP);
         return { write: write as HeadControls, read: read as HeadControls };
       });
     }
     return tidy(() => {
-      const z = tf.add(tf.matMul(controllerOutput, this.projection), this.projectionBias) as tf.Tensor2D;
+      const z = tf.clipByValue(tf.add(tf.matMul(controllerOutput, this.projection), this.projectionBias), -INTERFACE_CLIP, INTERFACE_CLIP) as tf.Tensor2D;
       const wLen = this.config.writeHeads * headLength(this.writeTable);
       const [zw, zr] = tf.split(z, [wLen, this.interfaceSize - wLen], 1) as [tf.Tensor2D, tf.Tensor2D];
       return {

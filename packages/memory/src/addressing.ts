@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, shapes } from '@engram/tensor';
-import { EPSILON } from './constants.ts';
+import { LOG_EPSILON } from './constants.ts';
 import { attentionWeights } from './attend.ts';
 import { cosine, type ScoreFn } from './similarity.ts';
 import { softmax, type Normalizer } from './normalize.ts';
@@ -80,7 +80,7 @@ export function shift(weights: tf.Tensor3D, shiftDist: tf.Tensor3D): tf.Tensor3D
 }
 
 /**
- * Sharpening (eq. 9): w_i = (w_i + EPSILON)^gamma / sum_j (w_j + EPSILON)^gamma.
+ * Sharpening (eq. 9): w_i = (w_i + LOG_EPSILON)^gamma / sum_j (w_j + LOG_EPSILON)^gamma.
  * @param weights `[B, H, N]`
  * @param gamma `[B, H]`, >= 1 (γ_t).
  */
@@ -89,9 +89,9 @@ export function sharpen(weights: tf.Tensor3D, gamma: tf.Tensor2D): tf.Tensor3D {
   s.check('weights', weights, ['B', 'H', 'N']);
   s.check('gamma', gamma, ['B', 'H']);
   return tf.tidy(() => {
-    // = softmax(gamma * log(w + EPSILON)): the same value, but max-subtracted, so (w + EPSILON)^gamma
+    // = softmax(gamma * log(w + LOG_EPSILON)): the same value, but max-subtracted, so (w + LOG_EPSILON)^gamma
     // cannot underflow to 0/0 in float32 (it does for w = 1/128, gamma > ~21).
-    return tf.softmax(tf.mul(tf.log(tf.add(weights, EPSILON)), tf.expandDims(gamma, -1)), -1) as tf.Tensor3D;
+    return tf.softmax(tf.mul(tf.log(tf.add(weights, LOG_EPSILON)), tf.expandDims(gamma, -1)), -1) as tf.Tensor3D;
   });
 }
 

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { tidy } from '@engram/tensor';
 
+/**
+ * The interface vector (the projection of the controller output, before activation) is clipped
+ * to ±INTERFACE_CLIP, as Collier & Beel (2018) do: it bounds beta (softplus(20) = 20) and gamma
+ * (21), which are otherwise unbounded, and saturates nothing a head needs (tanh(20) = 1).
+ */
+export const INTERFACE_CLIP = 20;
+
 /** Activation applied to one control, in exactly one place ({@link activateControls}). */
 export type Activation = 'tanh' | 'softplus' | 'sigmoid' | 'softmax' | 'oneplus';
 

@@ -1,4 +1,4 @@
-export { EPSILON } from './constants.ts';
+export { KEY_NORM_EPSILON, LOG_EPSILON, RENORM_FLOOR, ROW_NORM_FLOOR } from './constants.ts';
 export { cosine, dot, scaledDot, bilinear, additive, makeSimilarity, SIMILARITIES,
   type ScoreFn, type Similarity, type SimilarityName } from './similarity.ts';
 export { softmax, sparsemax, hardmax, straightThrough, NORMALIZERS, type Normalizer, type NormalizerName } from './normalize.ts';
@@ -8,7 +8,7 @@ export { read, write, sparseRead, sparseWrite, sparseToDense, type SparseWeights
 export { applyMode, parseMode, topkWeights, isDiscrete, MODE_KINDS,
   type AddressingMode, type AddressingModeSpec, type HeadWeights, type ModeContext, type ScoreTerms } from './modes.ts';
 export { sampleSlots, reinforceSurrogate, type SlotSample } from './sampling.ts';
-export { controlTable, headLength, activateControls, type ControlSpec, type ControlName, type HeadControls, type Activation } from './controls.ts';
+export { controlTable, headLength, activateControls, INTERFACE_CLIP, type ControlSpec, type ControlName, type HeadControls, type Activation } from './controls.ts';
 export { makeMemoryInit, MEMORY_INITS, CONSTANT_MEMORY_VALUE, type MemoryInit, type MemoryInitializer } from './init.ts';
 export { MemoryAccess, INITIAL_FOCUS_LOGIT, resolveAccessConfig, KERNEL_CHOICES, type KernelChoice, type MemoryAccessConfig, type ResolvedAccessConfig, type AccessState, type StepOptions } from './access.ts';
 export { ensureFusedKernels, fusedUnsupportedReason, fusedAddress, fusedWrite, fusedRead, fusedControls, fusedSparseRead, fusedSparseWrite, type FusedNormalizer, type FusedControls } from './fused/index.ts';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, stopGradient, tidy, type Rng } from '@engram/tensor';
-import { EPSILON } from './constants.ts';
+import { LOG_EPSILON, RENORM_FLOOR } from './constants.ts';
 import { hardmax, straightThrough } from './normalize.ts';
 import { sparseToDense, strideOffsets, type SparseWeights } from './readWrite.ts';
 import { sampleSlots } from './sampling.ts';
@@ -99,8 +99,7 @@ export function topkWeights(weights: tf.Tensor3D, k: number): SparseWeights {
     const { indices } = tf.topk(stopGradient(weights), k);
     const offsets = strideOffsets(b * h, n, [b, h, 1]);
     const picked = tf.reshape(tf.gather(tf.reshape(weights, [b * h * n]), tf.reshape(tf.add(indices, offsets), [b * h * k])), [b, h, k]);
-    // max(sum, EPSILON), not sum + EPSILON: k = 1 (evaluation) must give exactly 1, not w / (w + EPSILON).
-    const values = tf.div(picked, tf.maximum(tf.sum(picked, -1, true), EPSILON));
+    const values = tf.div(picked, tf.maximum(tf.sum(picked, -1, true), RENORM_FLOOR));
     return { indices: indices as tf.Tensor3D, values: values as tf.Tensor3D };
   });
 }
@@ -133,7 +132,7 @@ export function applyMode(mode: AddressingMode, soft: tf.Tensor3D, ctx: ModeCont
       const tau = ctx.tau ?? mode.tau;
       const noise = ctx.rng.gumbelTensor(soft.shape);
       const dense = tf.tidy(() => {
-        const y = tf.softmax(tf.div(tf.add(tf.log(tf.add(soft, EPSILON)), noise), tau), -1) as tf.Tensor3D;
+        const y = tf.softmax(tf.div(tf.add(tf.log(tf.add(soft, LOG_EPSILON)), noise), tau), -1) as tf.Tensor3D;
         return mode.hard ? straightThrough(y, hardmax(stopGradient(y))) as tf.Tensor3D : y;
       });
       noise.dispose();

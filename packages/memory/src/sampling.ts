@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { shapes, stopGradient, tidy, type Rng } from '@engram/tensor';
-import { EPSILON } from './constants.ts';
+import { LOG_EPSILON } from './constants.ts';
 
 /** One draw per head from its weights, as used by REINFORCE addressing. */
 export interface SlotSample {
@@ -34,7 +34,7 @@ export function sampleSlots(weights: tf.Tensor3D, rng: Rng): SlotSample {
   }
   return tidy(() => {
     const oneHot = tf.tensor3d(hot, [b, h, n]);
-    const logW = tf.log(tf.add(weights, EPSILON));
+    const logW = tf.log(tf.add(weights, LOG_EPSILON));
     return {
       oneHot,
       logProb: tf.sum(tf.mul(stopGradient(oneHot), logW), [1, 2]) as tf.Tensor1D,

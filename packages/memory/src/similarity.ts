@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, plainVariables, Rng, type VariableFactory } from '@engram/tensor';
-import { EPSILON } from './constants.ts';
+import { KEY_NORM_EPSILON, ROW_NORM_FLOOR } from './constants.ts';
 
 /**
  * A score function. Each query is scored against each key on its own, so the score of one key
@@ -21,16 +21,19 @@ export interface Similarity {
 export const SIMILARITIES = ['cosine', 'dot', 'scaledDot', 'bilinear', 'additive'] as const;
 export type SimilarityName = (typeof SIMILARITIES)[number];
 
-/** sqrt(sum(x^2, last axis) + EPSILON), kept as a trailing axis of size 1: `[..., 1]`. */
-function safeNorm(x: tf.Tensor): tf.Tensor {
-  return tf.sqrt(tf.add(tf.sum(tf.square(x), -1, true), EPSILON));
+/** sqrt(sum(x^2, last axis) + floorSq), kept as a trailing axis of size 1: `[..., 1]`. */
+function flooredNorm(x: tf.Tensor, floorSq: number): tf.Tensor {
+  return tf.sqrt(tf.add(tf.sum(tf.square(x), -1, true), floorSq));
 }
 
-/** Cosine similarity, the NTM's K(u, v) = u.v / (|u| |v|), with norms floored by EPSILON. */
+/**
+ * Cosine similarity, the NTM's K(u, v) = u.v / (|u| |v|), with the query's norm floored by
+ * KEY_NORM_EPSILON and each memory row's by ROW_NORM_FLOOR (constants.ts says why).
+ */
 export const cosine: ScoreFn = (keys, queries) => tf.tidy(() => {
   const dots = tf.matMul(queries, keys, false, true); // [B,H,N]
-  const qNorm = safeNorm(queries); // [B,H,1]
-  const kNorm = tf.transpose(safeNorm(keys), [0, 2, 1]); // [B,1,N]
+  const qNorm = flooredNorm(queries, KEY_NORM_EPSILON); // [B,H,1]
+  const kNorm = tf.transpose(flooredNorm(keys, ROW_NORM_FLOOR * ROW_NORM_FLOOR), [0, 2, 1]); // [B,1,N]
   return tf.div(dots, tf.mul(qNorm, kNorm)) as tf.Tensor3D;
 });
 

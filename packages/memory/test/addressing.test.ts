@@ -146,15 +146,17 @@ describe('ntmAddress vs the pytorch-ntm fixture', () => {
     expect(maxDiff(run(i.shiftDist), fx.expected)).toBeLessThan(1e-5);
   });
 
-  it('matches the intermediates (content, interpolated, shifted) to 1e-5', () => {
+  // The content weights differ by 1.5e-5 (measured): ROW_NORM_FLOOR in the cosine's row norms,
+  // which pytorch-ntm does not have; the float64 oracle's test pins the rest to 1e-12 with the floors at 0.
+  it('matches the intermediates (content, interpolated, shifted) to 3e-5', () => {
     const out = tf.tidy(() => {
       const c = contentWeights(tf.tensor3d(i.memory), tf.tensor3d(i.key), tf.tensor2d(i.beta));
       const g = interpolate(c, tf.tensor3d(i.prev), tf.tensor2d(i.gate));
       return { c: arr<T3>(c), g: arr<T3>(g), s: arr<T3>(shift(g, tf.tensor3d(i.shiftDist))) };
     });
-    expect(maxDiff(out.c, fx.intermediates.content)).toBeLessThan(1e-5);
-    expect(maxDiff(out.g, fx.intermediates.interpolated)).toBeLessThan(1e-5);
-    expect(maxDiff(out.s, fx.intermediates.shifted)).toBeLessThan(1e-5);
+    expect(maxDiff(out.c, fx.intermediates.content)).toBeLessThan(3e-5);
+    expect(maxDiff(out.g, fx.intermediates.interpolated)).toBeLessThan(3e-5);
+    expect(maxDiff(out.s, fx.intermediates.shifted)).toBeLessThan(3e-5);
   });
 
   it('the shift order matters: pytorch-ntm\'s (+1, 0, -1) order gives a different answer', () => {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { activateControls, controlTable, ntmAddress, read, softmax, sparsemax, write, cosine } from '../src/index.ts';
+import { activateControls, controlTable, ntmAddress, read, softmax, sparsemax, write, cosine, INTERFACE_CLIP } from '../src/index.ts';
 import { fusedAddress, fusedAddressRead, fusedAddressWrite, fusedControls, fusedRead, fusedWrite } from '../src/fused/index.ts';
 import * as ref from './reference/ntm64.ts';
 import { allFinite, checkGradients, compare, mulberry32, randomNested, randomT3, softmaxRows, type Mat, type T3 } from './helpers.ts';
@@ -149,9 +149,10 @@ describe('fused read equals read (values and gradients, 1e-5 relative)', () => {
   }
 });
 
-describe('fused controls equal activateControls (values and gradients, 1e-5 relative)', () => {
-  for (const [W, R, S] of [[1, 1, 1], [2, 1, 0], [1, 2, 2], [0, 2, 1], [2, 0, 1]] as const) {
-    it(`W=${W}, R=${R}, S=${S}`, () => {
+describe('fused controls equal clipByValue + activateControls (values and gradients, 1e-5 relative)', () => {
+  // clip 2 acts on about half of the entries (z ~ 3 N(0,1) + bias), INTERFACE_CLIP (20) on none
+  for (const [W, R, S, clip] of [[1, 1, 1, INTERFACE_CLIP], [2, 1, 0, INTERFACE_CLIP], [1, 2, 2, INTERFACE_CLIP], [0, 2, 1, INTERFACE_CLIP], [2, 0, 1, INTERFACE_CLIP], [1, 1, 1, 2], [2, 2, 2, 2]] as const) {
+    it(`W=${W}, R=${R}, S=${S}, clip ${clip}`, () => {
       const M = 3;
       const B = 2;
       const wLen = 3 * M + 2 * S + 4;
@@ -163,11 +164,11 @@ describe('fused controls equal activateControls (values and gradients, 1e-5 rela
       const flatten = (c: Record<string, tf.Tensor | undefined>) =>
         tf.concat(['key', 'beta', 'gate', 'shift', 'gamma', 'erase', 'add'].flatMap((k) => c[k] ? [tf.reshape(c[k] as tf.Tensor, [B, -1])] : []), 1);
       const f = (x: tf.Tensor, b: tf.Tensor) => {
-        const c = fusedControls(x as tf.Tensor2D, M, S, W, R, b as tf.Tensor1D);
+        const c = fusedControls(x as tf.Tensor2D, M, S, W, R, b as tf.Tensor1D, clip);
         return tf.concat([...(c.write ? [flatten(c.write as never)] : []), ...(c.read ? [flatten(c.read as never)] : [])], 1);
       };
       const g = (x: tf.Tensor, b: tf.Tensor) => {
-        const [zw, zr] = tf.split(tf.add(x, b), [W * wLen, R * rLen], 1) as [tf.Tensor2D, tf.Tensor2D];
+        const [zw, zr] = tf.split(tf.clipByValue(tf.add(x, b), -clip, clip), [W * wLen, R * rLen], 1) as [tf.Tensor2D, tf.Tensor2D];
         const parts: tf.Tensor[] = [];
         if (W > 0) parts.push(flatten(activateControls(zw, W, controlTable(M, S, true)) as never));
         if (R > 0) parts.push(flatten(activateControls(zr, R, controlTable(M, S, false)) as never));

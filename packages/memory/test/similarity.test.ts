@@ -124,9 +124,9 @@ describe('cosine on all-zero vectors', () => {
     const g1 = tf.grad((k: tf.Tensor) => tf.sum(cosine(m, k as tf.Tensor3D)) as tf.Scalar)(zk);
     expect(allFinite(g)).toBe(true);
     expect(allFinite(g1)).toBe(true);
-    // d/dk of sum_n m_n.k / (|m_n| sqrt(eps)) at k = 0 is sum_n m_n / (|m_n| 1e-4): large but finite
+    // d/dk of sum_n m_n.k / (|m_n|_δ sqrt(ε)) at k = 0 is sum_n m_n / (|m_n|_δ 1e-4): large but finite
     const expected = memory.map((rows) => Array.from({ length: H }, () =>
-      rows[0]!.map((_, j) => rows.reduce((s, r) => s + r[j]! / (Math.sqrt(ref.dot(r, r) + ref.EPSILON) * Math.sqrt(ref.EPSILON)), 0))));
+      rows[0]!.map((_, j) => rows.reduce((s, r) => s + r[j]! / (Math.sqrt(ref.dot(r, r) + ref.ROW_NORM_FLOOR ** 2) * Math.sqrt(ref.KEY_NORM_EPSILON)), 0))));
     expect(maxDiff(g1, expected) / Math.max(...expected.flat(2).map(Math.abs))).toBeLessThan(1e-4);
     tf.dispose([m, zk, g, g1]);
   });

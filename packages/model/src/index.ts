@@ -1,5 +1,5 @@
 export type { ModelConfig, MemorySettings, ModelStepOptions, SequenceModel, StepTrace } from './model.ts';
-export { MemoryCell, MemoryCore, CONTROLLER_CLIP, type MemoryCellState, type MemoryCoreConfig } from './memoryCell.ts';
+export { MemoryCell, MemoryCore, OUTPUT_CLIP, type MemoryCellState, type MemoryCoreConfig } from './memoryCell.ts';
 export { EngramCell, engramCell, type EngramCellArgs } from './layers.ts';
 export { ControllerOnlyModel } from './baseline.ts';
 export { buildModel } from './build.ts';

@@ -6,8 +6,12 @@ import { ReinforceBaseline } from './reinforceBaseline.ts';
 import type { ModelConfig, ModelStepOptions, SequenceModel, StepTrace } from './model.ts';
 import { denseOutput, type DenseOutput } from './output.ts';
 
-/** Controller outputs are clipped to this range before they become head controls (Collier & Beel 2018). */
-export const CONTROLLER_CLIP = 20;
+/**
+ * The output logits are clipped to ±OUTPUT_CLIP, as Collier & Beel (2018) do: sigmoid(20) is
+ * 1 - 2e-9, so no target needs more, and a runaway logit cannot make the loss or its gradient
+ * explode. (The heads' interface vector has its own clip, INTERFACE_CLIP in @engram/memory.)
+ */
+export const OUTPUT_CLIP = 20;
 
 /** The state of a {@link MemoryCore} / {@link MemoryCell}: the controller's and the memory's, side by side. */
 export interface MemoryCellState {
@@ -25,7 +29,8 @@ export interface MemoryCoreConfig {
 
 /**
  * Controller + memory, wired as in Graves et al. (2014): controller input = [x_t, r_{t-1}],
- * heads driven by clip(controller output, ±20), memory written then read. Its per-step
+ * heads driven by the controller output (MemoryAccess clips their interface vector), memory
+ * written then read. Its per-step
  * output is the feature vector [controller output, r_t] `[B, C + R*M]`; {@link MemoryCell}
  * adds the output layer, the tf.layers adapter hands the features to the next layer.
  */
@@ -62,8 +67,7 @@ export class MemoryCore {
       const b = input.shape[0];
       const prevReads = tf.reshape(state.access.readVectors, [b, this.readSize]);
       const [h, controller] = this.controller.step(tf.concat([input, prevReads], 1) as tf.Tensor2D, state.controller);
-      const clipped = this.access.usesFusedKernels() ? fusedClip(h, -CONTROLLER_CLIP, CONTROLLER_CLIP) : tf.clipByValue(h, -CONTROLLER_CLIP, CONTROLLER_CLIP);
-      const [reads, access] = this.access.step(clipped, state.access, options);
+      const [reads, access] = this.access.step(h, state.access, options);
       const features = tf.concat([h, tf.reshape(reads, [b, this.readSize])], 1) as tf.Tensor2D;
       return [features, Object.freeze({ controller, access })] as [tf.Tensor2D, MemoryCellState];
     });
@@ -75,7 +79,7 @@ export class MemoryCore {
   }
 }
 
-/** The NTM model: a {@link MemoryCore} and a dense output layer giving logits `[B, Y]`. */
+/** The NTM model: a {@link MemoryCore} and a dense output layer giving logits `[B, Y]`, clipped to ±{@link OUTPUT_CLIP}. */
 export class MemoryCell implements SequenceModel<MemoryCellState> {
   readonly config: ModelConfig;
   readonly inputSize: number;
@@ -111,7 +115,7 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
   step(input: tf.Tensor2D, state: MemoryCellState, options: ModelStepOptions = {}): [tf.Tensor2D, MemoryCellState] {
     return tidy(() => {
       const [features, next] = this.core.step(input, state, options);
-      return [this.output.apply(features), next] as [tf.Tensor2D, MemoryCellState];
+      return [this.readout(features), next] as [tf.Tensor2D, MemoryCellState];
     });
   }
 
@@ -120,9 +124,12 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
     return this.core.step(input, state, options);
   }
 
-  /** The output layer: `[K, C + R*M]` -> logits `[K, Y]`. */
+  /** The output layer: `[K, C + R*M]` -> logits `[K, Y]`, clipped to ±OUTPUT_CLIP. */
   readout(features: tf.Tensor2D): tf.Tensor2D {
-    return this.output.apply(features);
+    return tidy(() => {
+      const logits = this.output.apply(features);
+      return this.core.access.usesFusedKernels() ? fusedClip(logits, -OUTPUT_CLIP, OUTPUT_CLIP) : tf.clipByValue(logits, -OUTPUT_CLIP, OUTPUT_CLIP);
+    });
   }
 
   scoreTerms(state: MemoryCellState): ScoreTerms | undefined {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { EngramError, Rng } from '@engram/tensor';
-import { bitsPerSequence, buildModel, clipGradients, CONTROLLER_CLIP, makeOptimizer, maskedSigmoidCrossEntropy, unroll, type ModelConfig } from '../src/index.ts';
+import { INTERFACE_CLIP, type HeadControls } from '@engram/memory';
+import { bitsPerSequence, buildModel, clipGradients, OUTPUT_CLIP, makeOptimizer, maskedSigmoidCrossEntropy, unroll, type ModelConfig } from '../src/index.ts';
 
 const ntm: ModelConfig = { kind: 'ntm', inputSize: 3, outputSize: 2, seed: 4, controller: { kind: 'lstm', units: 6 }, memory: { slots: 5, width: 4, readHeads: 2 } };
 
@@ -31,16 +32,28 @@ describe('buildModel', () => {
     expect(Array.from(b)).toEqual(Array.from(a));
   });
 
-  it('clips controller outputs to ±20 before the heads', () => {
-    expect(CONTROLLER_CLIP).toBe(20);
-    const model = buildModel({ ...ntm, controller: { kind: 'feedforward', units: 4, activation: 'relu' } });
-    for (const v of Object.values(model.namedVariables)) v.assign(tf.mul(tf.onesLike(v), 50));
-    const access = (model as unknown as { core: { access: { controls: (h: tf.Tensor2D) => unknown } } }).core.access;
-    const seen: number[] = [];
-    const original = access.controls.bind(access);
-    access.controls = (h: tf.Tensor2D) => { seen.push(...Array.from(h.dataSync())); return original(h); };
-    unroll(model, tf.ones([1, 1, 3]) as tf.Tensor3D);
-    expect(Math.max(...seen)).toBe(20);
+  it('clips the heads\' interface vector and the output logits to ±20 (Collier & Beel), on both kernel paths', () => {
+    expect(OUTPUT_CLIP).toBe(20);
+    expect(INTERFACE_CLIP).toBe(20);
+    for (const kernels of ['fused', 'reference'] as const) {
+      const model = buildModel({ ...ntm, controller: { kind: 'feedforward', units: 4, activation: 'relu' }, memory: { ...ntm.memory!, kernels } });
+      // every weight 50: the interface entries and the logits are in the thousands before their clips
+      for (const v of Object.values(model.namedVariables)) v.assign(tf.mul(tf.onesLike(v), 50));
+      const access = (model as unknown as { core: { access: { controls: (h: tf.Tensor2D) => { write: HeadControls; read: HeadControls } } } }).core.access;
+      const betas: number[] = [];
+      const gammas: number[] = [];
+      const original = access.controls.bind(access);
+      access.controls = (h: tf.Tensor2D) => {
+        const c = original(h);
+        for (const g of [c.write, c.read]) { betas.push(...g.beta.dataSync()); gammas.push(...g.gamma.dataSync()); }
+        return c;
+      };
+      const logits = unroll(model, tf.ones([2, 1, 3]) as tf.Tensor3D).outputs.dataSync();
+      const softplus20 = Math.log1p(Math.exp(20));
+      expect(Math.max(...betas)).toBeCloseTo(softplus20, 4);
+      expect(Math.max(...gammas)).toBeCloseTo(1 + softplus20, 4);
+      expect(Math.max(...logits)).toBe(20);
+    }
   });
 
   it('names the bad field in every config error', () => {

@@ -3,16 +3,18 @@
  * pass and its vector-Jacobian product. The math is exactly that of `ntmAddress`
  * (addressing.ts) with cosine similarity:
  *
- *     K_i  = m_i.k / (sqrt(|m_i|^2 + EPSILON) sqrt(|k|^2 + EPSILON))    cosine score
+ *     K_i  = m_i.k / (sqrt(|m_i|^2 + ROW_NORM_FLOOR^2) sqrt(|k|^2 + KEY_NORM_EPSILON))   cosine score
  *     wc   = softmax(beta K)   (or sparsemax)                            content weights
  *     wg   = prev + g (wc - prev)                                        interpolation
  *     ws_i = sum_{s=-S..S} wg_{(i - s) mod N} shiftDist_s                circular shift
- *     w    = softmax(gamma log(ws + EPSILON))                            sharpening
+ *     w    = softmax(gamma log(ws + LOG_EPSILON))                        sharpening
  *
  * Dimension names: B batch, H heads, N slots, M width, S shift range (2S+1 shifts).
  * Work is done in float64 and stored as float32.
  */
-import { EPSILON } from '../constants.ts';
+import { KEY_NORM_EPSILON, LOG_EPSILON, ROW_NORM_FLOOR } from '../constants.ts';
+
+const ROW_FLOOR_SQ = ROW_NORM_FLOOR * ROW_NORM_FLOOR;
 import { scratch, zeroed } from './scratch.ts';
 
 /** Sizes of one addressing call. */
@@ -31,8 +33,8 @@ export interface AddressDims {
 
 /**
  * Rows of the saved intermediates per head, each `[N]`: cosine score K, content weights wc,
- * interpolated wg, shifted ws, log(ws + EPSILON) and the memory rows' inverse norms
- * 1 / sqrt(|m_i|^2 + EPSILON) (the same for every head). The forward pass fills them; the
+ * interpolated wg, shifted ws, log(ws + LOG_EPSILON) and the memory rows' inverse norms
+ * 1 / sqrt(|m_i|^2 + ROW_NORM_FLOOR^2) (the same for every head). The forward pass fills them; the
  * backward pass reads them instead of recomputing.
  */
 export const AUX_ROWS = 6;
@@ -89,7 +91,7 @@ export type MemoryGradTerm =
 
 const NONE: MemoryGradTerm = { kind: 'none' };
 
-/** 1 / sqrt(|k_h|^2 + EPSILON) for every head of batch row b, into `out[H]`. */
+/** 1 / sqrt(|k_h|^2 + KEY_NORM_EPSILON) for every head of batch row b, into `out[H]`. */
 function keyNormInverses(key: Float32Array, b: number, heads: number, width: number, out: Float64Array): void {
   for (let h = 0; h < heads; h++) {
     const kb = (b * heads + h) * width;
@@ -98,7 +100,7 @@ function keyNormInverses(key: Float32Array, b: number, heads: number, width: num
       const x = key[kb + j]!;
       ss += x * x;
     }
-    out[h] = 1 / Math.sqrt(ss + EPSILON);
+    out[h] = 1 / Math.sqrt(ss + KEY_NORM_EPSILON);
   }
 }
 
@@ -122,7 +124,7 @@ function cosineScores(d: AddressDims, b: number, memory: Float32Array, key: Floa
         ss += x * x;
         dt += x * key[kb + j]!;
       }
-      const inv = 1 / Math.sqrt(ss + EPSILON);
+      const inv = 1 / Math.sqrt(ss + ROW_FLOOR_SQ);
       aux[a0 + K_ROW * N + i] = dt * ki * inv;
       aux[a0 + NORM_ROW * N + i] = inv;
     }
@@ -135,7 +137,7 @@ function cosineScores(d: AddressDims, b: number, memory: Float32Array, key: Floa
       const x = memory[r + j]!;
       ss += x * x;
     }
-    const inv = 1 / Math.sqrt(ss + EPSILON);
+    const inv = 1 / Math.sqrt(ss + ROW_FLOOR_SQ);
     for (let h = 0; h < H; h++) {
       const kb = (b * H + h) * M;
       let dt = 0;
@@ -247,11 +249,11 @@ export function addressForward(d: AddressDims, sparse: boolean, x: AddressInputs
       }
       // circular shift
       circularShift(cur, shiftDist, bh * L, S, N, nxt);
-      // sharpening: softmax(gamma * log(ws + EPSILON))
+      // sharpening: softmax(gamma * log(ws + LOG_EPSILON))
       let mx = -Infinity;
       for (let i = 0; i < N; i++) {
         const ws = nxt[i]!;
-        const lw = Math.log(ws + EPSILON);
+        const lw = Math.log(ws + LOG_EPSILON);
         aux[a0 + WS_ROW * N + i] = ws;
         aux[a0 + LW_ROW * N + i] = lw;
         const t = gamma * lw;
@@ -297,14 +299,14 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
       const gamma = gammas[bh]!;
       const gate = gates[bh]!;
       const beta = betas[bh]!;
-      // sharpening: w = softmax(u), u = gamma * log(ws + EPSILON)
+      // sharpening: w = softmax(u), u = gamma * log(ws + LOG_EPSILON)
       let dot = 0;
       for (let i = 0; i < N; i++) dot += weights[pb + i]! * dy[pb + i]!;
       let dGamma = 0;
       for (let i = 0; i < N; i++) {
         const du = weights[pb + i]! * (dy[pb + i]! - dot);
         dGamma += du * aux[a0 + LW_ROW * N + i]!;
-        dws[i] = (du * gamma) / (aux[a0 + WS_ROW * N + i]! + EPSILON);
+        dws[i] = (du * gamma) / (aux[a0 + WS_ROW * N + i]! + LOG_EPSILON);
       }
       gGamma[bh] = dGamma;
       // circular shift: transpose of the forward segments
@@ -394,7 +396,7 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
  * dK `[H, N]` and sKK[h] = sum_i dK_hi K_hi:
  *     dm_i = sum_h dK_hi k_h / (|m_i| |k_h|) - (sum_h dK_hi K_hi) m_i / |m_i|^2
  *     dk_h = sum_i dK_hi m_i / (|m_i| |k_h|) - sKK_h k_h / |k_h|^2
- * with EPSILON-floored norms (the inverse row norms come from the forward pass's aux), and
+ * with floored norms (the inverse row norms come from the forward pass's aux), and
  * the memory gradient combined with `term` in the same sweep.
  */
 function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Float32Array, dK: Float64Array, sKK: Float64Array,

@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
-import type { HeadControls } from '../controls.ts';
+import { INTERFACE_CLIP, type HeadControls } from '../controls.ts';
 import { controlsBackward, controlsForward, controlShapes, interfaceLength, READ_CONTROLS, WRITE_CONTROLS, type ControlsDims } from './controlsMath.ts';
 
 /** Kernel names (tfjs registry). */
 export const NTM_CONTROLS = 'EngramNtmControls';
 export const NTM_CONTROLS_GRAD = 'EngramNtmControlsGrad';
 
-type ControlsAttrs = { width: number; shiftRange: number; writeHeads: number; readHeads: number };
+type ControlsAttrs = { width: number; shiftRange: number; writeHeads: number; readHeads: number; clip: number };
 
 function dimsOf(z: readonly number[], a: ControlsAttrs): ControlsDims {
-  return { batch: z[0]!, width: a.width, shiftRange: a.shiftRange, writeHeads: a.writeHeads, readHeads: a.readHeads };
+  return { batch: z[0]!, width: a.width, shiftRange: a.shiftRange, writeHeads: a.writeHeads, readHeads: a.readHeads, clip: a.clip };
 }
 
 let registered = false;
@@ -62,15 +62,16 @@ export interface FusedControls {
 }
 
 /**
- * Adds the bias, splits and activates the interface vectors in one kernel; the same function
- * as `activateControls` (controls.ts) applied to the write segment and the read segment of
- * z + bias.
+ * Adds the bias, clips, splits and activates the interface vectors in one kernel; the same
+ * function as `activateControls` (controls.ts) applied to the write segment and the read
+ * segment of clip(z + bias, ±clip).
  * @param z `[B, L]` with L = W * (3M + 2S + 4) + R * (M + 2S + 4), write heads first.
  * @param bias `[L]`, default zeros.
+ * @param clip default {@link INTERFACE_CLIP}; Infinity turns it off.
  */
 export function fusedControls(z: tf.Tensor2D, width: number, shiftRange: number, writeHeads: number, readHeads: number,
-  bias?: tf.Tensor1D): FusedControls {
-  const d: ControlsDims = { batch: z.shape[0], width, shiftRange, writeHeads, readHeads };
+  bias?: tf.Tensor1D, clip: number = INTERFACE_CLIP): FusedControls {
+  const d: ControlsDims = { batch: z.shape[0], width, shiftRange, writeHeads, readHeads, clip };
   const L = interfaceLength(d);
   if (z.rank !== 2 || z.shape[1] !== L) {
     throw new EngramError('fusedControls(z)', `expected shape [B,${L}] but got [${z.shape.join(',')}]`, 'pass the interface vectors of every head');
@@ -80,7 +81,7 @@ export function fusedControls(z: tf.Tensor2D, width: number, shiftRange: number,
     throw new EngramError('fusedControls(bias)', `expected shape [${L}] but got [${bias.shape.join(',')}]`, 'pass one bias per interface entry');
   }
   const b = bias ?? tf.zeros([L]);
-  const outs = runKernel(NTM_CONTROLS, { z, bias: b }, { width, shiftRange, writeHeads, readHeads });
+  const outs = runKernel(NTM_CONTROLS, { z, bias: b }, { width, shiftRange, writeHeads, readHeads, clip });
   if (bias === undefined) b.dispose();
   const group = (names: readonly string[], offset: number): HeadControls =>
     Object.fromEntries(names.map((n, k) => [n, outs[offset + k]])) as unknown as HeadControls;

@@ -1,7 +1,8 @@
 /**
  * The activation of the heads' controls (controls.ts) as plain loops: the interface vector
- * `[B, L]` (plus the projection bias `[L]`) (all write heads, then all read heads, each head's controls in table order) is
- * split and activated in one pass, and its vector-Jacobian product in another:
+ * `[B, L]` plus the projection bias `[L]` (all write heads, then all read heads, each head's
+ * controls in table order) is clipped to ±clip, split and activated in one pass, and its
+ * vector-Jacobian product computed in another:
  * key tanh, beta softplus, gate sigmoid, shift softmax, gamma 1 + softplus, erase sigmoid,
  * add tanh.
  *
@@ -21,6 +22,8 @@ export interface ControlsDims {
   readonly writeHeads: number;
   /** R (0 = no read group) */
   readonly readHeads: number;
+  /** The interface vector is clipped to [-clip, clip] before activation (Infinity: no clip). */
+  readonly clip: number;
 }
 
 /** Names of one group's activated controls, in the order the kernel emits them. */
@@ -77,7 +80,7 @@ function forEachHead(d: ControlsDims, visit: (b: number, h: number, H: number, b
 }
 
 /**
- * Forward pass on x = z + bias.
+ * Forward pass on x = clip(z + bias, ±d.clip).
  * @param z `[B, L]` the raw interface vectors (without bias).
  * @param bias `[L]`
  * @param outs the activated controls in {@link controlShapes} order.
@@ -88,7 +91,7 @@ export function controlsForward(d: ControlsDims, z: Float32Array, bias: Float32A
   const x = scratch('controls.x', interfaceLength(d));
   forEachHead(d, (b, h, H, zBase, base, o, isWrite) => {
     const n = segmentLength(M, d.shiftRange, isWrite);
-    for (let k = 0; k < n; k++) x[base + k] = z[zBase + k]! + bias[base + k]!;
+    for (let k = 0; k < n; k++) x[base + k] = Math.min(d.clip, Math.max(-d.clip, z[zBase + k]! + bias[base + k]!));
     const bh = b * H + h;
     const key = outs[o]!;
     for (let j = 0; j < M; j++) key[bh * M + j] = Math.tanh(x[base + j]!);
@@ -114,7 +117,8 @@ export function controlsForward(d: ControlsDims, z: Float32Array, bias: Float32A
 
 /**
  * Backward pass: dz from the outputs' gradients (tanh' = 1 - y^2, sigmoid' = y (1 - y),
- * softplus' = sigmoid(z + bias), softmax' = y (dy - sum y dy)); dbias = sum over the batch of dz.
+ * softplus' = sigmoid(z + bias), softmax' = y (dy - sum y dy)), zero where the clip acted
+ * (|z + bias| > clip, as tf.clipByValue's gradient); dbias = sum over the batch of dz.
  * @param z `[B, L]` the raw interface vectors (without bias).
  * @param bias `[L]`
  * @param ys the forward outputs, {@link controlShapes} order.
@@ -158,6 +162,8 @@ export function controlsBackward(d: ControlsDims, z: Float32Array, bias: Float32
         dz[e0 + M + j] = dAdd[bh * M + j]! * (1 - y * y);
       }
     }
+    const n = segmentLength(M, d.shiftRange, isWrite);
+    for (let k = 0; k < n; k++) if (Math.abs(z[base + k]! + bias[biasBase + k]!) > d.clip) dz[base + k] = 0;
   });
   dBias.fill(0);
   const L = interfaceLength(d);

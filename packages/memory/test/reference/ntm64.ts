@@ -6,7 +6,12 @@
  * S shift range (2S+1 shifts), C controller width, L control-vector length, A additive width.
  */
 
-/** The epsilon used inside cosine norms and inside sharpening. */
+/** The floors of the memory math, restated (not imported) so the oracle stays independent; src/constants.ts says why. */
+export const KEY_NORM_EPSILON = 1e-8;
+export const ROW_NORM_FLOOR = 1e-2;
+/** The interface vector's clip (src/controls.ts). */
+export const INTERFACE_CLIP = 20;
+/** Inside sharpening's (w + ε)^gamma. */
 export const EPSILON = 1e-8;
 
 /** A vector [n]. */
@@ -52,11 +57,12 @@ function pairwise(memory: T3, keys: T3, f: (m: Vec, k: Vec) => number): T3 {
 }
 
 /**
- * Cosine scores [B][H][N]: (m·k) / (sqrt(|m|²+ε) · sqrt(|k|²+ε)), memory [B][N][M], keys [B][H][M].
- * `eps` defaults to {@link EPSILON}; tests pass 0 to compare against implementations without it.
+ * Cosine scores [B][H][N]: (m·k) / (sqrt(|m|²+δ²) · sqrt(|k|²+ε)), memory [B][N][M], keys [B][H][M],
+ * δ = {@link ROW_NORM_FLOOR}, ε = {@link KEY_NORM_EPSILON}; tests pass 0 for both to compare against
+ * implementations without them.
  */
-export function cosineScores(memory: T3, keys: T3, eps = EPSILON): T3 {
-  return pairwise(memory, keys, (m, k) => dot(m, k) / (Math.sqrt(dot(m, m) + eps) * Math.sqrt(dot(k, k) + eps)));
+export function cosineScores(memory: T3, keys: T3, rowFloor = ROW_NORM_FLOOR, keyEps = KEY_NORM_EPSILON): T3 {
+  return pairwise(memory, keys, (m, k) => dot(m, k) / (Math.sqrt(dot(m, m) + rowFloor * rowFloor) * Math.sqrt(dot(k, k) + keyEps)));
 }
 
 /** Dot-product scores [B][H][N]: m·k. */
@@ -320,7 +326,8 @@ export function accessStep(
   controllerOutput: Mat,
   state: AccessState,
 ): { readVectors: T3; state: AccessState } {
-  const z = controllerOutput.map((c) => vecMat(c, params.projection).map((x, l) => x + at(params.bias, l)));
+  // the interface vector is clipped to ±INTERFACE_CLIP before activation
+  const z = controllerOutput.map((c) => vecMat(c, params.projection).map((x, l) => Math.min(INTERFACE_CLIP, Math.max(-INTERFACE_CLIP, x + at(params.bias, l)))));
   const controls = z.map((zb) => parseControls(zb, params));
   const writeCtl = controls.map((c) => c.write);
   const readCtl = controls.map((c) => c.read);
