@@ -10,14 +10,15 @@
  *   pnpm bench profile [--backends cpu,wasm] [--batches 1,32] [--kernels fused] [--top 12]
  *                                                  top tfjs kernels by total time in one training step
  *   pnpm bench converge [--backends wasm] [--experiments copy,associative-recall] [--seeds 1,2,3,4,5]
- *                       [--max-minutes 10[,5]] [--batch B] [--lr X] [--tag name]
- *                                                  wall time and sequences until solved, per seed
+ *                       [--max-minutes 10[,5]] [--batch B] [--lr X] [--jobs 2] [--tag name]
+ *                                                  wall time and sequences until solved, per seed;
+ *                                                  --jobs J splits the seeds over J processes (one per core)
  *   pnpm bench scale [--backends wasm] [--slots 128,1024,8192,65536] [--k 8] [--batch 1] [--length 20]
  *                                                  step time, peak memory, read+write time vs N, soft vs top-k
  *
  * --tag name writes results/bench/<bench>-<name>.{csv,md} instead (tuning runs beside the reference one).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,17 +114,45 @@ const flag = (n: string, fallback: string) => {
 };
 const backends = flag('backends', name === 'converge' || name === 'scale' ? 'wasm' : 'cpu,wasm').split(',');
 const tag = flag('tag', '');
-const ours = new Set(['--backends', '--tag']);
+const jobs = Number(flag('jobs', '1'));
+if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs: ${flag('jobs', '1')} is not a positive integer; use e.g. --jobs 2`);
+if (jobs > 1 && name !== 'converge') fail('--jobs: only converge runs in parallel (timings of the other benchmarks would disturb each other)');
+const ours = new Set(['--backends', '--tag', '--jobs']);
 const passThrough = rest.filter((_, i) => !ours.has(rest[i] as string) && !ours.has(rest[i - 1] as string));
 const outName = tag ? `${name}-${tag}` : name;
 
-const rows: Record<string, unknown>[] = [];
+/** Runs the benchmark script in a child process and resolves to its JSON lines. */
+function runChild(backend: string, args: readonly string[]): Promise<Row[]> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(here, bench.script), '--backend', backend, ...args],
+      { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.on('close', (code, signal) => {
+      if (code !== 0) fail(`backend ${backend} failed (${signal ? `signal ${signal}` : `exit ${String(code)}`}; its error is printed above)`);
+      done(out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row));
+    });
+  });
+}
+
+/** The pass-through flags for job j of J: converge's --seeds dealt out round-robin. */
+function jobArgs(j: number): string[] {
+  if (jobs === 1) return passThrough;
+  const seeds = flag('seeds', '1,2,3,4,5').split(',');
+  const mine = seeds.filter((_, i) => i % jobs === j);
+  const rest = passThrough.filter((a, i) => a !== '--seeds' && passThrough[i - 1] !== '--seeds');
+  return mine.length ? [...rest, '--seeds', mine.join(',')] : [];
+}
+
+const rows: Row[] = [];
 for (const backend of backends) {
-  process.stderr.write(`bench ${name}: backend ${backend}...\n`);
-  const child = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(here, bench.script), '--backend', backend, ...passThrough],
-    { encoding: 'utf8', cwd: here, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
-  if (child.status !== 0) fail(`backend ${backend} failed (exit ${String(child.status)}; its error is printed above)`);
-  for (const line of child.stdout.split('\n')) if (line.startsWith('{')) rows.push(JSON.parse(line));
+  process.stderr.write(`bench ${name}: backend ${backend}${jobs > 1 ? `, ${jobs} processes` : ''}...\n`);
+  const parts = await Promise.all(Array.from({ length: jobs }, (_, j) => jobArgs(j)).filter((a) => jobs === 1 || a.length)
+    .map((args) => runChild(backend, args)));
+  // back in the order one process would have written them: experiments as listed, then seeds
+  const order = flag('experiments', 'copy,associative-recall').split(',');
+  const rank = (r: Row) => order.indexOf(String(r['experiment']));
+  rows.push(...(jobs === 1 ? parts.flat() : parts.flat().sort((a, b) => rank(a) - rank(b) || (a['seed'] as number) - (b['seed'] as number))));
 }
 
 mkdirSync(outDir, { recursive: true });
@@ -133,7 +162,7 @@ const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.t
 const md = [
   `# bench: ${name}`,
   '',
-  `${bench.describe}. Command: \`pnpm bench ${[name, ...rest].join(' ')}\`.`,
+  `${bench.describe}${jobs > 1 ? `; ${jobs} processes side by side (one run per core)` : ''}. Command: \`pnpm bench ${[name, ...rest].join(' ')}\`.`,
   `Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
   '',
   `| ${columns.join(' | ')} |`,
