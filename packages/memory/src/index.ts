@@ -10,5 +10,5 @@ export { applyMode, parseMode, topkWeights, isDiscrete, MODE_KINDS,
 export { sampleSlots, reinforceSurrogate, type SlotSample } from './sampling.ts';
 export { controlTable, headLength, activateControls, INTERFACE_CLIP, type ControlSpec, type ControlName, type HeadControls, type Activation } from './controls.ts';
 export { makeMemoryInit, MEMORY_INITS, CONSTANT_MEMORY_VALUE, type MemoryInit, type MemoryInitializer } from './init.ts';
-export { MemoryAccess, INITIAL_FOCUS_LOGIT, resolveAccessConfig, KERNEL_CHOICES, type KernelChoice, type MemoryAccessConfig, type ResolvedAccessConfig, type AccessState, type StepOptions } from './access.ts';
+export { MemoryAccess, INITIAL_FOCUS_LOGIT, resolveAccessConfig, KERNEL_CHOICES, ACCESS_ORDERS, type AccessOrder, type KernelChoice, type MemoryAccessConfig, type ResolvedAccessConfig, type AccessState, type StepOptions } from './access.ts';
 export { ensureFusedKernels, fusedUnsupportedReason, fusedAddress, fusedWrite, fusedRead, fusedControls, fusedSparseRead, fusedSparseWrite, type FusedNormalizer, type FusedControls } from './fused/index.ts';

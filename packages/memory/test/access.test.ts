@@ -18,7 +18,7 @@ function stateArrays(s: AccessState): ref.AccessState {
 function refParams(a: MemoryAccess): ref.AccessParams {
   const c = a.config;
   return { projection: arr<Mat>(a.projection), bias: arr<number[]>(a.projectionBias), N: c.slots, M: c.width,
-    readHeads: c.readHeads, writeHeads: c.writeHeads, shiftRange: c.shiftRange };
+    readHeads: c.readHeads, writeHeads: c.writeHeads, shiftRange: c.shiftRange, order: c.order };
 }
 
 function disposeState(s: AccessState): void {
@@ -73,9 +73,9 @@ describe('shapes', () => {
 });
 
 describe('step equals the float64 reference accessStep', () => {
-  for (const S of [1, 2]) {
-    it(`R=2, W=2, S=${S}, over 3 steps (random initial memory)`, () => {
-      const a = new MemoryAccess({ slots: 7, width: 4, readHeads: 2, writeHeads: 2, shiftRange: S, controllerSize: 5, init: 'random', seed: 3 + S });
+  for (const [S, order] of [[1, 'read-write'], [2, 'read-write'], [1, 'write-read'], [2, 'write-read']] as const) {
+    it(`R=2, W=2, S=${S}, ${order}, over 3 steps (random initial memory)`, () => {
+      const a = new MemoryAccess({ slots: 7, width: 4, readHeads: 2, writeHeads: 2, shiftRange: S, controllerSize: 5, init: 'random', seed: 3 + S, order });
       const params = refParams(a);
       expect(params.projection[0]).toHaveLength(2 * ref.controlLength(4, S, true) + 2 * ref.controlLength(4, S, false));
       const rng = mulberry32(80 + S);
@@ -519,6 +519,7 @@ describe('config validation', () => {
     ['gumbel tau 0', { writeMode: { kind: 'gumbel', tau: 0 } }, /^memory\.writeMode\[0\]\.tau: /],
     ['unknown mode', { readMode: 'argmax' }, /^memory\.readMode\[0\]: unknown addressing mode/],
     ['non-integer seed', { seed: 1.5 }, /^memory\.seed: /],
+    ['unknown order', { order: 'write-first' }, /^memory\.order: unknown order 'write-first'; use one of read-write, write-read/],
   ];
   for (const [name, patch, pattern] of cases) {
     it(`${name} throws an EngramError naming the field`, () => {

@@ -256,12 +256,19 @@ describe('ntm64 accessStep', () => {
     const add = perBatch((b) => [seg(b, 2 * M + 6, M).map(Math.tanh)]);
     const memory = write(state.memory, ww, erase, add);
     const r = head(wLen);
-    const rw = ntmAddress(memory, r.key, r.beta, r.gate, r.shift, r.gamma, state.readWeights);
+    // read-write (the default): the reads address and read the memory before this step's write
+    const rw = ntmAddress(state.memory, r.key, r.beta, r.gate, r.shift, r.gamma, state.readWeights);
     expect(maxAbsDiff(next.writeWeights, ww)).toBe(0);
     expect(maxAbsDiff(next.memory, memory)).toBe(0);
     expect(maxAbsDiff(next.readWeights, rw)).toBe(0);
-    expect(maxAbsDiff(readVectors, read(memory, rw))).toBe(0);
+    expect(maxAbsDiff(readVectors, read(state.memory, rw))).toBe(0);
     expect(next.readVectors).toBe(readVectors);
+    // write-read: they see the new memory
+    const late = accessStep({ ...params, order: 'write-read' }, controller, state);
+    const rwLate = ntmAddress(memory, r.key, r.beta, r.gate, r.shift, r.gamma, state.readWeights);
+    expect(maxAbsDiff(late.state.readWeights, rwLate)).toBe(0);
+    expect(maxAbsDiff(late.readVectors, read(memory, rwLate))).toBe(0);
+    expect(maxAbsDiff(late.readVectors, readVectors)).toBeGreaterThan(1e-3);
   });
 
   it('rejects a projection whose width does not match the head layout', () => {

@@ -30,7 +30,7 @@ export interface MemoryCoreConfig {
 /**
  * Controller + memory, wired as in Graves et al. (2014): controller input = [x_t, r_{t-1}],
  * heads driven by the controller output (MemoryAccess clips their interface vector), memory
- * written then read. Its per-step
+ * read then written (`memory.order`, default read-write). Its per-step
  * output is the feature vector [controller output, r_t] `[B, C + R*M]`; {@link MemoryCell}
  * adds the output layer, the tf.layers adapter hands the features to the next layer.
  */

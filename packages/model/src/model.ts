@@ -1,22 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@engram/tensor';
 import type { ControllerConfig } from '@engram/controller';
-import type { ScoreTerms, AddressingModeSpec, KernelChoice, MemoryInit, SimilarityName } from '@engram/memory';
+import type { MemoryAccessConfig, ScoreTerms } from '@engram/memory';
 
-/** The memory part of a model config (MemoryAccessConfig without the sizes the model supplies). */
-export interface MemorySettings {
-  readonly slots: number;
-  readonly width: number;
-  readonly readHeads?: number;
-  readonly writeHeads?: number;
-  readonly shiftRange?: number;
-  readonly similarity?: SimilarityName;
-  readonly readMode?: AddressingModeSpec | readonly AddressingModeSpec[];
-  readonly writeMode?: AddressingModeSpec | readonly AddressingModeSpec[];
-  readonly init?: MemoryInit;
-  /** Fused kernels or the composite reference ops (default auto: fused on cpu/wasm with cosine). */
-  readonly kernels?: KernelChoice;
-}
+/** The memory part of a model config: MemoryAccessConfig without what the model supplies (controller size, seed). */
+export type MemorySettings = Omit<MemoryAccessConfig, 'controllerSize' | 'seed'>;
 
 /**
  * A whole model as one plain, JSON-serialisable object: the only thing a newcomer writes.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MEMORY_INITS, MODE_KINDS, SIMILARITIES } from '@engram/memory';
+import { ACCESS_ORDERS, KERNEL_CHOICES, MEMORY_INITS, MODE_KINDS, SIMILARITIES } from '@engram/memory';
 
 /** Names of the tasks the runner knows (one package each under tasks/). */
 export const TASK_NAMES = ['copy', 'repeat-copy', 'associative-recall', 'priority-sort', 'ngrams'] as const;
@@ -35,7 +35,8 @@ const memory = z.object({
   readMode: z.union([mode, z.array(mode).min(1)]).optional(),
   writeMode: z.union([mode, z.array(mode).min(1)]).optional(),
   init: z.enum(MEMORY_INITS).optional(),
-  kernels: z.enum(['auto', 'fused', 'reference']).optional(),
+  kernels: z.enum(KERNEL_CHOICES).optional(),
+  order: z.enum(ACCESS_ORDERS).optional(),
 }).strict();
 
 /** A model as an experiment states it: the task supplies the input and output sizes. */

@@ -243,6 +243,8 @@ export interface AccessParams {
   readHeads: number;
   writeHeads: number;
   shiftRange: number;
+  /** Whether the reads see the memory before this step's write (default) or after it. */
+  order?: 'read-write' | 'write-read';
 }
 
 /** The recurrent memory state. */
@@ -317,9 +319,10 @@ function addressHeads(memory: T3, heads: HeadControls[][], prev: T3): T3 {
 }
 
 /**
- * One MemoryAccess step. z = controllerOutput [B][C] · projection [C][L] + bias [L]; write heads
- * address `memory` (prev writeWeights), memory' = write(memory, ww, erase, add); read heads
- * address memory' (prev readWeights); readVectors [B][R][M] = read(memory', rw).
+ * One MemoryAccess step. z = clip(controllerOutput [B][C] · projection [C][L] + bias [L], ±20);
+ * write heads address `memory` (prev writeWeights), memory' = write(memory, ww, erase, add);
+ * read heads address and read `memory` (order read-write, the default) or memory' (write-read),
+ * with the prev readWeights; readVectors [B][R][M].
  */
 export function accessStep(
   params: AccessParams,
@@ -333,7 +336,8 @@ export function accessStep(
   const readCtl = controls.map((c) => c.read);
   const writeWeights = addressHeads(state.memory, writeCtl, state.writeWeights);
   const memory = write(state.memory, writeWeights, gather(writeCtl, (c) => c.erase), gather(writeCtl, (c) => c.add));
-  const readWeights = addressHeads(memory, readCtl, state.readWeights);
-  const readVectors = read(memory, readWeights);
+  const seen = (params.order ?? 'read-write') === 'read-write' ? state.memory : memory;
+  const readWeights = addressHeads(seen, readCtl, state.readWeights);
+  const readVectors = read(seen, readWeights);
   return { readVectors, state: { memory, readWeights, writeWeights, readVectors } };
 }
