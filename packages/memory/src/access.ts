@@ -34,7 +34,7 @@ export const ACCESS_ORDERS = ['read-write', 'write-read'] as const;
  * as pytorch-ntm and Collier & Beel (2018) run the NTM. `write-read`: the memory after it, as
  * the DNC does. With `write-read` a read whose key is the current input finds the copy of that
  * input the write head has just stored: on associative recall the query then matches itself
- * (measured: a feed-forward NTM stayed at ~7.4 bits/sequence after 24,000 sequences with
+ * (measured: a feed-forward NTM was at 7.2 bits/sequence after 24,000 sequences with
  * `write-read`, and reached 2.2 after 17,600 with `read-write`, same seed and settings).
  */
 export type AccessOrder = (typeof ACCESS_ORDERS)[number];

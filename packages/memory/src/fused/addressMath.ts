@@ -13,9 +13,9 @@
  * Work is done in float64 and stored as float32.
  */
 import { KEY_NORM_EPSILON, LOG_EPSILON, ROW_NORM_FLOOR } from '../constants.ts';
+import { scratch, zeroed } from './scratch.ts';
 
 const ROW_FLOOR_SQ = ROW_NORM_FLOOR * ROW_NORM_FLOOR;
-import { scratch, zeroed } from './scratch.ts';
 
 /** Sizes of one addressing call. */
 export interface AddressDims {
