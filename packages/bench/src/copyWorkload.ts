@@ -5,14 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng, SequenceBatch } from '@engram/tensor';
-import { buildModel, type MemorySettings, clipGradients, makeOptimizer, maskedSigmoidCrossEntropy, unroll, type ModelConfig, type SequenceModel } from '@engram/model';
+import { buildModel, type NtmMemorySettings, clipGradients, makeOptimizer, maskedSigmoidCrossEntropy, unroll, type ModelConfig, type SequenceModel } from '@engram/model';
 
 /** Bits per vector, and the input width (bits + delimiter). */
 export const COPY_BITS = 8;
 export const COPY_INPUT = COPY_BITS + 1;
 
 /** Memory settings a benchmark may change (slots, addressing modes). */
-export type MemoryOverrides = Partial<Pick<MemorySettings, 'slots' | 'readMode' | 'writeMode'>>;
+export type MemoryOverrides = Partial<Pick<NtmMemorySettings, 'slots' | 'readMode' | 'writeMode'>>;
 
 /** LSTM 100, memory 128 x 20, 1 read + 1 write head, shifts -1..1 (`memory` overrides some of it). */
 export function ntmCopyConfig(kernels: 'auto' | 'fused' | 'reference' = 'auto', memory: MemoryOverrides = {}): ModelConfig {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { ntmAddress } from './addressing.ts';
-import { activateControls, controlTable, headLength, INTERFACE_CLIP, type ControlSpec, type HeadControls } from './controls.ts';
+import { activateControls, controlTable, headLength, initialBias, INTERFACE_CLIP, type ControlSpec, type HeadControls } from './controls.ts';
 import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from './init.ts';
 import { applyMode, parseMode, type AddressingMode, type AddressingModeSpec, type HeadWeights, type ScoreTerms } from './modes.ts';
 import { softmax, sparsemax } from './normalize.ts';
@@ -15,6 +15,7 @@ import { fusedRead } from './fused/readKernel.ts';
 import { fusedAddressWrite } from './fused/addressWriteKernel.ts';
 import { fusedAddressRead } from './fused/addressReadKernel.ts';
 import { fusedSparseRead, fusedSparseWrite } from './fused/sparseKernels.ts';
+import { commonStateTensors, recordingVariables, type MemoryModule, type MemoryStepOptions, type StateTensorSpec } from './module.ts';
 import type { FusedNormalizer } from './fused/addressKernel.ts';
 
 /**
@@ -55,6 +56,8 @@ export const INITIAL_FOCUS_LOGIT = 10;
 
 /** A plain, JSON-serialisable description of a memory and its heads. */
 export interface MemoryAccessConfig {
+  /** The NTM's memory (the default); the DNC's is DncAccessConfig. */
+  readonly kind?: 'ntm';
   /** N, number of memory rows. */
   readonly slots: number;
   /** M, width of a row. */
@@ -118,17 +121,13 @@ export interface AccessState {
   readonly score?: ScoreTerms;
 }
 
-/** Per-step options. */
-export interface StepOptions {
-  /** false = evaluation: discrete modes read and write one-hot at the argmax. Default true. */
-  readonly training?: boolean;
-  /** Noise for gumbel heads (required when any head is gumbel and training). */
-  readonly rng?: Rng;
-  /** Overrides the gumbel temperature at this step (annealing). */
-  readonly tau?: number;
-  /** The 0-based training step (REINFORCE's soft-mixing schedule). */
-  readonly trainingStep?: number;
-}
+/**
+ * Per-step options: `training` false = evaluation (discrete modes read and write one-hot at the
+ * argmax); `rng` the noise for gumbel heads (required when any head is gumbel and training);
+ * `tau` overrides the gumbel temperature (annealing); `trainingStep` drives REINFORCE's
+ * soft-mixing schedule.
+ */
+export type StepOptions = MemoryStepOptions;
 
 function positiveInt(v: unknown, field: string, fix: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
@@ -190,12 +189,19 @@ export function resolveAccessConfig(c: MemoryAccessConfig): ResolvedAccessConfig
  * It owns the projection from a controller output `[B, C]` to every head's controls, the
  * similarity's weights and the learned initial state; all state lives in {@link AccessState}.
  */
-export class MemoryAccess {
+export class MemoryAccess implements MemoryModule<AccessState> {
+  readonly kind = 'ntm' as const;
   readonly config: ResolvedAccessConfig;
   readonly readTable: readonly ControlSpec[];
   readonly writeTable: readonly ControlSpec[];
   /** Length of the interface vector the projection produces: W*writeHeadLength + R*readHeadLength. */
   readonly interfaceSize: number;
+  /** R * M */
+  readonly readSize: number;
+  /** memory, readWeights, writeWeights, readVectors (the REINFORCE score terms are not state to flatten). */
+  readonly stateTensors: readonly StateTensorSpec[];
+  readonly tracedTensors: readonly string[] = [];
+  readonly needsScoreFunction: boolean;
   readonly similarity: Similarity;
   private readonly memoryInit: MemoryInitializer;
   /** `[C, L]` and `[L]`. */
@@ -213,17 +219,21 @@ export class MemoryAccess {
   constructor(config: MemoryAccessConfig, variables: VariableFactory = plainVariables) {
     const c = resolveAccessConfig(config);
     this.config = c;
-    const named: Record<string, tf.Variable> = {};
-    this.namedVariables = named;
-    variables = ((make) => (name, init) => (named[name] = make(name, init)))(variables);
+    const recorded = recordingVariables(variables);
+    this.namedVariables = recorded.named;
+    variables = recorded.variables;
     const rng = new Rng(c.seed);
     this.readTable = controlTable(c.width, c.shiftRange, false);
     this.writeTable = controlTable(c.width, c.shiftRange, true);
     this.interfaceSize = c.writeHeads * headLength(this.writeTable) + c.readHeads * headLength(this.readTable);
+    this.readSize = c.readHeads * c.width;
+    this.stateTensors = commonStateTensors(c.slots, c.width, c.readHeads, c.writeHeads);
+    this.needsScoreFunction = [...c.readModes, ...c.writeModes].some((m) => m.kind === 'reinforce');
     this.similarity = makeSimilarity(c.similarity, c.width, rng, c.width, variables);
     this.memoryInit = makeMemoryInit(c.init, c.slots, c.width, rng, variables);
     this.projection = variables('memory/projection', () => rng.glorotTensor([c.controllerSize, this.interfaceSize]));
-    this.projectionBias = variables('memory/projectionBias', () => tf.zeros([this.interfaceSize]));
+    this.projectionBias = variables('memory/projectionBias', () => tf.tensor1d([
+      ...initialBias(this.writeTable, c.writeHeads), ...initialBias(this.readTable, c.readHeads)]));
     this.readInit = variables('memory/initialReadVectors', () => rng.normalTensor([1, c.readHeads, c.width], 0, 0.5));
     // The initial weightings focus on slot 0 (softmax of logits INITIAL_FOCUS_LOGIT there, 0
     // elsewhere; learned afterwards). Uniform initial weightings over a constant-initialised
@@ -253,6 +263,11 @@ export class MemoryAccess {
     }
     return reason === undefined;
   }
+
+  get slots(): number { return this.config.slots; }
+  get width(): number { return this.config.width; }
+  get readHeads(): number { return this.config.readHeads; }
+  get writeHeads(): number { return this.config.writeHeads; }
 
   /** Every trainable weight by its path (`memory/projection`, `similarity/W`, ...). */
   readonly namedVariables: Readonly<Record<string, tf.Variable>>;

@@ -9,14 +9,29 @@ import { tidy } from '@engram/tensor';
 export const INTERFACE_CLIP = 20;
 
 /** Activation applied to one control, in exactly one place ({@link activateControls}). */
-export type Activation = 'tanh' | 'softplus' | 'sigmoid' | 'softmax' | 'oneplus';
+export type Activation = 'tanh' | 'softplus' | 'sigmoid' | 'softmax' | 'oneplus' | 'linear';
 
-/** One named control of a head: its length in the interface vector and its activation. */
-export interface ControlSpec {
-  readonly name: ControlName;
+/**
+ * One named control of a head: its length in the interface vector, its activation, and the
+ * initial value of its entries of the projection bias (0 unless stated).
+ */
+export interface ControlSpec<Name extends string = ControlName> {
+  readonly name: Name;
   readonly length: number;
   readonly activation: Activation;
+  readonly initialBias?: number;
 }
+
+/**
+ * Initial bias of a write head's gate: sigmoid(-3) = 0.047, so write heads start by following
+ * their previous weighting (location) rather than their content weights. Over a memory that
+ * holds nothing yet the content weights are uniform, and with the gate at sigmoid(0) = 0.5 the
+ * first writes spread over every slot; an LSTM controller, which can lower its cost without the
+ * memory at first, then stayed in that state (associative recall, seed 1, Adam 3e-3: 5.4
+ * bits/sequence after 12,800 sequences and still ~5 at 40,000), while with this bias the same run
+ * solved at 44,800. Read heads keep 0: they need their content weights to find a query.
+ */
+export const WRITE_GATE_INITIAL_BIAS = -3;
 
 export type ControlName = 'key' | 'beta' | 'gate' | 'shift' | 'gamma' | 'erase' | 'add';
 
@@ -29,7 +44,7 @@ export function controlTable(width: number, shiftRange: number, isWrite: boolean
   const table: ControlSpec[] = [
     { name: 'key', length: width, activation: 'tanh' },
     { name: 'beta', length: 1, activation: 'softplus' },
-    { name: 'gate', length: 1, activation: 'sigmoid' },
+    { name: 'gate', length: 1, activation: 'sigmoid', ...(isWrite ? { initialBias: WRITE_GATE_INITIAL_BIAS } : {}) },
     { name: 'shift', length: 2 * shiftRange + 1, activation: 'softmax' },
     { name: 'gamma', length: 1, activation: 'oneplus' },
   ];
@@ -40,8 +55,14 @@ export function controlTable(width: number, shiftRange: number, isWrite: boolean
 }
 
 /** Total length of one head's segment of the interface vector. */
-export function headLength(table: readonly ControlSpec[]): number {
+export function headLength(table: readonly ControlSpec<string>[]): number {
   return table.reduce((sum, c) => sum + c.length, 0);
+}
+
+/** The initial projection bias of `heads` heads with one table: each control's initialBias, repeated. */
+export function initialBias(table: readonly ControlSpec<string>[], heads: number): number[] {
+  const one = table.flatMap((c) => Array.from({ length: c.length }, () => c.initialBias ?? 0));
+  return Array.from({ length: heads }, () => one).flat();
 }
 
 /**
@@ -65,7 +86,25 @@ function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
     case 'softplus': return tf.softplus(x);
     case 'oneplus': return tf.add(1, tf.softplus(x));
     case 'softmax': return tf.softmax(x, -1);
+    case 'linear': return x;
   }
+}
+
+/**
+ * Splits a group's raw interface vectors by any table and applies each control's activation;
+ * every control comes out `[B, H, length]`. The NTM's {@link activateControls} and the DNC's
+ * interface both use it.
+ * @param raw `[B, H * headLength]`, heads in order, each head's controls in table order.
+ */
+export function activateTable<Name extends string>(raw: tf.Tensor2D, heads: number, table: readonly ControlSpec<Name>[]): Record<Name, tf.Tensor3D> {
+  return tidy(() => {
+    const b = raw.shape[0];
+    const perHead = tf.reshape(raw, [b, heads, headLength(table)]);
+    const parts = tf.split(perHead, table.map((c) => c.length), 2);
+    const out = {} as Record<Name, tf.Tensor3D>;
+    table.forEach((c, i) => { out[c.name] = activate(parts[i] as tf.Tensor, c.activation) as tf.Tensor3D; });
+    return out;
+  });
 }
 
 /**
@@ -74,15 +113,9 @@ function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
  */
 export function activateControls(raw: tf.Tensor2D, heads: number, table: readonly ControlSpec[]): HeadControls {
   return tidy(() => {
-    const b = raw.shape[0];
-    const perHead = tf.reshape(raw, [b, heads, headLength(table)]);
-    const parts = tf.split(perHead, table.map((c) => c.length), 2);
-    const out: Record<string, tf.Tensor> = {};
-    table.forEach((c, i) => {
-      const a = activate(parts[i] as tf.Tensor, c.activation);
-      // squeeze the scalar controls by name, not by length: a key (M = 1) or shift (S = 0) of length 1 stays [B, H, 1]
-      out[c.name] = c.name === 'beta' || c.name === 'gate' || c.name === 'gamma' ? tf.squeeze(a, [2]) : a;
-    });
-    return out as unknown as HeadControls;
+    const parts: Record<string, tf.Tensor> = activateTable(raw, heads, table);
+    // squeeze the scalar controls by name, not by length: a key (M = 1) or shift (S = 0) of length 1 stays [B, H, 1]
+    for (const name of ['beta', 'gate', 'gamma']) parts[name] = tf.squeeze(parts[name] as tf.Tensor, [2]);
+    return parts as unknown as HeadControls;
   });
 }

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { EngramError, Rng, tidy } from '@engram/tensor';
-import { CONSTANT_MEMORY_VALUE, INITIAL_FOCUS_LOGIT, controlTable, headLength, MemoryAccess, type AccessState, type AddressingModeSpec,
+import { CONSTANT_MEMORY_VALUE, INITIAL_FOCUS_LOGIT, WRITE_GATE_INITIAL_BIAS, controlTable, headLength, MemoryAccess, type AccessState, type AddressingModeSpec,
   type MemoryAccessConfig } from '../src/index.ts';
 import * as ref from './reference/ntm64.ts';
 import { allFinite, arr, dotNested, flat, maxDiff, mulberry32, randomNested, relErr, type Mat, type T3 } from './helpers.ts';
@@ -191,10 +191,27 @@ describe('controls', () => {
     const write = controlTable(M, S, true);
     expect(read.map((c) => [c.name, c.length, c.activation])).toEqual([
       ['key', M, 'tanh'], ['beta', 1, 'softplus'], ['gate', 1, 'sigmoid'], ['shift', 2 * S + 1, 'softmax'], ['gamma', 1, 'oneplus']]);
-    expect(write.slice(0, read.length)).toEqual(read);
+    const shape = (cs: typeof read) => cs.map((c) => [c.name, c.length, c.activation]);
+    expect(shape(write.slice(0, read.length))).toEqual(shape(read));
     expect(write.slice(read.length).map((c) => [c.name, c.length, c.activation])).toEqual([['erase', M, 'sigmoid'], ['add', M, 'tanh']]);
     expect(headLength(read)).toBe(ref.controlLength(M, S, false));
     expect(headLength(write)).toBe(ref.controlLength(M, S, true));
+  });
+
+  it('the projection bias starts at the tables\' initial biases: write gates at WRITE_GATE_INITIAL_BIAS, everything else 0', () => {
+    expect(WRITE_GATE_INITIAL_BIAS).toBe(-3);
+    const a = new MemoryAccess({ slots: 9, width: M, readHeads: 2, writeHeads: 2, shiftRange: S, controllerSize: 3 });
+    const bias = Array.from(a.projectionBias.dataSync());
+    const wLen = headLength(a.writeTable);
+    const rLen = headLength(a.readTable);
+    const gate = M + 1; // after key (M) and beta (1)
+    const expected = Array.from({ length: a.interfaceSize }, (_, l) => (l < 2 * wLen && l % wLen === gate ? -3 : 0));
+    expect(bias).toEqual(expected);
+    expect(bias.length).toBe(2 * wLen + 2 * rLen);
+    // the write heads' gates start at sigmoid(-3): a zero controller output interpolates 95% of the previous weighting
+    const c = tf.tidy(() => arr<Mat>(a.controls(tf.zeros([1, 3]) as tf.Tensor2D).write.gate));
+    expect(c[0]![0]).toBeCloseTo(1 / (1 + Math.exp(3)), 6);
+    a.dispose();
   });
 
   it('interfaceSize is the sum of the table lengths over all heads, and the projection is [C, interfaceSize]', () => {

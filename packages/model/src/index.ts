@@ -1,4 +1,4 @@
-export type { ModelConfig, MemorySettings, ModelStepOptions, SequenceModel, StepTrace } from './model.ts';
+export type { ModelConfig, MemorySettings, NtmMemorySettings, ModelStepOptions, SequenceModel, StepTrace } from './model.ts';
 export { MemoryCell, MemoryCore, OUTPUT_CLIP, type MemoryCellState, type MemoryCoreConfig } from './memoryCell.ts';
 export { EngramCell, engramCell, type EngramCellArgs } from './layers.ts';
 export { ControllerOnlyModel } from './baseline.ts';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, Rng, tidy, type VariableFactory } from '@engram/tensor';
 import { makeController, type ControllerConfig } from '@engram/controller';
-import type { AccessState } from '@engram/memory';
+import { memoryStateTensors, type MemoryState } from '@engram/memory';
 import { MemoryCore, type MemoryCellState } from './memoryCell.ts';
 import type { MemorySettings } from './model.ts';
 
@@ -26,7 +26,7 @@ export interface EngramCellArgs {
 export class EngramCell extends tf.layers.Layer {
   static readonly className = 'EngramCell';
   readonly args: Required<Omit<EngramCellArgs, 'name'>>;
-  /** Widths of the flat states, in order: output, controller states, memory, read weights, write weights, read vectors, flag. */
+  /** Widths of the flat states, in order: output, controller states, the memory's state tensors (MemoryModule.stateTensors), flag. */
   readonly stateSize: number[];
   private core?: MemoryCore;
   private readonly noise: Rng;
@@ -38,14 +38,13 @@ export class EngramCell extends tf.layers.Layer {
     super(args.name ? { name: args.name } : {});
     this.args = { controller: args.controller, memory: args.memory, seed: args.seed ?? 0 };
     const m = args.memory;
-    const r = m.readHeads ?? 1;
-    const w = m.writeHeads ?? 1;
     // The controller's state widths do not depend on its input width: probe with a throwaway.
     const probe = makeController(args.controller, 1);
     const controllerSizes = probe.stateSizes.map((s) => s.size);
     const controllerOut = probe.outputSize;
     probe.dispose();
-    this.stateSize = [controllerOut + r * m.width, ...controllerSizes, m.slots * m.width, r * m.slots, w * m.slots, r * m.width, 1];
+    const memorySizes = memoryStateTensors(m).map((t) => t.shape.reduce((a, b) => a * b, 1));
+    this.stateSize = [controllerOut + (m.readHeads ?? 1) * m.width, ...controllerSizes, ...memorySizes, 1];
     this.noise = new Rng(`${this.args.seed}/layer-noise`);
   }
 
@@ -60,8 +59,7 @@ export class EngramCell extends tf.layers.Layer {
       return weight.read() as tf.Variable;
     };
     this.core = new MemoryCore({ inputSize, controller: this.args.controller, memory: this.args.memory, seed: this.args.seed }, layerVariables);
-    const modes = [...this.core.access.config.readModes, ...this.core.access.config.writeModes];
-    if (modes.some((m) => m.kind === 'reinforce')) {
+    if (this.core.access.needsScoreFunction) {
       throw new EngramError('memory.readMode', 'reinforce addressing needs the score-function term that only engram\'s Trainer adds, not model.fit',
         'use soft, sparsemax, hard, gumbel or topk in a tf.layers cell, or train with Trainer');
     }
@@ -101,23 +99,19 @@ export class EngramCell extends tf.layers.Layer {
   }
 }
 
-/** The controller and memory states as flat `[B, size]` tensors (without the output and flag). */
+/** The controller and memory states as flat `[B, size]` tensors (without the output and flag), memory tensors in stateTensors order. */
 function flatten(core: MemoryCore, state: MemoryCellState): tf.Tensor2D[] {
   const b = state.access.memory.shape[0];
-  const a = state.access;
-  return [...core.controller.toList(state.controller), ...[a.memory, a.readWeights, a.writeWeights, a.readVectors].map((t) => tf.reshape(t, [b, -1]) as tf.Tensor2D)];
+  const fields = state.access as unknown as Readonly<Record<string, tf.Tensor>>;
+  return [...core.controller.toList(state.controller),
+    ...core.access.stateTensors.map((t) => tf.reshape(fields[t.name] as tf.Tensor, [b, -1]) as tf.Tensor2D)];
 }
 
 function unflatten(core: MemoryCore, flat: tf.Tensor2D[], b: number): MemoryCellState {
   const n = core.controller.stateSizes.length;
-  const c = core.access.config;
-  const [memory, readWeights, writeWeights, readVectors] = flat.slice(n) as tf.Tensor2D[];
-  const access: AccessState = Object.freeze({
-    memory: tf.reshape(memory as tf.Tensor, [b, c.slots, c.width]) as tf.Tensor3D,
-    readWeights: tf.reshape(readWeights as tf.Tensor, [b, c.readHeads, c.slots]) as tf.Tensor3D,
-    writeWeights: tf.reshape(writeWeights as tf.Tensor, [b, c.writeHeads, c.slots]) as tf.Tensor3D,
-    readVectors: tf.reshape(readVectors as tf.Tensor, [b, c.readHeads, c.width]) as tf.Tensor3D,
-  });
+  const memory = flat.slice(n);
+  const access = Object.freeze(Object.fromEntries(core.access.stateTensors.map((t, i) =>
+    [t.name, tf.reshape(memory[i] as tf.Tensor, [b, ...t.shape])]))) as unknown as MemoryState;
   return Object.freeze({ controller: core.controller.fromList(flat.slice(0, n)), access });
 }
 

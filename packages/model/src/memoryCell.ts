@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, fusedClip, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { makeController, type Controller, type ControllerState } from '@engram/controller';
-import { MemoryAccess, type AccessState, type ScoreTerms } from '@engram/memory';
+import { makeMemory, type MemoryModule, type MemoryState, type ScoreTerms } from '@engram/memory';
 import { ReinforceBaseline } from './reinforceBaseline.ts';
 import type { ModelConfig, ModelStepOptions, SequenceModel, StepTrace } from './model.ts';
 import { denseOutput, type DenseOutput } from './output.ts';
@@ -16,7 +16,7 @@ export const OUTPUT_CLIP = 20;
 /** The state of a {@link MemoryCore} / {@link MemoryCell}: the controller's and the memory's, side by side. */
 export interface MemoryCellState {
   readonly controller: ControllerState;
-  readonly access: AccessState;
+  readonly access: MemoryState;
 }
 
 /** What a {@link MemoryCore} is made of. */
@@ -39,7 +39,8 @@ export class MemoryCore {
   /** C + R*M */
   readonly featureSize: number;
   readonly controller: Controller;
-  readonly access: MemoryAccess;
+  /** The memory module (NTM or DNC, by `memory.kind`). */
+  readonly access: MemoryModule;
   readonly namedVariables: Readonly<Record<string, tf.Variable>>;
   private readonly readSize: number;
 
@@ -47,8 +48,9 @@ export class MemoryCore {
     const seed = config.seed ?? 0;
     this.inputSize = config.inputSize;
     this.readSize = (config.memory.readHeads ?? 1) * config.memory.width;
-    this.controller = makeController(config.controller, config.inputSize + this.readSize, { seed, variables, kernels: config.memory.kernels ?? 'auto' });
-    this.access = new MemoryAccess({ ...config.memory, controllerSize: this.controller.outputSize, seed: seed + 1 }, variables);
+    const kernels = config.memory.kind === 'dnc' ? 'auto' : config.memory.kernels ?? 'auto';
+    this.controller = makeController(config.controller, config.inputSize + this.readSize, { seed, variables, kernels });
+    this.access = makeMemory({ ...config.memory, controllerSize: this.controller.outputSize, seed: seed + 1 }, variables);
     this.featureSize = this.controller.outputSize + this.readSize;
     this.namedVariables = { ...this.controller.namedVariables, ...this.access.namedVariables };
   }
@@ -98,8 +100,7 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
     const seed = config.seed ?? 0;
     this.core = new MemoryCore({ inputSize: config.inputSize, controller: config.controller, memory: config.memory, seed }, variables);
     this.output = denseOutput(this.core.featureSize, config.outputSize, new Rng(`${seed}/output`), variables);
-    const access = this.core.access.config;
-    if ([...access.readModes, ...access.writeModes].some((m) => m.kind === 'reinforce')) {
+    if (this.core.access.needsScoreFunction) {
       const named: Record<string, tf.Variable> = {};
       this.baseline = new ReinforceBaseline((name, init) => (named[name] = variables(name, init)));
       this.namedVariables = { ...this.core.namedVariables, ...this.output.namedVariables, ...named };
@@ -143,7 +144,10 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
 
   trace(state: MemoryCellState): StepTrace {
     const a = state.access;
-    return { readWeights: a.readWeights, writeWeights: a.writeWeights, readVectors: a.readVectors, memory: a.memory };
+    const traced = this.core.access.tracedTensors;
+    const all = a as unknown as Readonly<Record<string, tf.Tensor>>;
+    return { readWeights: a.readWeights, writeWeights: a.writeWeights, readVectors: a.readVectors, memory: a.memory,
+      ...(traced.length ? { extras: Object.fromEntries(traced.map((name) => [name, all[name] as tf.Tensor])) } : {}) };
   }
 
   dispose(): void {

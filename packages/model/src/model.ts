@@ -1,10 +1,16 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@engram/tensor';
 import type { ControllerConfig } from '@engram/controller';
-import type { MemoryAccessConfig, ScoreTerms } from '@engram/memory';
+import type { DistributiveOmit, MemoryAccessConfig, MemoryConfig, ScoreTerms } from '@engram/memory';
 
-/** The memory part of a model config: MemoryAccessConfig without what the model supplies (controller size, seed). */
-export type MemorySettings = Omit<MemoryAccessConfig, 'controllerSize' | 'seed'>;
+/**
+ * The memory part of a model config: a MemoryConfig (the NTM's, or the DNC's with `kind: 'dnc'`)
+ * without what the model supplies (controller size, seed).
+ */
+export type MemorySettings = DistributiveOmit<MemoryConfig, 'controllerSize' | 'seed'>;
+
+/** The NTM's memory settings alone (addressing modes, shifts, similarity, kernels). */
+export type NtmMemorySettings = Omit<MemoryAccessConfig, 'controllerSize' | 'seed'>;
 
 /**
  * A whole model as one plain, JSON-serialisable object: the only thing a newcomer writes.
@@ -42,6 +48,8 @@ export interface StepTrace {
   readonly writeWeights: tf.Tensor3D;
   readonly readVectors: tf.Tensor3D;
   readonly memory: tf.Tensor3D;
+  /** The memory's own traced state tensors (MemoryModule.tracedTensors: the DNC's usage, read modes, link). */
+  readonly extras?: Readonly<Record<string, tf.Tensor>>;
 }
 
 /**

@@ -13,6 +13,8 @@ export interface UnrollTrace {
   readonly readVectors: tf.Tensor4D;
   /** `[T, B, N, M]`, only when `traceMemory` (it is T*B*N*M floats). */
   readonly memory?: tf.Tensor4D;
+  /** The memory's own traced tensors (StepTrace.extras), each `[T, B, ...]`: the DNC's usage, read modes and link. */
+  readonly extras?: Readonly<Record<string, tf.Tensor>>;
 }
 
 export interface UnrollOptions extends ModelStepOptions {
@@ -35,7 +37,7 @@ export function unroll<S>(model: SequenceModel<S>, inputs: tf.Tensor3D, options:
     const [steps, batch] = inputs.shape;
     let state = model.initialState(batch);
     const outputs: tf.Tensor2D[] = [];
-    const traces: { r: tf.Tensor[]; w: tf.Tensor[]; v: tf.Tensor[]; m: tf.Tensor[] } = { r: [], w: [], v: [], m: [] };
+    const traces: { r: tf.Tensor[]; w: tf.Tensor[]; v: tf.Tensor[]; m: tf.Tensor[]; extras: Record<string, tf.Tensor[]> } = { r: [], w: [], v: [], m: [], extras: {} };
     const xs = tf.unstack(inputs) as tf.Tensor2D[];
     // Models that split their step hand back features; the readout then runs once over all steps.
     const split = model.features && model.readout ? { features: model.features.bind(model), readout: model.readout.bind(model) } : undefined;
@@ -49,6 +51,7 @@ export function unroll<S>(model: SequenceModel<S>, inputs: tf.Tensor3D, options:
         traces.w.push(tr.writeWeights);
         traces.v.push(tr.readVectors);
         if (options.traceMemory) traces.m.push(tr.memory);
+        for (const [name, t] of Object.entries(tr.extras ?? {})) (traces.extras[name] ??= []).push(t);
       }
     }
     const logits = split
@@ -63,6 +66,7 @@ export function unroll<S>(model: SequenceModel<S>, inputs: tf.Tensor3D, options:
         writeWeights: tf.stack(traces.w) as tf.Tensor4D,
         readVectors: tf.stack(traces.v) as tf.Tensor4D,
         ...(options.traceMemory ? { memory: tf.stack(traces.m) as tf.Tensor4D } : {}),
+        ...(Object.keys(traces.extras).length ? { extras: Object.fromEntries(Object.entries(traces.extras).map(([name, ts]) => [name, tf.stack(ts)])) } : {}),
       };
     }
     return result;

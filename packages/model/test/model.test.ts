@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { EngramError, Rng } from '@engram/tensor';
 import { INTERFACE_CLIP, type HeadControls } from '@engram/memory';
-import { bitsPerSequence, buildModel, clipGradients, OUTPUT_CLIP, makeOptimizer, maskedSigmoidCrossEntropy, unroll, type ModelConfig } from '../src/index.ts';
+import { bitsPerSequence, buildModel, clipGradients, OUTPUT_CLIP, makeOptimizer, maskedSigmoidCrossEntropy, unroll, type ModelConfig, type NtmMemorySettings } from '../src/index.ts';
 
 const ntm: ModelConfig = { kind: 'ntm', inputSize: 3, outputSize: 2, seed: 4, controller: { kind: 'lstm', units: 6 }, memory: { slots: 5, width: 4, readHeads: 2 } };
 
@@ -36,7 +36,7 @@ describe('buildModel', () => {
     expect(OUTPUT_CLIP).toBe(20);
     expect(INTERFACE_CLIP).toBe(20);
     for (const kernels of ['fused', 'reference'] as const) {
-      const model = buildModel({ ...ntm, controller: { kind: 'feedforward', units: 4, activation: 'relu' }, memory: { ...ntm.memory!, kernels } });
+      const model = buildModel({ ...ntm, controller: { kind: 'feedforward', units: 4, activation: 'relu' }, memory: { ...ntm.memory as NtmMemorySettings, kernels } });
       // every weight 50: the interface entries and the logits are in the thousands before their clips
       for (const v of Object.values(model.namedVariables)) v.assign(tf.mul(tf.onesLike(v), 50));
       const access = (model as unknown as { core: { access: { controls: (h: tf.Tensor2D) => { write: HeadControls; read: HeadControls } } } }).core.access;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCESS_ORDERS, KERNEL_CHOICES, MEMORY_INITS, MODE_KINDS, SIMILARITIES } from '@engram/memory';
+import { ACCESS_ORDERS, KERNEL_CHOICES, MEMORY_INITS, MEMORY_KINDS, MODE_KINDS, SIMILARITIES } from '@engram/memory';
 
 /** Names of the tasks the runner knows (one package each under tasks/). */
 export const TASK_NAMES = ['copy', 'repeat-copy', 'associative-recall', 'priority-sort', 'ngrams'] as const;
@@ -25,7 +25,8 @@ const mode = z.union([
   }).strict(),
 ]);
 
-const memory = z.object({
+const ntmMemory = z.object({
+  kind: z.literal('ntm').optional(),
   slots: posInt,
   width: posInt,
   readHeads: posInt.optional(),
@@ -38,6 +39,31 @@ const memory = z.object({
   kernels: z.enum(KERNEL_CHOICES).optional(),
   order: z.enum(ACCESS_ORDERS).optional(),
 }).strict();
+
+/** The DNC's memory (Graves et al. 2016); masking, deallocation and sharpness are the DNC-MD options, default off. */
+const dncMemory = z.object({
+  kind: z.literal('dnc'),
+  slots: posInt,
+  width: posInt,
+  readHeads: posInt.optional(),
+  writeHeads: posInt.optional(),
+  init: z.enum(MEMORY_INITS).optional(),
+  masking: z.boolean().optional(),
+  deallocation: z.boolean().optional(),
+  sharpness: z.boolean().optional(),
+}).strict();
+
+const memoryKind = `use one of ${MEMORY_KINDS.join(', ')} (default ntm)`;
+/** `kind` picks the memory (absent = ntm), then that memory's fields are checked. */
+const memory = z.unknown().superRefine((value, ctx) => {
+  const kind = value !== null && typeof value === 'object' ? (value as { kind?: unknown }).kind ?? 'ntm' : 'ntm';
+  if (!(MEMORY_KINDS as readonly unknown[]).includes(kind)) {
+    ctx.addIssue({ code: 'custom', path: ['kind'], message: memoryKind });
+    return;
+  }
+  const result = (kind === 'dnc' ? dncMemory : ntmMemory).safeParse(value);
+  if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
+}).transform((v) => v as z.infer<typeof ntmMemory> | z.infer<typeof dncMemory>);
 
 /** A model as an experiment states it: the task supplies the input and output sizes. */
 export const modelSchema = z.object({

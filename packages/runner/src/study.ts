@@ -39,6 +39,7 @@ export interface VariantSummary {
 function modeOf(dir: string): string {
   const m = readRun(dir).config.model.memory;
   if (!m) return 'none (LSTM)';
+  if (m.kind === 'dnc') return 'dnc';
   const show = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x));
   const r = show(m.readMode ?? 'soft');
   const w = show(m.writeMode ?? 'soft');

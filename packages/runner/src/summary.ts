@@ -40,11 +40,21 @@ export function verdict(o: RunOutcome): string {
   return `not solved within the cap (${o.step} steps, ${o.sequences} sequences)`;
 }
 
+/** The DNC-MD options a DNC config turns on, as ", DNC-MD: masking, ..." (nothing for the paper's DNC). */
+function dncOptions(m: { masking?: boolean; deallocation?: boolean; sharpness?: boolean }): string {
+  const on = (['masking', 'deallocation', 'sharpness'] as const).filter((k) => m[k]);
+  return on.length ? `, DNC-MD: ${on.join(', ')}` : '';
+}
+
 /** Writes summary.md (for people) and outcome.json (for engram compare). */
 export function writeSummary(dir: string, config: RunConfig, o: RunOutcome): void {
   writeFileSync(join(dir, 'outcome.json'), `${JSON.stringify(o, null, 2)}\n`);
   const m = config.model;
-  const memory = m.memory ? `, memory ${m.memory.slots} x ${m.memory.width}, ${m.memory.readHeads ?? 1} read / ${m.memory.writeHeads ?? 1} write heads, modes ${JSON.stringify(m.memory.readMode ?? 'soft')}/${JSON.stringify(m.memory.writeMode ?? 'soft')}` : ' (no memory)';
+  const mm = m.memory;
+  const heads = mm ? `${mm.readHeads ?? 1} read / ${mm.writeHeads ?? 1} write heads` : '';
+  const memory = !mm ? ' (no memory)'
+    : mm.kind === 'dnc' ? `, DNC memory ${mm.slots} x ${mm.width}, ${heads}${dncOptions(mm)}`
+      : `, memory ${mm.slots} x ${mm.width}, ${heads}, modes ${JSON.stringify(mm.readMode ?? 'soft')}/${JSON.stringify(mm.writeMode ?? 'soft')}`;
   const lines = [
     `# ${config.experiment} / ${config.variant} / seed ${config.seed}`,
     '',

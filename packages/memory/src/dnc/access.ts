@@ -1,0 +1,234 @@
+import * as tf from '@tensorflow/tfjs';
+import { EngramError, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
+import { headLength, INTERFACE_CLIP, type ControlSpec } from '../controls.ts';
+import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from '../init.ts';
+import { commonStateTensors, recordingVariables, type MemoryModule, type MemoryState, type MemoryStepOptions, type StateTensorSpec } from '../module.ts';
+import { read, write } from '../readWrite.ts';
+import { dncAllocation } from './allocation.ts';
+import { dncContentWeights } from './content.ts';
+import { dncReadTable, dncWriteTable, splitDncInterface, type DncOptions, type DncReadControl, type DncWriteControl } from './interface.ts';
+import { dncDirectionalWeights, dncLinkage, sharpenDirectional } from './linkage.ts';
+import { dncRetention, dncUsage } from './usage.ts';
+
+/** A plain, JSON-serialisable description of a DNC memory (Graves et al. 2016). */
+export interface DncAccessConfig {
+  readonly kind: 'dnc';
+  /** N, number of memory rows. */
+  readonly slots: number;
+  /** M, width of a row (word size). */
+  readonly width: number;
+  /** R, default 1. */
+  readonly readHeads?: number;
+  /** W, default 1 (the paper's); deepmind/dnc allows more. */
+  readonly writeHeads?: number;
+  /** How memory starts each sequence; default constant (1e-6, the DNC's empty memory). */
+  readonly init?: MemoryInit;
+  /** DNC-MD options, each default false (the paper's DNC). */
+  readonly masking?: boolean;
+  readonly deallocation?: boolean;
+  readonly sharpness?: boolean;
+  /** C, the width of the controller output that drives the heads. */
+  readonly controllerSize: number;
+  /** Seeds the weight initialisation. Default 0. */
+  readonly seed?: number;
+}
+
+export interface ResolvedDncConfig extends DncOptions {
+  readonly slots: number;
+  readonly width: number;
+  readonly readHeads: number;
+  readonly writeHeads: number;
+  readonly init: MemoryInit;
+  readonly controllerSize: number;
+  readonly seed: number;
+}
+
+/** The DNC's state: the common four, and usage, links, precedence and the last read modes. */
+export interface DncState extends MemoryState {
+  /** `[B, N]` in [0, 1] */
+  readonly usage: tf.Tensor2D;
+  /** `[B, W, N, N]` link[b, w, i, j]: slot i written right after slot j by head w. */
+  readonly link: tf.Tensor4D;
+  /** `[B, W, N]` */
+  readonly precedence: tf.Tensor3D;
+  /** `[B, R, 2W + 1]` the read heads' last modes: backward per write head, forward per write head, content. */
+  readonly readModes: tf.Tensor3D;
+}
+
+function positiveInt(v: unknown, field: string, fix: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new EngramError(field, `${JSON.stringify(v)} is not a positive integer`, fix);
+  return v;
+}
+
+function flag(v: unknown, field: string): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new EngramError(field, `${JSON.stringify(v)} is not true or false`, `set ${field} to true or false (default false, the paper's DNC)`);
+  return v;
+}
+
+/** Validates a DNC config and fills in defaults; every error names the field and the fix. */
+export function resolveDncConfig(c: DncAccessConfig): ResolvedDncConfig {
+  const init = c.init ?? 'constant';
+  if (!(MEMORY_INITS as readonly string[]).includes(init)) {
+    throw new EngramError('memory.init', `unknown initialisation '${String(init)}'`, `use one of ${MEMORY_INITS.join(', ')}`);
+  }
+  const seed = c.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new EngramError('memory.seed', `${seed} is not an integer`, 'use an integer seed');
+  return {
+    slots: positiveInt(c.slots, 'memory.slots', 'use N >= 1, e.g. 128'),
+    width: positiveInt(c.width, 'memory.width', 'use M >= 1, e.g. 20'),
+    readHeads: positiveInt(c.readHeads ?? 1, 'memory.readHeads', 'use at least 1 read head'),
+    writeHeads: positiveInt(c.writeHeads ?? 1, 'memory.writeHeads', 'use at least 1 write head'),
+    controllerSize: positiveInt(c.controllerSize, 'memory.controllerSize', 'pass the controller output width'),
+    init, seed,
+    masking: flag(c.masking, 'memory.masking'),
+    deallocation: flag(c.deallocation, 'memory.deallocation'),
+    sharpness: flag(c.sharpness, 'memory.sharpness'),
+  };
+}
+
+/** The DNC's state tensors, in {@link MemoryModule.stateTensors} order, from its sizes alone. */
+export function dncStateTensors(c: { slots: number; width: number; readHeads?: number; writeHeads?: number }): StateTensorSpec[] {
+  const r = c.readHeads ?? 1;
+  const w = c.writeHeads ?? 1;
+  return [
+    ...commonStateTensors(c.slots, c.width, r, w),
+    { name: 'usage', shape: [c.slots] },
+    { name: 'link', shape: [w, c.slots, c.slots] },
+    { name: 'precedence', shape: [w, c.slots] },
+    { name: 'readModes', shape: [r, 2 * w + 1] },
+  ];
+}
+
+/**
+ * The Differentiable Neural Computer's memory (Graves et al. 2016, Methods), as deepmind/dnc
+ * runs it: per step, usage is updated from the previous writes and this step's free gates; the
+ * write heads mix allocation (from usage) and content weights and erase-then-add; the links
+ * and precedence are updated from the writes; the read heads then mix, by their read modes,
+ * content weights on the new memory with the forward and backward weights along the links of
+ * the previous read weights. With the DNC-MD options (Csordas & Schmidhuber 2019): masked
+ * content lookup, erasing of freed cells, sharpened link distributions.
+ */
+export class DncAccess implements MemoryModule<DncState> {
+  readonly kind = 'dnc' as const;
+  readonly config: ResolvedDncConfig;
+  readonly writeTable: readonly ControlSpec<DncWriteControl>[];
+  readonly readTable: readonly ControlSpec<DncReadControl>[];
+  readonly interfaceSize: number;
+  readonly readSize: number;
+  readonly stateTensors: readonly StateTensorSpec[];
+  readonly tracedTensors = ['usage', 'readModes', 'link'] as const;
+  readonly needsScoreFunction = false;
+  readonly namedVariables: Readonly<Record<string, tf.Variable>>;
+  /** `[C, L]` and `[L]`. */
+  readonly projection: tf.Variable;
+  readonly projectionBias: tf.Variable;
+  private readonly memoryInit: MemoryInitializer;
+
+  constructor(config: DncAccessConfig, variables: VariableFactory = plainVariables) {
+    const c = resolveDncConfig(config);
+    this.config = c;
+    const recorded = recordingVariables(variables);
+    this.namedVariables = recorded.named;
+    variables = recorded.variables;
+    const rng = new Rng(c.seed);
+    this.writeTable = dncWriteTable(c.width, c);
+    this.readTable = dncReadTable(c.width, c.writeHeads, c);
+    this.interfaceSize = c.writeHeads * headLength(this.writeTable) + c.readHeads * headLength(this.readTable);
+    this.readSize = c.readHeads * c.width;
+    this.stateTensors = dncStateTensors(c);
+    this.memoryInit = makeMemoryInit(c.init, c.slots, c.width, rng, variables);
+    this.projection = variables('memory/projection', () => rng.glorotTensor([c.controllerSize, this.interfaceSize]));
+    this.projectionBias = variables('memory/projectionBias', () => tf.zeros([this.interfaceSize]));
+  }
+
+  get slots(): number { return this.config.slots; }
+  get width(): number { return this.config.width; }
+  get readHeads(): number { return this.config.readHeads; }
+  get writeHeads(): number { return this.config.writeHeads; }
+
+  get variables(): tf.Variable[] {
+    return Object.values(this.namedVariables);
+  }
+
+  /** The DNC runs on the composite tfjs ops on every backend. */
+  usesFusedKernels(): boolean {
+    return false;
+  }
+
+  /** The empty state: the initial memory, and zero weights, usage, links, precedence and reads. */
+  initialState(batch: number): DncState {
+    positiveInt(batch, 'initialState(batch)', 'use a batch size >= 1');
+    return tidy(() => {
+      const zeros = Object.fromEntries(this.stateTensors.slice(1).map((t) => [t.name, tf.zeros([batch, ...t.shape])]));
+      return Object.freeze({ ...zeros, memory: this.memoryInit.initial(batch) } as unknown as DncState);
+    });
+  }
+
+  /**
+   * One time step (write, then link, then read, as deepmind/dnc).
+   * @param controllerOutput `[B, C]`
+   * @returns read vectors `[B, R, M]` and the next state.
+   */
+  step(controllerOutput: tf.Tensor2D, state: DncState, _options: MemoryStepOptions = {}): [tf.Tensor3D, DncState] {
+    const c = this.config;
+    const s = shapes('DncAccess.step');
+    s.check('controllerOutput', controllerOutput, ['B', c.controllerSize]);
+    s.check('state.memory', state.memory, ['B', c.slots, c.width]);
+    s.check('state.link', state.link, ['B', c.writeHeads, c.slots, c.slots]);
+    return tidy(() => {
+      const z = tf.clipByValue(tf.add(tf.matMul(controllerOutput, this.projection), this.projectionBias), -INTERFACE_CLIP, INTERFACE_CLIP) as tf.Tensor2D;
+      const { write: wc, read: rc } = splitDncInterface(z, c.writeHeads, c.readHeads, this.writeTable, this.readTable);
+      const scalar = (t: tf.Tensor3D) => tf.squeeze(t, [2]) as tf.Tensor2D;
+      const freeGate = scalar(rc.freeGate);
+
+      // usage, then the write weights: allocation or content, by the allocation gate, times the write gate
+      const usage = dncUsage(state.usage, state.writeWeights, freeGate, state.readWeights);
+      const writeContent = dncContentWeights(state.memory, wc.key, scalar(wc.strength), c.masking ? wc.mask : undefined);
+      const allocationGate = wc.allocationGate; // [B,W,1]
+      const writeGate = wc.writeGate;
+      const allocation = dncAllocation(usage, scalar(tf.mul(allocationGate, writeGate) as tf.Tensor3D));
+      const writeWeights = tf.mul(writeGate, tf.add(tf.mul(allocationGate, allocation), tf.mul(tf.sub(1, allocationGate), writeContent))) as tf.Tensor3D;
+      const kept = c.deallocation ? tf.mul(state.memory, tf.expandDims(dncRetention(freeGate, state.readWeights), -1)) as tf.Tensor3D : state.memory;
+      const memory = write(kept, writeWeights, wc.erase, wc.vector);
+
+      const { link, precedence } = dncLinkage(state.link, state.precedence, writeWeights);
+
+      // the read weights: content on the new memory, forward and backward along the new links
+      const readContent = dncContentWeights(memory, rc.key, scalar(rc.strength), c.masking ? rc.mask : undefined);
+      let forward = dncDirectionalWeights(link, state.readWeights, true);
+      let backward = dncDirectionalWeights(link, state.readWeights, false);
+      if (c.sharpness) {
+        forward = sharpenDirectional(forward, scalar(rc.forwardSharpness));
+        backward = sharpenDirectional(backward, scalar(rc.backwardSharpness));
+      }
+      const readWeights = mixReadModes(rc.modes, backward, forward, readContent);
+      const readVectors = read(memory, readWeights);
+      const next: DncState = Object.freeze({ memory, readWeights, writeWeights, readVectors, usage, link, precedence, readModes: rc.modes });
+      return [readVectors, next] as [tf.Tensor3D, DncState];
+    });
+  }
+
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+    this.memoryInit.dispose();
+  }
+}
+
+/**
+ * The read weights from the read modes (DNC Methods, "Read weighting"):
+ * w = pi_content c + sum_h (pi_backward[h] b_h + pi_forward[h] f_h).
+ * @param modes `[B, R, 2W + 1]`: backward per write head, forward per write head, content.
+ * @param backward `[B, R, W, N]`
+ * @param forward `[B, R, W, N]`
+ * @param content `[B, R, N]`
+ * @returns `[B, R, N]`
+ */
+export function mixReadModes(modes: tf.Tensor3D, backward: tf.Tensor4D, forward: tf.Tensor4D, content: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const w = backward.shape[2];
+    const [pb, pf, pc] = tf.split(modes, [w, w, 1], 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    const along = (weights: tf.Tensor4D, p: tf.Tensor3D) => tf.sum(tf.mul(tf.expandDims(p, -1), weights), 2);
+    return tf.add(tf.mul(pc, content), tf.add(along(backward, pb), along(forward, pf))) as tf.Tensor3D;
+  });
+}

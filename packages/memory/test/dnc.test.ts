@@ -1,0 +1,298 @@
+/**
+ * The DNC memory: planted cases with exact answers, invariants, the float64 reference
+ * (reference/dnc64.ts) on values and finite-difference gradients, and the whole access step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { EngramError } from '@engram/tensor';
+import { allocationOf, DncAccess, dncAllocation, dncDirectionalWeights, dncLinkage, dncUsage, makeMemory, maskedCosine, sharpenDirectional, type DncState } from '../src/index.ts';
+import * as ref from './reference/dnc64.ts';
+import { arr, checkGradients, maxDiff, mulberry32, randomNested, softmaxRows, type Mat, type Nested, type T3 } from './helpers.ts';
+
+type T4 = ref.T4;
+const oneHot = (n: number, i: number): number[] => Array.from({ length: n }, (_, j) => (j === i ? 1 : 0));
+const uniform01 = <T extends Nested>(shape: number[], seed: number): T => randomNested<Nested>(shape, mulberry32(seed)).map(function f(x: Nested | number): Nested | number {
+  return typeof x === 'number' ? (x + 1) / 2 : (x as Nested[]).map(f) as Nested;
+}) as T;
+/** Rows of soft weights that sum to < 1 (a write or read weighting), [B][H][N]. */
+const weights = (b: number, h: number, n: number, seed: number, mass = 0.9): T3 =>
+  softmaxRows(randomNested<T3>([b, h, n], mulberry32(seed), 3)).map((hs) => hs.map((w) => w.map((x) => x * mass)));
+
+/** One write history of `steps` soft writes through dncLinkage, as tensors. */
+function linkAfter(ws: T3[], n: number): { link: tf.Tensor4D; precedence: tf.Tensor3D } {
+  const [b, w] = [ws[0]!.length, ws[0]![0]!.length];
+  let link = tf.zeros([b, w, n, n]) as tf.Tensor4D;
+  let precedence = tf.zeros([b, w, n]) as tf.Tensor3D;
+  for (const x of ws) {
+    const next = dncLinkage(link, precedence, tf.tensor3d(x));
+    tf.dispose([link, precedence]);
+    ({ link, precedence } = next);
+  }
+  return { link, precedence };
+}
+
+describe('planted cases', () => {
+  it('write slot 3, then slot 7: link[7][3] = 1; forward from 3 reads 7, backward from 7 reads 3', () => {
+    const n = 10;
+    const { link, precedence } = linkAfter([[[oneHot(n, 3)]], [[oneHot(n, 7)]]], n);
+    const l = arr<T4>(link);
+    expect(l[0]![0]![7]![3]).toBe(1);
+    expect(l[0]![0]!.flat().reduce((s, x) => s + x, 0)).toBe(1); // the only link
+    expect(arr<T3>(precedence)[0]![0]).toEqual(oneHot(n, 7));
+    const fwd = arr<T4>(dncDirectionalWeights(link, tf.tensor3d([[oneHot(n, 3), oneHot(n, 7)]]), true));
+    const bwd = arr<T4>(dncDirectionalWeights(link, tf.tensor3d([[oneHot(n, 7), oneHot(n, 3)]]), false));
+    expect(fwd[0]![0]![0]).toEqual(oneHot(n, 7));
+    expect(fwd[0]![1]![0]).toEqual(Array(n).fill(0)); // nothing was written after 7
+    expect(bwd[0]![0]![0]).toEqual(oneHot(n, 3));
+    expect(bwd[0]![1]![0]).toEqual(Array(n).fill(0)); // nothing was written before 3
+  });
+
+  it('a sequence 2 -> 5 -> 1 is followed forward and backward, one link per step', () => {
+    const n = 6;
+    const { link } = linkAfter([[[oneHot(n, 2)]], [[oneHot(n, 5)]], [[oneHot(n, 1)]]], n);
+    const fwd = arr<T4>(dncDirectionalWeights(link, tf.tensor3d([[oneHot(n, 2), oneHot(n, 5)]]), true));
+    expect(fwd[0]![0]![0]).toEqual(oneHot(n, 5));
+    expect(fwd[0]![1]![0]).toEqual(oneHot(n, 1));
+  });
+
+  it('allocation picks the least used slot: usage [0.9, 0.1, 0.5, 1] allocates 0.9 to slot 1, then 0.1 * 0.5 to slot 2', () => {
+    const a = arr<Mat>(allocationOf(tf.tensor2d([[0.9, 0.1, 0.5, 1]])))[0]!;
+    const e = ref.ALLOCATION_EPSILON;
+    const u = [0.9, 0.1, 0.5, 1].map((x) => e + (1 - e) * x);
+    expect(a[1]).toBeCloseTo(1 - u[1]!, 6);
+    expect(a[2]).toBeCloseTo((1 - u[2]!) * u[1]!, 6);
+    expect(a[0]).toBeCloseTo((1 - u[0]!) * u[1]! * u[2]!, 6);
+    expect(a[3]).toBeLessThan(1e-6);
+  });
+
+  it('an empty memory allocates slot 0 first; a second write head, gated open, allocates another slot', () => {
+    const a = arr<T3>(dncAllocation(tf.zeros([1, 5]) as tf.Tensor2D, tf.tensor2d([[1, 1]])))[0]!;
+    expect(a[0]![0]).toBeCloseTo(1, 5);
+    expect(a[1]![0]).toBeLessThan(1e-5);
+    expect(Math.max(...a[1]!)).toBeCloseTo(1, 5);
+    // with the first head's gate closed, the second sees the same free list and allocates slot 0 too
+    const closed = arr<T3>(dncAllocation(tf.zeros([1, 5]) as tf.Tensor2D, tf.tensor2d([[0, 1]])))[0]!;
+    expect(closed[1]![0]).toBeCloseTo(1, 5);
+  });
+
+  it('usage: a full write raises usage to 1, a full free with the slot read frees it to 0', () => {
+    const u = arr<Mat>(dncUsage(tf.tensor2d([[0.2, 0.2, 0]]), tf.tensor3d([[[1, 0, 0]]]), tf.tensor2d([[0]]), tf.tensor3d([[[0, 0, 0]]])))[0]!;
+    expect(u[0]).toBeCloseTo(1, 6);
+    expect(u[1]).toBeCloseTo(0.2, 6);
+    const freed = arr<Mat>(dncUsage(tf.tensor2d([[0.7, 0.7, 0]]), tf.tensor3d([[[0, 0, 0]]]), tf.tensor2d([[1]]), tf.tensor3d([[[0, 1, 0]]])))[0]!;
+    expect(freed[0]).toBeCloseTo(0.7, 6);
+    expect(freed[1]).toBeCloseTo(0, 6);
+  });
+
+  it('sharpness 1 leaves a normalised row as it is; a large strength moves its mass to the peak', () => {
+    const d = tf.tensor4d([[[[0.2, 0.5, 0.3]]]]);
+    expect(maxDiff(arr(sharpenDirectional(d, tf.tensor2d([[1]]))), [[[[0.2, 0.5, 0.3]]]])).toBeLessThan(1e-6);
+    const sharp = arr<T4>(sharpenDirectional(d, tf.tensor2d([[20]])))[0]![0]![0]!;
+    expect(sharp[1]).toBeGreaterThan(0.99);
+  });
+});
+
+describe('invariants over random histories', () => {
+  const [b, w, r, n] = [2, 2, 3, 8];
+  it('usage stays in [0, 1]; allocations are >= 0 and sum to <= 1; links have zero diagonals and rows and columns summing to <= 1', () => {
+    let usage = tf.zeros([b, n]) as tf.Tensor2D;
+    const writes: T3[] = [];
+    for (let t = 0; t < 12; t++) {
+      const ww = weights(b, w, n, 100 + t, 1 / w);
+      writes.push(ww);
+      const next = dncUsage(usage, tf.tensor3d(ww), tf.tensor2d(uniform01<Mat>([b, r], 200 + t)), tf.tensor3d(weights(b, r, n, 300 + t)));
+      usage.dispose();
+      usage = next;
+      const u = arr<Mat>(usage).flat();
+      expect(Math.min(...u)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...u)).toBeLessThanOrEqual(1 + 1e-6);
+      const a = arr<T3>(dncAllocation(usage, tf.tensor2d(uniform01<Mat>([b, w], 400 + t))));
+      for (const head of a.flat()) {
+        expect(Math.min(...head)).toBeGreaterThanOrEqual(0);
+        expect(head.reduce((s, x) => s + x, 0)).toBeLessThanOrEqual(1 + 1e-6);
+      }
+    }
+    const { link, precedence } = linkAfter(writes, n);
+    for (const lw of arr<T4>(link).flat()) {
+      lw.forEach((row, i) => {
+        expect(row[i]).toBe(0);
+        expect(row.reduce((s, x) => s + x, 0)).toBeLessThanOrEqual(1 + 1e-6);
+        expect(lw.reduce((s, rr) => s + rr[i]!, 0)).toBeLessThanOrEqual(1 + 1e-6);
+        expect(Math.min(...row)).toBeGreaterThanOrEqual(0);
+      });
+    }
+    for (const p of arr<T3>(precedence).flat()) expect(p.reduce((s, x) => s + x, 0)).toBeLessThanOrEqual(1 + 1e-6);
+  });
+});
+
+describe('against the float64 reference', () => {
+  const [b, w, r, n, m] = [2, 2, 2, 6, 4];
+  const prevUsage = uniform01<Mat>([b, n], 1);
+  const prevWrite = weights(b, w, n, 2, 0.5);
+  const free = uniform01<Mat>([b, r], 3);
+  const prevRead = weights(b, r, n, 4);
+  const gates = uniform01<Mat>([b, w], 5);
+  const link = ref.linkage(randomNested<T4>([b, w, n, n], mulberry32(6)).map((x) => x.map((y) => y.map((z) => z.map((v) => Math.abs(v) / n)))), weights(b, w, n, 7, 0.8), weights(b, w, n, 8, 0.5)).link;
+  const precedence = weights(b, w, n, 9, 0.7);
+
+  it('usage: values, and gradients for usage, free gates and read weights; none for the write weights (stop-gradient)', () => {
+    expect(maxDiff(arr(dncUsage(tf.tensor2d(prevUsage), tf.tensor3d(prevWrite), tf.tensor2d(free), tf.tensor3d(prevRead))), ref.usage(prevUsage, prevWrite, free, prevRead))).toBeLessThan(1e-6);
+    checkGradients((u, f, rw) => dncUsage(u as tf.Tensor2D, tf.tensor3d(prevWrite), f as tf.Tensor2D, rw as tf.Tensor3D),
+      (u, f, rw) => ref.usage(u as Mat, prevWrite, f as Mat, rw as T3), [prevUsage, free, prevRead]);
+    // no path from the write weights to usage at all
+    expect(() => tf.grad((ww: tf.Tensor) => tf.sum(dncUsage(tf.tensor2d(prevUsage), ww as tf.Tensor3D, tf.tensor2d(free), tf.tensor3d(prevRead))))(tf.tensor3d(prevWrite)))
+      .toThrow(/Cannot compute gradient/);
+  });
+
+  it('allocation: values and gradients for usage and gates, one and two write heads', () => {
+    const usage = uniform01<Mat>([b, n], 10);
+    expect(maxDiff(arr(dncAllocation(tf.tensor2d(usage), tf.tensor2d(gates))), ref.allocation(usage, gates))).toBeLessThan(1e-6);
+    checkGradients((u, g) => dncAllocation(u as tf.Tensor2D, g as tf.Tensor2D), (u, g) => ref.allocation(u as Mat, g as Mat), [usage, gates]);
+    const one = gates.map((g) => [g[0]!]); // one head: its gate only raises the usage later heads see
+    checkGradients((u) => dncAllocation(u as tf.Tensor2D, tf.tensor2d(one)), (u) => ref.allocation(u as Mat, one), [usage], { seed: 7 });
+  });
+
+  it('linkage: values and gradients for the previous link, precedence and write weights', () => {
+    const ww = weights(b, w, n, 11, 0.6);
+    const got = dncLinkage(tf.tensor4d(link), tf.tensor3d(precedence), tf.tensor3d(ww));
+    const want = ref.linkage(link, precedence, ww);
+    expect(maxDiff(arr(got.link), want.link)).toBeLessThan(1e-6);
+    expect(maxDiff(arr(got.precedence), want.precedence)).toBeLessThan(1e-6);
+    checkGradients((l, p, x) => dncLinkage(l as tf.Tensor4D, p as tf.Tensor3D, x as tf.Tensor3D).link,
+      (l, p, x) => ref.linkage(l as T4, p as T3, x as T3).link, [link, precedence, ww]);
+    checkGradients((p, x) => dncLinkage(tf.tensor4d(link), p as tf.Tensor3D, x as tf.Tensor3D).precedence,
+      (p, x) => ref.linkage(link, p as T3, x as T3).precedence, [precedence, ww]);
+  });
+
+  it('directional weights, forward and backward: values and gradients', () => {
+    for (const forward of [true, false]) {
+      expect(maxDiff(arr(dncDirectionalWeights(tf.tensor4d(link), tf.tensor3d(prevRead), forward)), ref.directional(link, prevRead, forward))).toBeLessThan(1e-6);
+      checkGradients((l, rw) => dncDirectionalWeights(l as tf.Tensor4D, rw as tf.Tensor3D, forward),
+        (l, rw) => ref.directional(l as T4, rw as T3, forward), [link, prevRead]);
+    }
+  });
+
+  it('sharpness control and masked cosine: values and gradients', () => {
+    const d = ref.directional(link, prevRead, true);
+    const s = uniform01<Mat>([b, r], 12).map((x) => x.map((v) => 1 + 3 * v));
+    expect(maxDiff(arr(sharpenDirectional(tf.tensor4d(d), tf.tensor2d(s))), ref.sharpen(d, s))).toBeLessThan(1e-5);
+    checkGradients((x, y) => sharpenDirectional(x as tf.Tensor4D, y as tf.Tensor2D), (x, y) => ref.sharpen(x as T4, y as Mat), [d, s], { tol: 3e-3 });
+    const mem = randomNested<T3>([b, n, m], mulberry32(13));
+    const keys = randomNested<T3>([b, r, m], mulberry32(14));
+    const mask = uniform01<T3>([b, r, m], 15);
+    expect(maxDiff(arr(maskedCosine(tf.tensor3d(mem), tf.tensor3d(keys), tf.tensor3d(mask))), ref.maskedCosine(mem, keys, mask))).toBeLessThan(1e-5);
+    checkGradients((x, k, y) => maskedCosine(x as tf.Tensor3D, k as tf.Tensor3D, y as tf.Tensor3D), (x, k, y) => ref.maskedCosine(x as T3, k as T3, y as T3), [mem, keys, mask]);
+  });
+});
+
+describe('DncAccess', () => {
+  const sizes = { slots: 6, width: 4, readHeads: 2, writeHeads: 2, controllerSize: 5 };
+  const variants = [{}, { masking: true, deallocation: true, sharpness: true }];
+
+  /** A state mid-sequence: distinct usages (no ties for the sort), soft weights, links from a few writes. */
+  function randomState(access: DncAccess, seed: number): DncState {
+    const [b, n, m, r, w] = [2, 6, 4, 2, 2];
+    const ws = [0, 1, 2].map((t) => weights(b, w, n, seed + t, 0.6));
+    const { link, precedence } = linkAfter(ws, n);
+    const memory = tf.tensor3d(randomNested<T3>([b, n, m], mulberry32(seed + 10)));
+    const readWeights = tf.tensor3d(weights(b, r, n, seed + 11));
+    return Object.freeze({ ...access.initialState(b), memory, readWeights, writeWeights: tf.tensor3d(ws[2]!), readVectors: tf.matMul(readWeights, memory) as tf.Tensor3D,
+      usage: tf.tensor2d(uniform01<Mat>([b, n], seed + 12).map((row) => row.map((x) => 0.05 + 0.9 * x))), link, precedence });
+  }
+
+  function refState(s: DncState): ref.DncState64 {
+    return { memory: arr(s.memory), readWeights: arr(s.readWeights), writeWeights: arr(s.writeWeights), readVectors: arr(s.readVectors),
+      usage: arr(s.usage), link: arr(s.link), precedence: arr(s.precedence) };
+  }
+
+  for (const options of variants) {
+    const label = Object.keys(options).length ? 'with the DNC-MD options' : 'the paper\'s DNC';
+    it(`${label}: four steps match the float64 reference (reads and every state tensor)`, () => {
+      const access = new DncAccess({ kind: 'dnc', ...sizes, ...options, seed: 3 });
+      const p: ref.DncParams = { projection: arr(access.projection), bias: arr(access.projectionBias), N: 6, M: 4, R: 2, W: 2, ...options };
+      let state = randomState(access, 20);
+      let want = refState(state);
+      for (let t = 0; t < 4; t++) {
+        const h = randomNested<Mat>([2, 5], mulberry32(50 + t), 2);
+        const [reads, next] = access.step(tf.tensor2d(h), state);
+        const r = ref.dncStep(p, h, want);
+        expect(maxDiff(arr(reads), r.reads), `reads at step ${t}`).toBeLessThan(1e-5);
+        for (const k of ['usage', 'link', 'precedence', 'memory', 'readWeights', 'writeWeights'] as const) {
+          expect(maxDiff(arr(next[k]), r.state[k]), `${k} at step ${t}`).toBeLessThan(1e-5);
+        }
+        state = next;
+        want = r.state;
+      }
+      access.dispose();
+    });
+
+    it(`${label}: the gradient of a three-step unroll with respect to the controller outputs matches finite differences of the reference`, () => {
+      const access = new DncAccess({ kind: 'dnc', ...sizes, ...options, seed: 4 });
+      const p: ref.DncParams = { projection: arr(access.projection), bias: arr(access.projectionBias), N: 6, M: 4, R: 2, W: 2, ...options };
+      const hs = [0, 1, 2].map((t) => randomNested<Mat>([2, 5], mulberry32(60 + t), 1.5));
+      const start = randomState(access, 30);
+      const init = refState(start);
+      // usage takes the previous writes without gradient: the reference sees the unperturbed ones
+      const frozen: T3[] = [init.writeWeights];
+      hs.reduce((s, h) => { const r = ref.dncStep(p, h, s); frozen.push(r.state.writeWeights); return r.state; }, init);
+      checkGradients((h0, h1, h2) => {
+        let s = start;
+        const reads: tf.Tensor[] = [];
+        for (const h of [h0, h1, h2]) {
+          const [rv, next] = access.step(h as tf.Tensor2D, s);
+          reads.push(rv);
+          s = next;
+        }
+        return tf.stack(reads);
+      }, (h0, h1, h2) => {
+        let s = init;
+        const reads: T3[] = [];
+        for (const [t, h] of [h0, h1, h2].entries()) {
+          const r = ref.dncStep(p, h as Mat, s, frozen[t]);
+          reads.push(r.reads);
+          s = r.state;
+        }
+        return reads;
+      }, hs as [Mat, Mat, Mat]);
+      access.dispose();
+    });
+  }
+
+  it('leaks no tensors across steps and gives the same numbers for the same seed', () => {
+    const run = () => {
+      const access = makeMemory({ kind: 'dnc', ...sizes, seed: 9 });
+      let state = access.initialState(2);
+      const before = tf.memory().numTensors;
+      const counts: number[] = [];
+      for (let t = 0; t < 5; t++) {
+        const h = tf.tensor2d(randomNested<Mat>([2, 5], mulberry32(70 + t)));
+        const [, next] = access.step(h, state);
+        h.dispose();
+        if (t > 0) tf.dispose(Object.values(state) as tf.Tensor[]);
+        state = next;
+        counts.push(tf.memory().numTensors - before);
+      }
+      const out = arr<T3>(state.readVectors);
+      tf.dispose(Object.values(state) as tf.Tensor[]);
+      access.dispose();
+      return { counts, out };
+    };
+    const a = run();
+    const b2 = run();
+    expect(new Set(a.counts.slice(1)).size).toBe(1);
+    expect(b2.out).toEqual(a.out);
+  });
+
+  it('declares its state tensors with their shapes, and rejects bad options with the field named', () => {
+    const access = new DncAccess({ kind: 'dnc', ...sizes });
+    const state = access.initialState(3) as unknown as Record<string, tf.Tensor>;
+    expect(access.stateTensors.map((t) => t.name)).toEqual(['memory', 'readWeights', 'writeWeights', 'readVectors', 'usage', 'link', 'precedence', 'readModes']);
+    for (const t of access.stateTensors) expect(state[t.name]!.shape).toEqual([3, ...t.shape]);
+    expect(access.readSize).toBe(8);
+    // W = 2: per write head 3M + 3, per read head M + 2 + 2W + 1
+    expect(access.interfaceSize).toBe(2 * (3 * 4 + 3) + 2 * (4 + 2 + 5));
+    expect(() => new DncAccess({ kind: 'dnc', ...sizes, masking: 'yes' as unknown as boolean })).toThrow(/memory\.masking/);
+    expect(() => makeMemory({ kind: 'sam' as 'dnc', ...sizes })).toThrow(EngramError);
+    access.dispose();
+  });
+});
