@@ -77,9 +77,21 @@ function scaleSummary(rows: Row[]): string[] {
   return lines;
 }
 
+/** Per backend and batch: each memory's step time over the NTM's with as many read heads (the DNC's cost over the NTM's). */
+function memoryRatios(rows: Row[]): string[] {
+  const lines = ['', '| backend | batch | memory | median ms | / NTM with the same read heads |', '| --- | --- | --- | --- | --- |'];
+  for (const r of rows) {
+    const heads = String(r['memory']).endsWith('-r4') ? '-r4' : '';
+    const ntm = rows.find((o) => o['backend'] === r['backend'] && o['batch'] === r['batch'] && o['memory'] === `ntm${heads}`);
+    const ratio = ntm ? `${(Number(r['medianMs']) / Number(ntm['medianMs'])).toFixed(2)}x` : '';
+    lines.push(`| ${String(r['backend'])} | ${String(r['batch'])} | ${String(r['memory'])} | ${Number(r['medianMs']).toFixed(0)} | ${ratio} |`);
+  }
+  return lines;
+}
+
 const BENCHES: Record<string, { script: string; describe: string; summarize?: (rows: Row[]) => string[] }> = {
   step: { script: 'stepTiming.ts', describe: 'one MemoryAccess.step, forward and forward+backward' },
-  'train-step': { script: 'trainStepTiming.ts', describe: 'one NTM training step (LSTM 100, N=128, M=20, length-20 copy sequence = 41 time steps, Adam)' },
+  'train-step': { script: 'trainStepTiming.ts', summarize: memoryRatios, describe: 'one training step (LSTM 100, N=128, M=20, length-20 copy sequence = 41 time steps, Adam) of the NTM with 1 and 4 read heads and the DNC with 4 (--memories), alternating in one window' },
   throughput: {
     script: 'throughput.ts', summarize: throughputRatios,
     describe: 'training sequences per second (sample + unroll + loss + gradients + clip 50 + Adam) of the NTM at the copy settings (LSTM 100, N=128, M=20, 1R+1W, shifts -1..1), copy lengths 1-20, memory kernels fused vs reference; median over timed blocks after warm-up',

@@ -14,7 +14,8 @@ export { MemoryAccess, INITIAL_FOCUS_LOGIT, resolveAccessConfig, KERNEL_CHOICES,
 export { ensureFusedKernels, fusedUnsupportedReason, fusedAddress, fusedWrite, fusedRead, fusedControls, fusedSparseRead, fusedSparseWrite, type FusedNormalizer, type FusedControls } from './fused/index.ts';
 export { MEMORY_KINDS, commonStateTensors, type MemoryKind, type MemoryModule, type MemoryState, type MemoryStepOptions, type StateTensorSpec } from './module.ts';
 export { makeMemory, memoryStateTensors, type MemoryConfig, type DistributiveOmit } from './memories.ts';
-export { DncAccess, resolveDncConfig, dncStateTensors, mixReadModes, type DncAccessConfig, type ResolvedDncConfig, type DncState } from './dnc/access.ts';
+export { fusedTemporal } from './dnc/fused/temporalKernel.ts';
+export { DncAccess, dncTemporalReference, resolveDncConfig, dncStateTensors, mixReadModes, type DncAccessConfig, type ResolvedDncConfig, type DncState } from './dnc/access.ts';
 export { dncUsage, dncRetention } from './dnc/usage.ts';
 export { dncAllocation, allocationOf, ALLOCATION_EPSILON } from './dnc/allocation.ts';
 export { dncLinkage, dncDirectionalWeights, sharpenDirectional } from './dnc/linkage.ts';

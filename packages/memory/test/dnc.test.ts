@@ -5,9 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { EngramError } from '@engram/tensor';
-import { allocationOf, DncAccess, dncAllocation, dncDirectionalWeights, dncLinkage, dncUsage, makeMemory, maskedCosine, sharpenDirectional, type DncState } from '../src/index.ts';
+import { allocationOf, DncAccess, dncTemporalReference, fusedTemporal, dncAllocation, dncDirectionalWeights, dncLinkage, dncUsage, makeMemory, maskedCosine, sharpenDirectional, type DncState } from '../src/index.ts';
 import * as ref from './reference/dnc64.ts';
-import { arr, checkGradients, maxDiff, mulberry32, randomNested, softmaxRows, type Mat, type Nested, type T3 } from './helpers.ts';
+import { arr, checkGradients, compare, maxDiff, mulberry32, randomNested, softmaxRows, type Mat, type Nested, type T3 } from './helpers.ts';
 
 type T4 = ref.T4;
 const oneHot = (n: number, i: number): number[] => Array.from({ length: n }, (_, j) => (j === i ? 1 : 0));
@@ -294,5 +294,45 @@ describe('DncAccess', () => {
     expect(() => new DncAccess({ kind: 'dnc', ...sizes, masking: 'yes' as unknown as boolean })).toThrow(/memory\.masking/);
     expect(() => makeMemory({ kind: 'sam' as 'dnc', ...sizes })).toThrow(EngramError);
     access.dispose();
+  });
+});
+
+describe('the fused temporal kernel', () => {
+  it('matches dncLinkage + dncDirectionalWeights on values and gradients (1e-5 relative), W = 1 and 2, R = 1 and 3', () => {
+    for (const [w, r] of [[1, 1], [2, 3]] as const) {
+      const [b, n] = [2, 7];
+      const link = linkAfter([0, 1, 2].map((t) => weights(b, w, n, 80 + t, 0.7)), n);
+      const inputs = [link.link, link.precedence, tf.tensor3d(weights(b, w, n, 90, 0.6)), tf.tensor3d(weights(b, r, n, 91))];
+      // all four outputs side by side, so every input reaches the compared tensor
+      const all = (f: typeof fusedTemporal) => (l: tf.Tensor, p: tf.Tensor, x: tf.Tensor, u: tf.Tensor) => {
+        const o = f(l as tf.Tensor4D, p as tf.Tensor3D, x as tf.Tensor3D, u as tf.Tensor3D);
+        return tf.concat([o.link, o.precedence, o.forward, o.backward].map((t) => tf.reshape(t, [-1])));
+      };
+      const res = compare(all(fusedTemporal), all(dncTemporalReference), inputs, 100 + w);
+      expect(res.value, `values, W=${w} R=${r}`).toBeLessThan(1e-5);
+      res.grads.forEach((g, i) => expect(g, `gradient of input ${i}, W=${w} R=${r}`).toBeLessThan(1e-5));
+      tf.dispose(inputs);
+    }
+  });
+
+  it('a DncAccess on the fused kernel and one on the reference ops give the same reads and gradients over four steps', () => {
+    const sizes = { kind: 'dnc' as const, slots: 6, width: 4, readHeads: 2, writeHeads: 2, controllerSize: 5, seed: 5 };
+    const fused = new DncAccess({ ...sizes, kernels: 'fused' });
+    const reference = new DncAccess({ ...sizes, kernels: 'reference' });
+    expect(fused.usesFusedKernels()).toBe(true);
+    expect(reference.usesFusedKernels()).toBe(false);
+    const hs = [0, 1, 2, 3].map((t) => tf.tensor2d(randomNested<Mat>([2, 5], mulberry32(110 + t), 2)));
+    const unrolled = (a: DncAccess) => (...xs: tf.Tensor[]) => {
+      let s = a.initialState(2);
+      const out: tf.Tensor[] = [];
+      for (const h of xs) { const [rv, next] = a.step(h as tf.Tensor2D, s); out.push(rv); s = next; }
+      return tf.stack(out);
+    };
+    const res = compare(unrolled(fused), unrolled(reference), hs, 120);
+    expect(res.value).toBeLessThan(1e-5);
+    for (const g of res.grads) expect(g).toBeLessThan(1e-5);
+    tf.dispose(hs);
+    fused.dispose();
+    reference.dispose();
   });
 });

@@ -48,8 +48,7 @@ export class MemoryCore {
     const seed = config.seed ?? 0;
     this.inputSize = config.inputSize;
     this.readSize = (config.memory.readHeads ?? 1) * config.memory.width;
-    const kernels = config.memory.kind === 'dnc' ? 'auto' : config.memory.kernels ?? 'auto';
-    this.controller = makeController(config.controller, config.inputSize + this.readSize, { seed, variables, kernels });
+    this.controller = makeController(config.controller, config.inputSize + this.readSize, { seed, variables, kernels: config.memory.kernels ?? 'auto' });
     this.access = makeMemory({ ...config.memory, controllerSize: this.controller.outputSize, seed: seed + 1 }, variables);
     this.featureSize = this.controller.outputSize + this.readSize;
     this.namedVariables = { ...this.controller.namedVariables, ...this.access.namedVariables };

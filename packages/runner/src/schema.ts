@@ -51,6 +51,7 @@ const dncMemory = z.object({
   masking: z.boolean().optional(),
   deallocation: z.boolean().optional(),
   sharpness: z.boolean().optional(),
+  kernels: z.enum(KERNEL_CHOICES).optional(),
 }).strict();
 
 const memoryKind = `use one of ${MEMORY_KINDS.join(', ')} (default ntm)`;

@@ -38,6 +38,10 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
     ['negative train.stopWhen.cost', ['train', exp('stopneg', { ...base, train: { ...(base.train as object), stopWhen: { cost: -0.5 } } })], /^engram: stopneg\.train\.stopWhen\.cost: got -0\.5; use a positive cost in bits per sequence/],
     ['train.stopWhen.cost a string', ['train', exp('stopstr', { ...base, train: { ...(base.train as object), stopWhen: { cost: '0.1' } } })], /^engram: stopstr\.train\.stopWhen\.cost: got "0\.1"; use a positive cost in bits per sequence/],
     ['unknown field in train.stopWhen', ['train', exp('stopkey', { ...base, train: { ...(base.train as object), stopWhen: { cost: 0.1, loss: 0.01 } } })], /^engram: stopkey\.train\.stopWhen\.loss: unknown field 'loss'; remove it/],
+    ['unknown memory kind', ['train', exp('memkind', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { kind: 'sam', slots: 8, width: 4 } } })], /^engram: memkind\.model\.memory\.kind: got "sam"; use one of ntm, dnc \(default ntm\)$/],
+    ['an NTM field on a DNC memory', ['train', exp('dncshift', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { kind: 'dnc', slots: 8, width: 4, shiftRange: 1 } } })], /^engram: dncshift\.model\.memory\.shiftRange: unknown field 'shiftRange'; remove it/],
+    ['a DNC option on an NTM memory', ['train', exp('ntmmask', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 8, width: 4, masking: true } } })], /^engram: ntmmask\.model\.memory\.masking: unknown field 'masking'; remove it/],
+    ['a DNC option that is not a boolean', ['train', exp('dncmask', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { kind: 'dnc', slots: 8, width: 4, sharpness: 'yes' } } })], /^engram: dncmask\.model\.memory\.sharpness: got "yes"; .*boolean/],
     ['bad task option', ['train', exp('topt', { ...base, task: { kind: 'copy', options: { maxLength: 0 } } })], /^engram: task\.options\.maxLength: 0 is not an integer >= 1; set maxLength to an integer >= 1$/],
   ];
   for (const [what, args, pattern] of cases) {

@@ -27,6 +27,17 @@ describe('engram CLI', () => {
     expect(engram(['eval', '--help']).stdout).toContain('--lengths');
   });
 
+  it('a DNC experiment (memory.kind dnc) trains, and report draws its usage, read modes and links', () => {
+    const dnc = writeExperiment(dir, 'tiny-dnc', tinyCopyExperiment({ name: 'tiny-dnc', model: { kind: 'ntm', controller: { kind: 'lstm', units: 16 }, memory: { kind: 'dnc', slots: 8, width: 4, readHeads: 2, sharpness: true } } }));
+    const r = engram(['train', dnc, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const run = runDirOf(r.stdout);
+    for (const f of ['plots/weightings-head0.svg', 'plots/weightings-head1.svg', 'plots/dnc-state.svg']) expect(existsSync(join(run, f)), f).toBe(true);
+    const svg = readFileSync(join(run, 'plots/dnc-state.svg'), 'utf8');
+    for (const label of ['usage', 'link at the last step', 'read head 1 modes']) expect(svg).toContain(label);
+    expect(readFileSync(join(run, 'summary.md'), 'utf8')).toContain('DNC memory 8 x 4, 2 read / 1 write heads, DNC-MD: sharpness');
+  });
+
   let first = '';
   it('train writes config, metrics, checkpoint, plots and summary; eval, report and list read the run', () => {
     const r = engram(['train', exp, '--out', out]);

@@ -56,7 +56,7 @@ export function dncDirectionalWeights(link: tf.Tensor4D, prevReadWeights: tf.Ten
   return tf.tidy(() => {
     const [b, w, n] = link.shape;
     const r = prevReadWeights.shape[1];
-    const reads = tf.tile(tf.expandDims(prevReadWeights, 1), [1, w, 1, 1]); // [B,W,R,N]
+    const reads = w === 1 ? tf.expandDims(prevReadWeights, 1) : tf.tile(tf.expandDims(prevReadWeights, 1), [1, w, 1, 1]); // [B,W,R,N]
     // [B*W, R, N] x [B*W, N, N]: forward multiplies by link^T (sum over j of w[j] link[i, j])
     const out = tf.matMul(tf.reshape(reads, [b * w, r, n]), tf.reshape(link, [b * w, n, n]), false, forward);
     return tf.transpose(tf.reshape(out, [b, w, r, n]), [0, 2, 1, 3]) as tf.Tensor4D;

@@ -6,7 +6,7 @@ import { unroll } from '@engram/model';
 import { makeTask } from '../build.ts';
 import { readMetrics, readRun } from '../runs.ts';
 import { restoreModel } from '../restore.ts';
-import { learningCurveSvg, weightingsSvg } from '../plots/index.ts';
+import { dncStateSvg, learningCurveSvg, weightingsSvg, type DncStatePlot } from '../plots/index.ts';
 
 /** One example's inputs, targets, outputs and per-head weightings, as plain arrays over time. */
 export interface TracedExample {
@@ -17,6 +17,22 @@ export interface TracedExample {
   readonly writeWeights: number[][][];
   readonly readWeights: number[][][];
   readonly text: string;
+  /** DNC runs: usage, read modes and the last link matrix (DncStatePlot without its title). */
+  readonly dnc?: Omit<DncStatePlot, 'title'>;
+}
+
+/** A DNC trace of one example (batch 1) as plain arrays: usage [T][N], read modes [R][T][2W+1], write head 0's last link [N][N]. */
+function dncTrace(extras: Readonly<Record<string, tf.Tensor>>): Omit<DncStatePlot, 'title'> {
+  return tf.tidy(() => {
+    const link = extras['link'] as tf.Tensor; // [T, 1, W, N, N]
+    const t = link.shape[0] as number;
+    const n = link.shape[3] as number;
+    return {
+      usage: tf.squeeze(extras['usage'] as tf.Tensor, [1]).arraySync() as number[][],
+      readModes: (tf.unstack(tf.squeeze(extras['readModes'] as tf.Tensor, [1]), 1) as tf.Tensor2D[]).map((h) => h.arraySync()),
+      link: tf.reshape(tf.slice(link, [t - 1, 0, 0, 0, 0], [1, 1, 1, -1, -1]), [n, n]).arraySync() as number[][],
+    };
+  });
 }
 
 /** Runs a run's model (newest checkpoint, evaluation mode) on one fresh example and traces it. */
@@ -34,6 +50,7 @@ export async function traceExample(runDir: string, seed = 0): Promise<TracedExam
     writeWeights: perHead(trace.writeWeights),
     readWeights: perHead(trace.readWeights),
     text: task.render(batch, 0, outputs),
+    ...(trace?.extras?.['link'] ? { dnc: dncTrace(trace.extras) } : {}),
   } : undefined;
   tf.dispose([batch.inputs, batch.targets, batch.mask, outputs, trace as unknown as tf.TensorContainer]);
   model.dispose();
@@ -43,8 +60,9 @@ export async function traceExample(runDir: string, seed = 0): Promise<TracedExam
 /**
  * `engram report <run>`: writes plots/learning-curve.svg (loss and cost against sequences,
  * evaluation and training), plots/weightings-head<h>.svg (write and read weightings over time
- * for one example, with its inputs, targets and outputs, as in the NTM paper's figures) and
- * plots/example.txt. Returns the files written.
+ * for one example, with its inputs, targets and outputs, as in the NTM paper's figures), for a
+ * DNC plots/dnc-state.svg (usage over time, read modes per read head, the link matrix at the
+ * last step) and plots/example.txt. Returns the files written.
  */
 export async function report(runDir: string, o: { backend?: string } = {}): Promise<string[]> {
   const { dir, config } = readRun(runDir);
@@ -72,6 +90,11 @@ export async function report(runDir: string, o: { backend?: string } = {}): Prom
         readWeights: example.readWeights[Math.min(h, example.readWeights.length - 1)] as number[][],
         title: `${config.experiment} / ${config.variant}: write head ${Math.min(h, example.writeWeights.length - 1)}, read head ${Math.min(h, example.readWeights.length - 1)}`,
       }));
+      files.push(path);
+    }
+    if (example.dnc) {
+      const path = join(plots, 'dnc-state.svg');
+      writeFileSync(path, await dncStateSvg({ ...example.dnc, title: `${config.experiment} / ${config.variant}: DNC usage, read modes and links` }));
       files.push(path);
     }
     const text = join(plots, 'example.txt');

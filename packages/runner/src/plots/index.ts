@@ -1,3 +1,3 @@
 export { learningCurveSvg, bandsSvg, type CurvePoint, type CurveBand } from './learningCurve.ts';
-export { weightingsSvg, type WeightingsPlot } from './weightings.ts';
+export { weightingsSvg, dncStateSvg, type WeightingsPlot, type DncStatePlot } from './weightings.ts';
 export { renderSvg } from './render.ts';

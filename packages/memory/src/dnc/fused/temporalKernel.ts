@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
+import { temporalBackward, temporalForward, type TemporalDims } from './temporalMath.ts';
+
+/** Kernel names (tfjs registry). */
+export const DNC_TEMPORAL = 'EngramDncTemporal';
+export const DNC_TEMPORAL_GRAD = 'EngramDncTemporalGrad';
+
+/** Sizes from link `[B,W,N,N]` and read weights `[B,R,N]`. */
+function dimsOf(link: readonly number[], reads: readonly number[]): TemporalDims {
+  return { batch: link[0]!, writeHeads: link[1]!, slots: link[2]!, readHeads: reads[1]! };
+}
+
+let registered = false;
+
+/** Registers the forward and backward temporal kernels and the gradient (idempotent). */
+export function registerTemporalKernels(): void {
+  if (registered) return;
+  registered = true;
+  registerFusedKernel({
+    name: DNC_TEMPORAL,
+    inputs: ['link', 'precedence', 'writes', 'reads'],
+    outputShapes: ([l, p, , u]) => [[...l!], [...p!], [u![0]!, u![1]!, l![1]!, l![2]!], [u![0]!, u![1]!, l![1]!, l![2]!]],
+    compute: ([link, precedence, writes, reads], [outLink, outPrecedence, outForward, outBackward], [l, , , u]) =>
+      temporalForward(dimsOf(l!, u!), link!, precedence!, writes!, reads!, outLink!, outPrecedence!, outForward!, outBackward!),
+  });
+  registerFusedKernel({
+    name: DNC_TEMPORAL_GRAD,
+    inputs: ['link', 'precedence', 'writes', 'reads', 'dLink', 'dPrecedence', 'dForward', 'dBackward'],
+    outputShapes: ([l, p, w, u]) => [[...l!], [...p!], [...w!], [...u!]],
+    compute: ([link, precedence, writes, reads, dLink, dPrecedence, dForward, dBackward], [dl, dp, dw, du], [l, , , u]) =>
+      temporalBackward(dimsOf(l!, u!), link!, precedence!, writes!, reads!, dLink!, dPrecedence!, dForward!, dBackward!, dl!, dp!, dw!, du!),
+  });
+  registerFusedGradient({
+    kernelName: DNC_TEMPORAL,
+    inputsToSave: ['link', 'precedence', 'writes', 'reads'],
+    gradFunc: (dys, saved) => {
+      const [link, precedence, writes, reads] = saved as tf.Tensor[];
+      const [dLink, dPrecedence, dForward, dBackward] = dys as tf.Tensor[];
+      const [dl, dp, dw, du] = runKernel(DNC_TEMPORAL_GRAD, {
+        link: link!, precedence: precedence!, writes: writes!, reads: reads!,
+        dLink: dLink!, dPrecedence: dPrecedence!, dForward: dForward!, dBackward: dBackward!,
+      });
+      return { link: () => dl as tf.Tensor, precedence: () => dp as tf.Tensor, writes: () => dw as tf.Tensor, reads: () => du as tf.Tensor };
+    },
+  });
+}
+
+/**
+ * dncLinkage and both dncDirectionalWeights in one kernel (cpu and wasm backends), forward and
+ * backward as plain loops: one sweep over each link matrix instead of a dozen `[B, W, N, N]`
+ * element-wise ops and four batched matMuls per step.
+ * @param prevLink `[B, W, N, N]`
+ * @param prevPrecedence `[B, W, N]`
+ * @param writeWeights `[B, W, N]`
+ * @param prevReadWeights `[B, R, N]`
+ * @returns link, precedence, forward `[B, R, W, N]`, backward `[B, R, W, N]`
+ */
+export function fusedTemporal(prevLink: tf.Tensor4D, prevPrecedence: tf.Tensor3D, writeWeights: tf.Tensor3D, prevReadWeights: tf.Tensor3D):
+{ link: tf.Tensor4D; precedence: tf.Tensor3D; forward: tf.Tensor4D; backward: tf.Tensor4D } {
+  const s = shapes('fusedTemporal');
+  s.check('prevLink', prevLink, ['B', 'W', 'N', 'N']);
+  s.check('prevPrecedence', prevPrecedence, ['B', 'W', 'N']);
+  s.check('writeWeights', writeWeights, ['B', 'W', 'N']);
+  s.check('prevReadWeights', prevReadWeights, ['B', 'R', 'N']);
+  registerTemporalKernels();
+  const [link, precedence, forward, backward] = runKernel(DNC_TEMPORAL, { link: prevLink, precedence: prevPrecedence, writes: writeWeights, reads: prevReadWeights });
+  return { link: link as tf.Tensor4D, precedence: precedence as tf.Tensor3D, forward: forward as tf.Tensor4D, backward: backward as tf.Tensor4D };
+}
