@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
 import { EngramError } from '@engram/tensor';
 import type { ModelConfig } from '@engram/model';
 import type { RunSpec } from './schema.ts';
+import type { RunOutcome } from './summary.ts';
 
 /** What config.json of a run holds: everything needed to rebuild and continue it. */
 export interface RunConfig {
@@ -101,4 +103,53 @@ export function findRuns(outRoot: string): string[] {
 
 export function runName(dir: string): string {
   return `${basename(resolve(dir, '..'))}/${basename(dir)}`;
+}
+
+/** What a run's config.json must hold for list and compare to use it (other fields pass through). */
+const runConfigShape = z.object({
+  experiment: z.string(), variant: z.string(), seed: z.number().int(), backend: z.string(),
+  spec: z.object({ train: z.object({ steps: z.number() }).passthrough() }).passthrough(),
+}).passthrough();
+
+/** What outcome.json must hold (finalCost is null for a diverged run). */
+const runOutcomeShape = z.object({
+  step: z.number(), sequences: z.number(), finalCost: z.number().nullable(), interrupted: z.boolean(),
+}).passthrough();
+
+/** A run found under a results root: readable, or the reason it is not. */
+export type ScannedRun =
+  | { readonly dir: string; readonly config: RunConfig; readonly outcome?: RunOutcome; readonly problem?: undefined }
+  | { readonly dir: string; readonly problem: string };
+
+function readJson(path: string): { value?: unknown; problem?: string } {
+  try {
+    return { value: JSON.parse(readFileSync(path, 'utf8')) };
+  } catch (e) {
+    return { problem: `${basename(path)} is not valid JSON (${(e as Error).message.split('\n')[0]})` };
+  }
+}
+
+/** Reads one run for listing and comparing; a damaged config.json or outcome.json is a problem, never a throw. */
+export function scanRun(dir: string): ScannedRun {
+  const config = readJson(join(dir, 'config.json'));
+  if (config.problem) return { dir, problem: config.problem };
+  const c = runConfigShape.safeParse(config.value);
+  if (!c.success) return { dir, problem: `config.json: ${c.error.issues[0]?.path.join('.') || 'the file'} ${c.error.issues[0]?.message ?? 'is not a run config'}` };
+  const outcomePath = join(dir, 'outcome.json');
+  if (!existsSync(outcomePath)) return { dir, config: c.data as unknown as RunConfig };
+  const outcome = readJson(outcomePath);
+  if (outcome.problem) return { dir, problem: outcome.problem };
+  const o = runOutcomeShape.safeParse(outcome.value);
+  if (!o.success) return { dir, problem: `outcome.json: ${o.error.issues[0]?.path.join('.') || 'the file'} ${o.error.issues[0]?.message ?? 'is not an outcome'}` };
+  return { dir, config: c.data as unknown as RunConfig, outcome: o.data as unknown as RunOutcome };
+}
+
+/** Every run under `outRoot`, each readable or with its problem (so one damaged run never hides the others). */
+export function scanRuns(outRoot: string): ScannedRun[] {
+  return findRuns(outRoot).map(scanRun);
+}
+
+/** "engram: skipping <run>: <problem>" for each damaged run, on stderr. */
+export function reportDamaged(runs: readonly ScannedRun[], write: (line: string) => void = (l) => process.stderr.write(l)): void {
+  for (const r of runs) if (r.problem) write(`engram: skipping ${runName(r.dir)}: ${r.problem}\n`);
 }

@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 import { EngramError } from '@engram/tensor';
 import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
-import { findRuns, readMetrics, readRun, runName, type RunConfig } from '../runs.ts';
+import { readMetrics, readRun, reportDamaged, runName, scanRun, scanRuns, type RunConfig, type ScannedRun } from '../runs.ts';
 import { firstSolved, solveThreshold } from '../solved.ts';
 import type { RunOutcome } from '../summary.ts';
 import { evaluateRun } from './eval.ts';
@@ -42,22 +42,22 @@ export interface CompareRow {
 const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'cli.ts');
 
 function outcomeOf(dir: string): RunOutcome | undefined {
-  const p = join(dir, 'outcome.json');
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as RunOutcome) : undefined;
+  const r = scanRun(dir);
+  return r.problem === undefined ? r.outcome : undefined;
 }
 
 /**
  * A finished run of this experiment, variant and seed with the variant's step cap and stopping
  * rule, if one exists. Finished: at the cap, diverged, or stopped solved (`train.stopWhen`).
  */
-function finishedRun(out: string, experiment: string, variant: string, seed: number, train: RunSpec['train']): string | undefined {
-  return findRuns(out).find((dir) => {
-    const { config } = readRun(dir);
-    const o = outcomeOf(dir);
+function finishedRun(runs: readonly ScannedRun[], experiment: string, variant: string, seed: number, train: RunSpec['train']): string | undefined {
+  return runs.find((r) => {
+    if (r.problem !== undefined) return false;
+    const { config, outcome: o } = r;
     const ended = o !== undefined && !o.interrupted && (o.step === train.steps || o.diverged !== undefined || (!!o.stopWhen && !!o.solvedAt));
     return config.experiment === experiment && config.variant === variant && config.seed === seed && ended
       && config.spec.train.steps === train.steps && config.spec.train.stopWhen?.cost === train.stopWhen?.cost;
-  });
+  })?.dir;
 }
 
 function runChild(args: string[]): Promise<void> {
@@ -145,11 +145,15 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
     experiment = e;
     const wanted = variantNames(e).flatMap((v) => e.seeds.map((s) => ({ v, s })));
     const trainOf = (v: string) => runSpecFor(e, v).train;
-    const missing = wanted.filter(({ v, s }) => !finishedRun(out, e.name, v, s, trainOf(v)));
+    const before = scanRuns(out);
+    // a damaged run anywhere under the root is named and skipped; it blocks nothing
+    reportDamaged(before);
+    const missing = wanted.filter(({ v, s }) => !finishedRun(before, e.name, v, s, trainOf(v)));
     if (missing.length && o.noTrain) throw new EngramError('--no-train', `${missing.length} runs are missing`, 'drop --no-train to train them');
     if (missing.length) process.stderr.write(`engram: training ${missing.length} missing run(s), ${jobs} at a time\n`);
     await pool(missing.map(({ v, s }) => () => runChild(['train', path, '--variant', v, '--seed', String(s), '--out', out, '--no-report', ...(o.backend ? ['--backend', o.backend] : [])])), jobs);
-    const found = wanted.map(({ v, s }) => finishedRun(out, e.name, v, s, trainOf(v)));
+    const after = scanRuns(out);
+    const found = wanted.map(({ v, s }) => finishedRun(after, e.name, v, s, trainOf(v)));
     const lost = wanted.filter((_, i) => !found[i]).map(({ v, s }) => `${v} seed ${s}`);
     if (lost.length) throw new EngramError('compare', `${lost.length} run(s) did not finish: ${lost.join(', ')}`, 'see the errors above; run engram compare again to retry them');
     dirs = found as string[];

@@ -1,9 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { listExperiments, loadExperiment, variantNames } from '../experiment.ts';
-import { findRuns, readRun, runName } from '../runs.ts';
+import { runName, scanRuns } from '../runs.ts';
 import { TASK_NAMES } from '../schema.ts';
 import type { RunOutcome } from '../summary.ts';
+
+function status(o: RunOutcome | undefined): string {
+  if (!o) return 'no outcome (running or crashed)';
+  const cost = o.finalCost === null || !Number.isFinite(o.finalCost) ? (o.diverged ? 'diverged' : 'no final cost') : `cost ${o.finalCost.toFixed(3)}`;
+  return `step ${o.step}, ${cost}${o.solvedAt ?? o.solved ? ', solved' : ''}${o.interrupted ? ', interrupted' : ''}`;
+}
 
 /** `engram list`: tasks, experiments (with variants and seeds) and runs under the results root. */
 export function list(out = 'results'): string {
@@ -17,14 +21,11 @@ export function list(out = 'results'): string {
     }
   }
   lines.push('', `Runs (${out}/):`);
-  const runs = findRuns(out);
+  const runs = scanRuns(out);
   if (!runs.length) lines.push('  none yet: engram train copy');
-  for (const dir of runs) {
-    const { config } = readRun(dir);
-    const outcomePath = join(dir, 'outcome.json');
-    const o = existsSync(outcomePath) ? (JSON.parse(readFileSync(outcomePath, 'utf8')) as RunOutcome) : undefined;
-    const status = o ? `step ${o.step}, cost ${o.finalCost.toFixed(3)}${o.solved ? ', solved' : ''}${o.interrupted ? ', interrupted' : ''}` : 'no outcome (running or crashed)';
-    lines.push(`  ${runName(dir).padEnd(60)} ${config.backend.padEnd(5)} ${status}`);
+  for (const r of runs) {
+    if (r.problem !== undefined) lines.push(`  ${runName(r.dir).padEnd(60)} DAMAGED, skipped: ${r.problem}`);
+    else lines.push(`  ${runName(r.dir).padEnd(60)} ${r.config.backend.padEnd(5)} ${status(r.outcome)}`);
   }
   return lines.join('\n');
 }
