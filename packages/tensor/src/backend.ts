@@ -47,6 +47,10 @@ async function activate(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(TF_NAME[name]);
   if (!ok) throw new Error(`tf.setBackend('${TF_NAME[name]}') returned false`);
   await tf.ready();
+  // tfjs's cpu backend prints a five-line "install tfjs-node" banner on its first tensor under
+  // Node; engram has already said which backend it chose and why, so the banner only breaks
+  // the one-line contract of the CLI's stderr. Mark the backend as used.
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }
 
 function firstLine(e: unknown): string {

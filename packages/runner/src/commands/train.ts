@@ -71,15 +71,19 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   const entry = TASKS[spec.task.kind];
   let curriculum = spec.curriculum ? new Curriculum(spec.curriculum, entry.maxLength(task.options)) : undefined;
   const model = makeModel(config.model);
-  const dir = prepared.dir ?? createRunDir(o.out ?? 'results', config.experiment, config.variant, config.seed);
-  if (!prepared.dir) writeRunConfig(dir, config);
   let seconds = 0;
   let started = performance.now();
+  // The Trainer checks the training settings (e.g. train.gumbelTau) before the run directory exists.
   const trainer = new Trainer(model, task, { ...spec.train, seed: config.seed }, {
-    checkpointDir: join(dir, 'checkpoint'),
+    ...(prepared.dir ? { checkpointDir: join(prepared.dir, 'checkpoint') } : {}),
     extraMeta: () => ({ seconds: seconds + (performance.now() - started) / 1000, ...(curriculum ? { curriculumMaxLength: curriculum.maxLength } : {}) }),
     cost: (logits, batch) => task.cost(logits, batch),
   });
+  const dir = prepared.dir ?? createRunDir(o.out ?? 'results', config.experiment, config.variant, config.seed);
+  if (!prepared.dir) {
+    writeRunConfig(dir, config);
+    Object.assign(trainer.options, { checkpointDir: join(dir, 'checkpoint') });
+  }
   const follow = (c?: Curriculum) => trainer.setTask(trainingTask(spec, c?.maxLength));
   follow(curriculum);
   const threshold = solveThreshold(spec.train);

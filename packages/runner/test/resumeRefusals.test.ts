@@ -1,0 +1,59 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { engram, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
+
+const runDirOf = (stdout: string) => (/^run: (.+)$/m.exec(stdout)?.[1] ?? '').trim();
+
+/** Every file under `dir` with its bytes, to show a refused command changed nothing. */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(filesUnder(dir).map((f) => [f, readFileSync(f).toString('base64')]));
+}
+
+/**
+ * A refused resume validates everything before it writes (issue 15, item 1): the run directory
+ * is byte for byte as it was, so compare still sees the finished run as finished.
+ */
+describe('a refused --resume changes nothing', () => {
+  beforeEach(letRpcThrough);
+  const dir = tempDir();
+  const out = join(dir, 'results');
+  let run = '';
+
+  it('trains a tiny run to resume', () => {
+    const r = engram(['train', writeExperiment(dir, 'tiny', tinyCopyExperiment()), '--out', out, '--no-report']);
+    expect(r.status, r.stderr).toBe(0);
+    run = runDirOf(r.stdout);
+  });
+
+  const refusals: [string, () => string[], RegExp][] = [
+    ['--steps at the run\'s step', () => ['train', '--resume', run, '--steps', '12', '--backend', 'cpu'], /^engram: --steps: the run is already at step 12/],
+    ['--steps below it', () => ['train', '--resume', run, '--steps', '6'], /^engram: --steps: the run is already at step 12/],
+    ['a changed --seed', () => ['train', '--resume', run, '--steps', '20', '--seed', '3'], /^engram: --seed: cannot change when resuming/],
+  ];
+  for (const [what, args, pattern] of refusals) {
+    it(`${what}: exit 2, one line, every file as it was`, () => {
+      const before = snapshot(run);
+      const r = engram(args());
+      expect(r.status, r.stderr).toBe(2);
+      const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('engram: backend '));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(pattern);
+      expect(snapshot(run)).toEqual(before);
+    });
+  }
+
+  it('a corrupt checkpoint: exit 2 naming it, config.json and metrics.csv as they were', () => {
+    const ckpt = join(run, 'checkpoint');
+    const latest = readdirSync(ckpt).find((f) => f === 'latest');
+    expect(latest).toBeDefined();
+    writeFileSync(join(ckpt, 'latest'), 'step-999999');
+    const before = snapshot(run);
+    const r = engram(['train', '--resume', run, '--steps', '20', '--backend', 'cpu']);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('engram: backend '))).toHaveLength(1);
+    expect(snapshot(run)).toEqual(before);
+  });
+
+  it.sequential('cleans up', () => rmSync(dir, { recursive: true, force: true }));
+});
