@@ -5,7 +5,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EngramError } from '@engram/tensor';
-import { train } from './commands/train.ts';
+import { SIGNAL_EXIT_CODES, train } from './commands/train.ts';
+import { readRun } from './runs.ts';
 import { evaluateRun, parseLengths } from './commands/eval.ts';
 import { compare } from './commands/compare.ts';
 import { list } from './commands/list.ts';
@@ -44,10 +45,16 @@ export function program(): Command {
     .option('--resume <run>', 'continue a run directory up to --steps')
     .option('--no-report', 'do not write plots at the end')
     .action(async (experiment: string | undefined, opts: { seed?: number; variant?: string; steps?: number; batch?: number; lr?: number; backend?: string; out: string; resume?: string; report: boolean }) => {
-      const { dir, outcome } = await train(experiment, { ...opts, afterRun: opts.report ? async (d) => { await report(d, { backend: opts.backend }); } : undefined });
+      const { dir, outcome, signal } = await train(experiment, { ...opts, afterRun: opts.report ? async (d) => { await report(d, { backend: opts.backend }); } : undefined });
       process.stdout.write(`${outcome.interrupted ? 'interrupted at' : 'finished'} step ${outcome.step}: cost ${outcome.finalCost.toFixed(4)} bits/sequence on fresh data\n`);
       process.stdout.write(`run: ${dir}\n${opts.report ? `plots: ${dir}/plots/\n` : ''}summary: ${dir}/summary.md\n`);
+      if (signal) {
+        const { config } = readRun(dir);
+        process.stdout.write(`continue with: engram train --resume ${dir} --steps ${config.spec.train.steps}\n`);
+      }
       process.stdout.write(`${verdict(outcome)}\n`);
+      // an interrupted run exits as the signal would have (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), after its checkpoint
+      if (signal) exitCode = SIGNAL_EXIT_CODES[signal];
     });
 
   p.command('eval')
@@ -91,11 +98,15 @@ export function program(): Command {
   return p;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 2 bad input, 1 unexpected failure). */
+/** Set by a command whose success still needs a non-zero code (a run stopped by a signal). */
+let exitCode = 0;
+
+/** Runs the CLI; returns the exit code (0 ok, 2 bad input, 1 unexpected failure, 128 + n after signal n stopped training). */
 export async function main(argv: string[]): Promise<number> {
+  exitCode = 0;
   try {
     await program().parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;

@@ -94,8 +94,9 @@ describe('engram CLI', () => {
     // The bin wrapper forwards nothing itself: signal the whole process group like a terminal does.
     child.kill('SIGINT');
     const code = await new Promise<number | null>((ok) => child.on('exit', ok));
-    expect(code, stderr).toBe(0);
+    expect(code, stderr).toBe(130);
     expect(stdout).toMatch(/^interrupted at step (\d+)/m);
+    expect(stdout).toMatch(/^continue with: engram train --resume .+ --steps 400$/m);
     expect(lastLine(stdout)).toMatch(/^(solved at \d+ sequences, \d+ s|not solved yet: interrupted at step \d+ \(\d+ sequences\); continue with --resume)$/);
     const step = Number(/^interrupted at step (\d+)/m.exec(stdout)?.[1]);
     expect(step).toBeGreaterThan(0);
@@ -105,6 +106,45 @@ describe('engram CLI', () => {
     const resumed = engram(['train', '--resume', run, '--steps', String(step + 2), '--no-report']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`^finished step ${step + 2}:`, 'm'));
+  });
+
+  for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${signal} stops like Ctrl-C: checkpoint at the current step, outcome and summary written, exit ${exitCode}`, async () => {
+      const slow = writeExperiment(dir, `slow-${signal}`, tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 8, checkpointEvery: 1000 } }));
+      const child = spawn(process.execPath, [BIN, 'train', slow, '--out', out, '--no-report'], { env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' } });
+      let stderr = '';
+      let stdout = '';
+      child.stdout.on('data', (d) => { stdout += d; });
+      await new Promise<void>((ok) => child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('engram: training')) ok(); }));
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill(signal);
+      const code = await new Promise<number | null>((ok) => child.on('exit', ok));
+      expect(code, stderr).toBe(exitCode);
+      expect(stderr).toContain(`engram: got ${signal}; finishing the step and saving a checkpoint`);
+      const step = Number(/^interrupted at step (\d+)/m.exec(stdout)?.[1]);
+      expect(step).toBeGreaterThan(0);
+      const run = runDirOf(stdout);
+      expect(readdirSync(join(run, 'checkpoint')).some((f) => f.includes(String(step)))).toBe(true);
+      expect(outcomeOf(run)).toMatchObject({ step, interrupted: true });
+      expect(existsSync(join(run, 'summary.md'))).toBe(true);
+    });
+  }
+
+  it('a second Ctrl-C ends the process at once, even inside the final evaluation', async () => {
+    // a huge evaluation: the first Ctrl-C stops training, the final evaluation then takes long
+    const slowEval = writeExperiment(dir, 'slow-eval', tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 200000, checkpointEvery: 1000 } }));
+    const child = spawn(process.execPath, [BIN, 'train', slowEval, '--out', out, '--no-report'], { env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' } });
+    let stderr = '';
+    await new Promise<void>((ok) => child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('engram: training')) ok(); }));
+    await new Promise((r) => setTimeout(r, 1000));
+    child.kill('SIGINT');
+    await new Promise<void>((ok) => child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('saving a checkpoint')) ok(); }));
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const [code, sig] = await new Promise<[number | null, string | null]>((ok) => child.on('exit', (c, s) => ok([c, s])));
+    expect(Date.now() - sent).toBeLessThan(3000);
+    expect(code === 130 || sig === 'SIGINT', `code ${code}, signal ${sig}`).toBe(true);
   });
 
   it('train.stopWhen ends the run at the first evaluation below it; resuming the solved run is refused', () => {

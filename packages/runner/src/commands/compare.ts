@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
@@ -60,19 +60,51 @@ function finishedRun(runs: readonly ScannedRun[], experiment: string, variant: s
   })?.dir;
 }
 
+/** The training children running now: they end with compare (a failed sibling, a signal). */
+const children = new Set<ChildProcess>();
+
+/** Asks every running child to stop (SIGTERM: each checkpoints and exits; compare's next run resumes nothing, it retrains what is missing). */
+function stopChildren(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+}
+
 function runChild(args: string[]): Promise<void> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [...tsxArgs(CLI), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    // Exit 2 after a written outcome is a diverged run: a result, not a failure of the study.
-    child.on('exit', (code) => (code === 0 || code === 2 ? ok() : fail(new EngramError('compare', `engram ${args.join(' ')} exited with ${code}`, 'see its error above'))));
+    const child = spawn(process.execPath, [...tsxArgs(CLI), ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ENGRAM_PARENT_PID: String(process.pid) } });
+    children.add(child);
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      // Exit 2 after a written outcome is a diverged run: a result, not a failure of the study.
+      if (code === 0 || code === 2) return ok();
+      const how = signal ? `was killed by ${signal}` : code !== null && code > 128 ? `stopped by a signal (exit ${code})` : `exited with ${code}`;
+      fail(new EngramError('compare', `engram ${args.join(' ')} ${how}`, 'see its error above; run engram compare again to train what is missing'));
+    });
   });
 }
 
-/** Runs `jobs` at a time. */
+/** Runs `jobs` at a time; the first failure stops the runs still going and starts no more. */
 async function pool(tasks: (() => Promise<void>)[], jobs: number): Promise<void> {
   let next = 0;
-  const worker = async () => { while (next < tasks.length) await (tasks[next++] as () => Promise<void>)(); };
-  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  let failed: unknown;
+  const worker = async () => {
+    while (next < tasks.length && failed === undefined) {
+      try {
+        await (tasks[next++] as () => Promise<void>)();
+      } catch (e) {
+        failed ??= e;
+        stopChildren();
+      }
+    }
+  };
+  // A signal to compare is passed on to its children, which checkpoint and exit; compare then reports them.
+  const forward = (signal: NodeJS.Signals) => { for (const c of children) c.kill(signal); };
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, forward);
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  } finally {
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(s, forward);
+  }
+  if (failed !== undefined) throw failed;
 }
 
 function rowOf(dir: string, config: RunConfig): CompareRow {

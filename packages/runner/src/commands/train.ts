@@ -13,6 +13,11 @@ import { optimalCostOf } from '../optimal.ts';
 import { firstSolved, solveThreshold, type SolvedAt } from '../solved.ts';
 import { versions } from '../versions.ts';
 
+/** The signals that stop a training run cleanly (checkpoint, outcome, summary), and the exit code each gives: 128 + its number. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+export const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
 export interface TrainOptions extends Overrides {
   readonly seed?: number;
   readonly variant?: string;
@@ -59,7 +64,7 @@ function prepareResume(runDir: string, o: TrainOptions, backend: string): Prepar
  * `engram train`: trains one run (one variant, one seed) and writes its directory.
  * @returns the run directory and its outcome.
  */
-export async function train(target: string | undefined, o: TrainOptions): Promise<{ dir: string; outcome: RunOutcome }> {
+export async function train(target: string | undefined, o: TrainOptions): Promise<{ dir: string; outcome: RunOutcome; signal?: StopSignal }> {
   if (!target && !o.resume) throw new EngramError('<experiment>', 'missing', 'give an experiment file, an experiment name or a task name (see engram list), or --resume RUN_DIR');
   if (target && o.resume) throw new EngramError('--resume', 'given together with an experiment', 'pass either an experiment or --resume RUN_DIR');
   const choice = await initBackend(o.backend);
@@ -146,12 +151,24 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   };
   Object.assign(trainer.options, { callbacks: { onStep, onEval } });
 
-  const interrupt = () => {
-    progress.line('engram: interrupted; finishing the step and saving a checkpoint (Ctrl-C again to abort)');
+  // Ctrl-C, SIGTERM and SIGHUP all stop at the end of the step, checkpoint and write the outcome.
+  // The handler then removes itself, so a second signal takes the default action and ends the
+  // process at once, even inside the final evaluation (which never yields to the event loop).
+  let caught: StopSignal | undefined;
+  const interrupt = (signal: StopSignal) => {
+    caught ??= signal;
+    for (const s of STOP_SIGNALS) process.removeListener(s, interrupt);
+    progress.line(`engram: ${signal === 'SIGINT' ? 'interrupted' : `got ${signal}`}; finishing the step and saving a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again aborts at once)`);
     trainer.requestStop();
-    process.once('SIGINT', () => process.exit(130));
   };
-  process.once('SIGINT', interrupt);
+  for (const s of STOP_SIGNALS) process.on(s, interrupt);
+  // A wrapper that dies without passing its signal on (npx, pnpm) leaves this process orphaned:
+  // treat the loss of the parent like SIGHUP, so training never runs on unattended.
+  // The parent as it was when the process started (bin/engram.js and compare record it; setting
+  // up a run takes seconds, long enough for a short-lived wrapper to be gone already).
+  const parent = Number(process.env['ENGRAM_PARENT_PID']) || process.ppid;
+  const orphanWatch = setInterval(() => { if (process.ppid !== parent && !caught) interrupt('SIGHUP'); }, 1000);
+  orphanWatch.unref();
   let diverged: EngramError | undefined;
   try {
     await trainer.run();
@@ -164,7 +181,8 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     // eval and report still work on the run.
     await trainer.save();
   } finally {
-    process.removeListener('SIGINT', interrupt);
+    for (const s of STOP_SIGNALS) process.removeListener(s, interrupt);
+    clearInterval(orphanWatch);
     progress.stop();
   }
   const outcome: RunOutcome = {
@@ -187,7 +205,7 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   model.dispose();
   tf.disposeVariables();
   await o.afterRun?.(dir);
-  return { dir, outcome };
+  return { dir, outcome, ...(caught && outcome.interrupted ? { signal: caught } : {}) };
 }
 
 function median(xs: number[]): number {
