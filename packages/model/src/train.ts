@@ -204,9 +204,9 @@ export class Trainer {
     tf.dispose([value, grads, logits as tf.Tensor3D, clipped.norm, batch.inputs, batch.targets, batch.mask]);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       tf.dispose(clipped.grads);
-      const last = this.lastCheckpointStep === undefined ? 'no checkpoint was written yet' : `the checkpoint of step ${this.lastCheckpointStep} is intact`;
+      // says what is kept, not what is on disk: engram train checkpoints these weights next
       throw new EngramError('training', `step ${this.stepCount + 1}: ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? gradNorm : loss}, weights left unchanged`,
-        `lower the learning rate or clip harder (${last})`);
+        `lower the learning rate or clip harder (the weights after step ${this.stepCount} are kept)`);
     }
     this.optimizer.apply(variables, clipped.grads);
     tf.dispose(clipped.grads);

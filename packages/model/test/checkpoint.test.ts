@@ -68,7 +68,7 @@ describe('non-finite loss', () => {
     const kernel = model.namedVariables['output/kernel'] as tf.Variable;
     kernel.assign(tf.fill(kernel.shape, Number.NaN));
     const before = Object.fromEntries(Object.entries(model.namedVariables).map(([k, v]) => [k, Array.from(v.dataSync())]));
-    expect(() => t.trainStep()).toThrow(/training: step 3: loss is NaN, weights left unchanged; .*checkpoint of step 2 is intact/);
+    expect(() => t.trainStep()).toThrow(/training: step 3: loss is NaN, weights left unchanged; lower the learning rate or clip harder \(the weights after step 2 are kept\)/);
     for (const [k, v] of Object.entries(model.namedVariables)) expect(Array.from(v.dataSync())).toEqual(before[k]);
     const ckpt = await loadCheckpoint(dir);
     expect(ckpt.meta['step']).toBe(2);

@@ -125,7 +125,7 @@ export const runSpecSchema = z.object({
 export const experimentSchema = runSpecSchema.extend({
   name,
   description: z.string().optional(),
-  seeds: z.array(z.number().int()).min(1),
+  seeds: z.array(z.number().int()).min(1).refine((s) => new Set(s).size === s.length, { error: 'list each seed once' }),
   variants: z.array(z.object({
     name,
     description: z.string().optional(),
@@ -134,7 +134,14 @@ export const experimentSchema = runSpecSchema.extend({
     train: z.record(z.string(), z.unknown()).optional(),
     curriculum: z.record(z.string(), z.unknown()).optional(),
     eval: z.record(z.string(), z.unknown()).optional(),
-  }).strict()).min(1).optional(),
+  }).strict()).min(1).superRefine((vs, ctx) => {
+    // two variants of one name would share their run directories and their row in compare
+    const seen = new Set<string>();
+    vs.forEach((v, i) => {
+      if (seen.has(v.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `variant name '${v.name}' is used twice; give each variant its own name` });
+      seen.add(v.name);
+    });
+  }).optional(),
 }).strict();
 
 export type RunSpec = z.infer<typeof runSpecSchema>;

@@ -43,6 +43,8 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
     ['a DNC option on an NTM memory', ['train', exp('ntmmask', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 8, width: 4, masking: true } } })], /^engram: ntmmask\.model\.memory\.masking: unknown field 'masking'; remove it/],
     ['a DNC option that is not a boolean', ['train', exp('dncmask', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { kind: 'dnc', slots: 8, width: 4, sharpness: 'yes' } } })], /^engram: dncmask\.model\.memory\.sharpness: got "yes"; .*boolean/],
     ['train.gumbelTau rising (checked by the Trainer, before the run directory exists)', ['train', exp('tau', { ...base, train: { ...(base.train as object), gumbelTau: { start: 0.1, end: 1, steps: 10 } } })], /^engram: train\.gumbelTau: start 0\.1, end 1 is not a decreasing pair of positive temperatures/],
+    ['two variants of one name', ['train', exp('dupvar', { ...base, variants: [{ name: 'a' }, { name: 'a' }] })], /^engram: dupvar\.variants\.1\.name: got "a"; variant name 'a' is used twice; give each variant its own name$/],
+    ['a seed listed twice', ['train', exp('dupseed', { ...base, seeds: [1, 2, 1] })], /^engram: dupseed\.seeds: got \[1,2,1\]; list each seed once$/],
     ['bad task option', ['train', exp('topt', { ...base, task: { kind: 'copy', options: { maxLength: 0 } } })], /^engram: task\.options\.maxLength: 0 is not an integer >= 1; set maxLength to an integer >= 1$/],
   ];
   for (const [what, args, pattern] of cases) {
