@@ -94,6 +94,9 @@ export async function loadCheckpoint(root: string, which: 'latest' | 'previous' 
   } else {
     name = stepDirName(which);
   }
+  if (name !== undefined && !/^step-\d{8}$/.test(name)) {
+    throw new EngramError('checkpoint', `${join(root, 'latest')} names '${name.slice(0, 60)}', not a checkpoint directory of this run (step-NNNNNNNN)`, 'the pointer is damaged: delete it to resume from the newest step directory');
+  }
   if (!name || !existsSync(join(root, name))) {
     throw new EngramError('checkpoint', `no ${typeof which === 'number' ? `step ${which} ` : `${which} `}checkpoint under ${root} (have: ${all.join(', ') || 'none'})`, 'check the run directory, or train first');
   }

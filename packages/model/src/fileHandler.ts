@@ -73,7 +73,12 @@ export function fileHandler(dir: string): Required<Pick<tf.io.IOHandler, 'save' 
       const manifest = json['weightsManifest'] as tf.io.WeightsManifestConfig | undefined;
       const group = manifest?.[0];
       if (!group) throw new EngramError('checkpoint', `${manifestPath} has no weightsManifest`, 'the file is corrupted: load an earlier checkpoint');
-      const bin = readFileSync(join(dir, group.paths[0] ?? 'weights.bin'));
+      // the manifest names a file in this directory, never a path out of it
+      const file = group.paths[0] ?? 'weights.bin';
+      if (group.paths.length !== 1 || !/^[\w.-]+$/.test(file) || file.startsWith('..')) {
+        throw new EngramError('checkpoint', `${manifestPath} names weights ${JSON.stringify(group.paths)}, not one file beside it`, 'the file is corrupted or foreign: load an earlier checkpoint');
+      }
+      const bin = readFileSync(join(dir, file));
       const weights = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
       const meta = (json['userDefinedMetadata'] ?? {}) as Record<string, unknown>;
       const expected = meta['weightsSha256'];

@@ -87,6 +87,22 @@ function need(v: number | undefined, field: string): void {
   }
 }
 
+/** An arc4 generator state as seedrandom saves it: i, j and the 256-entry S box. */
+function isRngState(x: unknown): x is RngState {
+  const s = x as { i?: unknown; j?: unknown; S?: unknown } | null;
+  return !!s && Number.isInteger(s.i) && Number.isInteger(s.j) && Array.isArray(s.S) && s.S.length === 256;
+}
+
+/** The trainer's part of a checkpoint's metadata, checked: a field missing or of the wrong kind is an error naming it. */
+function checkpointMeta(meta: Readonly<Record<string, unknown>>, dir: string): { step: number; sequences: number; dataRng: RngState; noiseRng: RngState; solvedAt?: EvalRecord } {
+  const bad = (field: string) => new EngramError('checkpoint', `${dir} has no valid ${field} in its metadata`, 'the checkpoint is damaged or was not written by engram\'s Trainer: resume from an earlier one or start a new run');
+  if (!Number.isInteger(meta['step']) || (meta['step'] as number) < 0) throw bad('step');
+  if (!Number.isInteger(meta['sequences']) || (meta['sequences'] as number) < 0) throw bad('sequences');
+  if (!isRngState(meta['dataRng'])) throw bad('dataRng (data generator state)');
+  if (!isRngState(meta['noiseRng'])) throw bad('noiseRng (noise generator state)');
+  return meta as unknown as ReturnType<typeof checkpointMeta>;
+}
+
 /**
  * The training loop: sample a batch, unroll, masked sigmoid cross-entropy, clip, update.
  * A non-finite loss or gradient stops the step before any weight changes and raises an
@@ -321,9 +337,13 @@ export class Trainer {
     if (!root) throw new EngramError('checkpointDir', 'no checkpoint directory was given', 'pass { checkpointDir } to the Trainer');
     const ckpt = await loadCheckpoint(root, which);
     try {
+      const meta = checkpointMeta(ckpt.meta, ckpt.dir);
+      // Without the optimizer's moments a resumed run would silently differ from one that ran through.
+      if (meta.step > 0 && Object.keys(ckpt.optimizer).length === 0) {
+        throw new EngramError('checkpoint', `${ckpt.dir} holds no optimizer state`, 'it cannot resume bit-identically: resume from an earlier checkpoint or start a new run');
+      }
       assignWeights(this.model.namedVariables, this.model.config, ckpt);
       this.optimizer.setState(ckpt.optimizer);
-      const meta = ckpt.meta as { step: number; sequences: number; dataRng: RngState; noiseRng: RngState; solvedAt?: EvalRecord };
       this.stepCount = meta.step;
       this.sequenceCount = meta.sequences;
       this.dataRng = new Rng({ state: meta.dataRng });

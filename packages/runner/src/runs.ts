@@ -74,10 +74,21 @@ export function appendMetrics(dir: string, row: MetricRow): void {
   appendFileSync(path, stringify([row], { header: fresh, columns: [...METRIC_COLUMNS] }));
 }
 
+/**
+ * The rows of metrics.csv. A last line without its newline is a row cut off by a crash in the
+ * middle of a write: it is left out (resume rewrites the file up to the checkpoint's step).
+ * Any other malformed row is an error naming the file.
+ */
 export function readMetrics(dir: string): MetricRow[] {
   const path = join(dir, 'metrics.csv');
   if (!existsSync(path)) return [];
-  return (parse(readFileSync(path, 'utf8'), { columns: true, cast: true }) as MetricRow[]);
+  const text = readFileSync(path, 'utf8');
+  const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+  try {
+    return parse(complete, { columns: true, cast: true }) as MetricRow[];
+  } catch (e) {
+    throw new EngramError('metrics.csv', `${path} is malformed (${(e as Error).message.split('\n')[0]})`, 'the run directory is damaged: restore the file or start a new run');
+  }
 }
 
 /** Drops metric rows past `step` (a resumed run continues from its checkpoint). */

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { engram, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
@@ -53,6 +53,20 @@ describe('a refused --resume changes nothing', () => {
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('engram: backend '))).toHaveLength(1);
     expect(snapshot(run)).toEqual(before);
+  });
+
+  it('a metrics.csv cut off in the middle of a row: report and resume work, and the partial row is gone', () => {
+    const r = engram(['train', writeExperiment(dir, 'tiny2', tinyCopyExperiment({ name: 'tiny-two' })), '--out', out, '--no-report']);
+    expect(r.status, r.stderr).toBe(0);
+    const second = runDirOf(r.stdout);
+    appendFileSync(join(second, 'metrics.csv'), '18,72,0.61');
+    const rep = engram(['report', second]);
+    expect(rep.status, rep.stderr).toBe(0);
+    const resumed = engram(['train', '--resume', second, '--steps', '18', '--no-report']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const lines = readFileSync(join(second, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(lines.map((l) => l.split(',')[0])).toEqual(['step', '6', '12', '18']);
+    expect(lines.every((l) => l.split(',').length === 10)).toBe(true);
   });
 
   it.sequential('cleans up', () => rmSync(dir, { recursive: true, force: true }));
