@@ -50,10 +50,38 @@ export function listCheckpoints(root: string): string[] {
 /** Writes a checkpoint atomically under `root`; returns its directory. */
 export async function saveCheckpoint(root: string, step: number, ckpt: Checkpoint): Promise<string> {
   mkdirSync(root, { recursive: true });
+  removeStaleTemporaries(root);
   const name = stepDirName(step);
   const tmp = join(root, `.tmp-${name}-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
+  try {
+    return await writeInto(root, tmp, name, ckpt);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true }); // a failed write (a full disk) leaves nothing behind
+    throw e;
+  }
+}
+
+/** True while process `pid` exists. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes `.tmp-*-<pid>` leftovers of processes that are gone (a crash mid-write), so they never block a later write. */
+function removeStaleTemporaries(root: string): void {
+  for (const n of readdirSync(root)) {
+    const m = /^\.tmp-.*-(\d+)$/.exec(n) ?? /\.tmp-(\d+)$/.exec(n);
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) rmSync(join(root, n), { recursive: true, force: true });
+  }
+}
+
+async function writeInto(root: string, tmp: string, name: string, ckpt: Checkpoint): Promise<string> {
   const named = [
     ...Object.entries(ckpt.weights).map(([n, t]) => ({ name: n, tensor: t })),
     ...Object.entries(ckpt.optimizer).map(([n, t]) => ({ name: OPT + n, tensor: t })),

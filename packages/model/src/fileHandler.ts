@@ -1,20 +1,37 @@
 import * as tf from '@tensorflow/tfjs';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { EngramError } from '@engram/tensor';
 
-/** Writes `data` to `path` atomically: a temporary file, fsync, then rename over the target. */
+/**
+ * Writes `data` to `path` atomically: a temporary file written in full (writeSync may write
+ * less than asked: it loops until every byte is out), fsync, then rename over the target. On
+ * any failure the temporary file is removed and the error carries `path` (a full disk then
+ * names the file it could not write).
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w');
+    try {
+      for (let done = 0; done < bytes.byteLength;) {
+        const n = writeSync(fd, bytes, done, bytes.byteLength - done);
+        if (n <= 0) throw Object.assign(new Error(`short write to ${tmp}`), { code: 'EIO' });
+        done += n;
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err === 'object' && !err.path) err.path = path;
+    throw e;
   }
-  renameSync(tmp, path);
 }
 
 /** fsyncs a directory so a rename inside it survives a crash. */

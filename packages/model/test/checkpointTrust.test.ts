@@ -3,7 +3,7 @@
  * without the random generators' states, a `latest` pointer out of the checkpoint directory
  * and a weights manifest naming a path outside it are refused with one EngramError each.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,15 @@ describe('a damaged checkpoint is refused, not trusted', () => {
     const dir = await damaged('pointer', (c) => c);
     writeFileSync(join(dir, 'latest'), '../../elsewhere\n');
     await expect(loadCheckpoint(dir)).rejects.toThrow(/names '\.\.\/\.\.\/elsewhere', not a checkpoint directory of this run/);
+  });
+
+  it('temporaries left by a process that died mid-write are removed by the next save; its own failed writes leave none', async () => {
+    const dir = await damaged('stale', (c) => c);
+    mkdirSync(join(dir, '.tmp-step-00000009-999999'));
+    writeFileSync(join(dir, 'latest.tmp-999999'), 'step-0000');
+    const ckpt = await loadCheckpoint(dir);
+    await saveCheckpoint(dir, 4, ckpt);
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
   it('a weights manifest naming a path outside its directory: refused', async () => {

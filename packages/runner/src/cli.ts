@@ -29,6 +29,7 @@ export function program(): Command {
   const p = new Command('engram')
     .description('Differentiable memory-augmented neural networks (Neural Turing Machines) on TensorFlow.js')
     .showSuggestionAfterError(true)
+    .option('--debug', 'print the stack of an unexpected error (also ENGRAM_DEBUG=1)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`engram: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) });
 
@@ -98,6 +99,34 @@ export function program(): Command {
   return p;
 }
 
+/**
+ * Operating-system errors a user can cause or fix, each as one line: the path, what is wrong
+ * with it, the fix, and the exit code (2: bad input such as a path under a file; 1: the
+ * machine, such as a full disk).
+ */
+const OS_ERRORS: Record<string, { what: string; fix: string; code: number }> = {
+  ENOTDIR: { what: 'a part of this path is a file, not a directory', fix: 'choose a path whose parents are directories', code: 2 },
+  EISDIR: { what: 'is a directory where a file was expected', fix: 'pass a file, or remove the directory', code: 2 },
+  EEXIST: { what: 'already exists and is in the way', fix: 'remove it or choose another path', code: 2 },
+  ENOENT: { what: 'does not exist', fix: 'check the path', code: 2 },
+  ELOOP: { what: 'is a loop of symbolic links', fix: 'fix or remove the links', code: 2 },
+  ENAMETOOLONG: { what: 'is too long a name', fix: 'choose a shorter path', code: 2 },
+  EACCES: { what: 'cannot be written or read with your permissions', fix: 'choose a directory you can write to, or fix its permissions', code: 2 },
+  EPERM: { what: 'cannot be written or read with your permissions', fix: 'choose a directory you can write to, or fix its permissions', code: 2 },
+  EROFS: { what: 'is on a read-only file system', fix: 'choose a writable directory, e.g. --out ./results', code: 2 },
+  ENOSPC: { what: 'cannot be written: the disk is full', fix: 'free some space and run again (a run resumes from its last checkpoint with --resume)', code: 1 },
+  EDQUOT: { what: 'cannot be written: the disk quota is exhausted', fix: 'free some space and run again', code: 1 },
+};
+
+/** One line for an operating-system error (with its path), or undefined for anything else. */
+export function osErrorLine(e: unknown): { line: string; code: number } | undefined {
+  const err = e as NodeJS.ErrnoException;
+  const known = err && typeof err.code === 'string' ? OS_ERRORS[err.code] : undefined;
+  if (!known) return undefined;
+  const path = err.path ?? (err as { dest?: string }).dest ?? '(a file)';
+  return { line: `engram: ${path}: ${known.what} (${err.code}); ${known.fix}`, code: known.code };
+}
+
 /** Set by a command whose success still needs a non-zero code (a run stopped by a signal). */
 let exitCode = 0;
 
@@ -111,11 +140,19 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
     }
+    const debug = argv.includes('--debug') || process.env['ENGRAM_DEBUG'] === '1';
     if (e instanceof EngramError) {
       process.stderr.write(`engram: ${e.message}\n`);
       return 2;
     }
-    process.stderr.write(`engram: unexpected error: ${e instanceof Error ? e.stack : String(e)}\n`);
+    const os = osErrorLine(e);
+    if (os) {
+      process.stderr.write(`${os.line}\n${debug && e instanceof Error ? `${e.stack}\n` : ''}`);
+      return os.code;
+    }
+    // an internal failure: one line, the stack only when asked for
+    const first = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+    process.stderr.write(`engram: unexpected error: ${first}${debug ? `\n${e instanceof Error ? e.stack : ''}` : ' (run with --debug for the stack)'}\n`);
     return 1;
   }
 }

@@ -43,7 +43,14 @@ export function loadExperiment(target: string): LoadedExperiment {
   } catch (e) {
     throw new EngramError(basename(path), `is not valid JSON (${(e as Error).message.split('\n')[0]})`, 'fix the JSON syntax');
   }
-  const parsed = experimentSchema.safeParse(raw);
+  let parsed: ReturnType<typeof experimentSchema.safeParse>;
+  try {
+    parsed = experimentSchema.safeParse(raw);
+  } catch (e) {
+    // a file nested thousands of levels deep exhausts the validator's stack
+    if (e instanceof RangeError) throw new EngramError(basename(path), 'is nested too deeply to be an experiment', 'an experiment is a few levels deep: see experiments/copy.json');
+    throw e;
+  }
   if (!parsed.success) throw schemaError(basename(path, '.json'), parsed.error, raw);
   // Validate every variant now, so a bad variant fails before anything runs.
   for (const v of parsed.data.variants ?? []) runSpecFor(parsed.data, v.name);
