@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -163,4 +163,37 @@ export function scanRuns(outRoot: string): ScannedRun[] {
 /** "engram: skipping <run>: <problem>" for each damaged run, on stderr. */
 export function reportDamaged(runs: readonly ScannedRun[], write: (line: string) => void = (l) => process.stderr.write(l)): void {
   for (const r of runs) if (r.problem) write(`engram: skipping ${runName(r.dir)}: ${r.problem}\n`);
+}
+
+/**
+ * Takes the run directory's lock file (`.lock`, holding the owner's pid) for as long as this
+ * process trains the run; returns its release. A lock whose process is gone (a crash, kill -9)
+ * is taken over; one held by a live process is an error naming it, so two resumes of one run
+ * never interleave its files.
+ */
+export function lockRun(dir: string): () => void {
+  const path = join(dir, '.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      return () => { try { if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true }); } catch { /* already gone */ } };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+        throw new EngramError('--resume', `${dir} is being trained by process ${owner}`, `wait for it to finish, or stop it (kill -INT ${owner}) and resume then`);
+      }
+      rmSync(path, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new EngramError('--resume', `could not take the lock ${path}`, 'remove it if no engram process trains this run');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { engram, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
+import { BIN, engram, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
 const runDirOf = (stdout: string) => (/^run: (.+)$/m.exec(stdout)?.[1] ?? '').trim();
 
@@ -68,6 +69,25 @@ describe('a refused --resume changes nothing', () => {
     expect(lines.map((l) => l.split(',')[0])).toEqual(['step', '6', '12', '18']);
     expect(lines.every((l) => l.split(',').length === 10)).toBe(true);
   });
+
+  it('a run is trained by one process at a time: a second resume is refused while the first runs; a stale lock is taken over', async () => {
+    const slow = writeExperiment(dir, 'slow', tinyCopyExperiment({ name: 'tiny-slow', train: { steps: 6, batchSize: 4, evalEvery: 6, evalSequences: 8, checkpointEvery: 6 } }));
+    const r = engram(['train', slow, '--out', out, '--no-report']);
+    expect(r.status, r.stderr).toBe(0);
+    const run3 = runDirOf(r.stdout);
+    const first = spawn(process.execPath, [BIN, 'train', '--resume', run3, '--steps', '3000', '--no-report'], { env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' } });
+    let stderr = '';
+    await new Promise<void>((ok) => first.stderr.on('data', (d) => { stderr += d; if (stderr.includes('engram: training')) ok(); }));
+    const second = engram(['train', '--resume', run3, '--steps', '3000', '--no-report']);
+    expect(second.status).toBe(2);
+    expect(second.stderr).toContain(`is being trained by process ${first.pid}`);
+    first.kill('SIGINT');
+    await new Promise((ok) => first.on('exit', ok));
+    writeFileSync(join(run3, '.lock'), '999999\n'); // a lock left by a process that is gone
+    const third = engram(['train', '--resume', run3, '--steps', '3004', '--no-report']);
+    expect(third.status, third.stderr).toBe(0);
+    expect(existsSync(join(run3, '.lock'))).toBe(false);
+  }, 120_000);
 
   it.sequential('cleans up', () => rmSync(dir, { recursive: true, force: true }));
 });

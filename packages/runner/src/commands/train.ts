@@ -5,7 +5,7 @@ import { Trainer, type EvalRecord, type StepRecord } from '@engram/model';
 import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
 import { applyOverrides, makeModel, makeTask, modelConfigFor, trainingTask, type Overrides } from '../build.ts';
 import { makeProgress } from '../progress.ts';
-import { appendMetrics, createRunDir, readMetrics, readRun, truncateMetrics, writeRunConfig, type MetricRow, type RunConfig } from '../runs.ts';
+import { appendMetrics, createRunDir, lockRun, readMetrics, readRun, truncateMetrics, writeRunConfig, type MetricRow, type RunConfig } from '../runs.ts';
 import { writeSummary, type RunOutcome } from '../summary.ts';
 import { Curriculum } from '../curriculum.ts';
 import { TASKS } from '../taskRegistry.ts';
@@ -85,127 +85,133 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     cost: (logits, batch) => task.cost(logits, batch),
   });
   const dir = prepared.dir ?? createRunDir(o.out ?? 'results', config.experiment, config.variant, config.seed);
-  if (!prepared.dir) {
-    writeRunConfig(dir, config);
-    Object.assign(trainer.options, { checkpointDir: join(dir, 'checkpoint') });
-  }
-  const follow = (c?: Curriculum) => trainer.setTask(trainingTask(spec, c?.maxLength));
-  follow(curriculum);
-  const threshold = solveThreshold(spec.train);
-  let solved: SolvedAt | undefined;
-  if (prepared.dir) {
-    const meta = await trainer.resume();
-    // Checked before anything is written: a refused resume leaves the run as it was.
-    const done = trainer.solved;
-    if (done) {
-      throw new EngramError('--resume', `the run already stopped solved at step ${done.step} (${done.sequences} sequences, cost ${done.cost.toFixed(4)} < train.stopWhen.cost ${threshold})`,
-        'it is finished; to train past the threshold, start a new run with a lower train.stopWhen.cost or without it');
-    }
-    if (trainer.step >= spec.train.steps) {
-      throw new EngramError('--steps', `the run is already at step ${trainer.step}`, `pass --steps greater than ${trainer.step} to continue it`);
-    }
-    if (curriculum && typeof meta['curriculumMaxLength'] === 'number') follow(curriculum = curriculum.at(meta['curriculumMaxLength']));
-    seconds = Number(meta['seconds'] ?? 0);
-    started = performance.now();
-    writeRunConfig(dir, config);
-    truncateMetrics(dir, trainer.step);
-    solved = firstSolved(readMetrics(dir), threshold);
-  }
-
-  const progress = makeProgress(spec.train.steps, trainer.step);
-  process.stderr.write(`engram: training ${config.experiment}/${config.variant} seed ${config.seed} -> ${dir}\n`);
-  let window: StepRecord[] = [];
-  const stepTimes: number[] = [];
-  let peakRss = process.memoryUsage().rss;
-  let lastEval: EvalRecord | undefined;
-  const onStep = (r: StepRecord) => {
-    window.push(r);
-    stepTimes.push(r.ms);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const elapsed = seconds + (performance.now() - started) / 1000;
-    progress.update(r.step, { sequences: r.sequences, loss: r.loss, cost: r.cost, rate: r.sequences / Math.max(elapsed, 1e-9) });
-  };
-  // The optimal estimator's cost on the evaluation stream (ngrams), computed once: the floor to compare with.
-  const optimal = optimalCostOf(task, spec.train.evalSequences ?? 640, config.seed);
-  const onEval = (e: EvalRecord) => {
-    const elapsed = seconds + (performance.now() - started) / 1000;
-    const mean = (f: (r: StepRecord) => number) => (window.length ? window.reduce((s, r) => s + f(r), 0) / window.length : Number.NaN);
-    const trainCost = mean((r) => r.cost);
-    const row: MetricRow = {
-      step: e.step, sequences: e.sequences, loss: e.loss, cost: e.cost,
-      train_loss: mean((r) => r.loss), train_cost: trainCost, max_length: curriculum?.maxLength ?? entry.maxLength(task.options),
-      optimal_cost: optimal ?? Number.NaN, seconds: elapsed, seq_per_s: e.sequences / Math.max(elapsed, 1e-9),
-    };
-    appendMetrics(dir, row);
-    solved ??= firstSolved([row], threshold);
-    if (curriculum) {
-      const next = curriculum.observe(trainCost);
-      if (next !== curriculum) {
-        progress.line(`curriculum: training cost ${trainCost.toFixed(3)} < ${next.threshold}; maximum ${entry.lengthOption} ${curriculum.maxLength} -> ${next.maxLength}`);
-        follow(curriculum = next);
-      }
-    }
-    lastEval = e;
-    progress.line(`step ${e.step}: eval loss ${e.loss.toFixed(4)}, cost ${e.cost.toFixed(3)} bits/seq${optimal !== undefined ? ` (optimal estimator ${optimal.toFixed(3)})` : ''} (${e.sequences} sequences, ${elapsed.toFixed(0)} s)`);
-    window = [];
-  };
-  Object.assign(trainer.options, { callbacks: { onStep, onEval } });
-
-  // Ctrl-C, SIGTERM and SIGHUP all stop at the end of the step, checkpoint and write the outcome.
-  // The handler then removes itself, so a second signal takes the default action and ends the
-  // process at once, even inside the final evaluation (which never yields to the event loop).
-  let caught: StopSignal | undefined;
-  const interrupt = (signal: StopSignal) => {
-    caught ??= signal;
-    for (const s of STOP_SIGNALS) process.removeListener(s, interrupt);
-    progress.line(`engram: ${signal === 'SIGINT' ? 'interrupted' : `got ${signal}`}; finishing the step and saving a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again aborts at once)`);
-    trainer.requestStop();
-  };
-  for (const s of STOP_SIGNALS) process.on(s, interrupt);
-  // A wrapper that dies without passing its signal on (npx, pnpm) leaves this process orphaned:
-  // treat the loss of the parent like SIGHUP, so training never runs on unattended.
-  // The parent as it was when the process started (bin/engram.js and compare record it; setting
-  // up a run takes seconds, long enough for a short-lived wrapper to be gone already).
-  const parent = Number(process.env['ENGRAM_PARENT_PID']) || process.ppid;
-  const orphanWatch = setInterval(() => { if (process.ppid !== parent && !caught) interrupt('SIGHUP'); }, 1000);
-  orphanWatch.unref();
-  let diverged: EngramError | undefined;
+  // one process trains a run at a time (a second resume would interleave its files)
+  const unlock = lockRun(dir);
   try {
-    await trainer.run();
-  } catch (e) {
-    // A non-finite loss or gradient ends the run (weights untouched, last checkpoint intact);
-    // its outcome is still written, marked diverged, so studies count it as a failed run.
-    if (!(e instanceof EngramError && e.field === 'training')) throw e;
-    diverged = e;
-    // The weights are the last good ones (the failed step changed nothing): checkpoint them so
-    // eval and report still work on the run.
-    await trainer.save();
-  } finally {
-    for (const s of STOP_SIGNALS) process.removeListener(s, interrupt);
-    clearInterval(orphanWatch);
-    progress.stop();
-  }
-  const outcome: RunOutcome = {
-    ...(diverged ? { diverged: { step: trainer.step + 1, message: diverged.message } } : {}),
-    step: trainer.step, sequences: trainer.sequences, finalCost: lastEval?.cost ?? Number.NaN, finalLoss: lastEval?.loss ?? Number.NaN,
-    ...(solved ? { solved: { sequences: solved.sequences, seconds: solved.seconds } } : {}),
-    solvedAt: solved ?? null, stopWhen: spec.train.stopWhen ?? null,
-    seconds: seconds + (performance.now() - started) / 1000,
-    msPerStep: median(stepTimes), peakRssMb: peakRss / 2 ** 20,
-    interrupted: !diverged && !trainer.solved && trainer.step < spec.train.steps,
-    ...(optimal !== undefined ? { optimalCost: optimal } : {}),
-  };
-  writeSummary(dir, config, outcome);
-  if (diverged) {
+    if (!prepared.dir) {
+      writeRunConfig(dir, config);
+      Object.assign(trainer.options, { checkpointDir: join(dir, 'checkpoint') });
+    }
+    const follow = (c?: Curriculum) => trainer.setTask(trainingTask(spec, c?.maxLength));
+    follow(curriculum);
+    const threshold = solveThreshold(spec.train);
+    let solved: SolvedAt | undefined;
+    if (prepared.dir) {
+      const meta = await trainer.resume();
+      // Checked before anything is written: a refused resume leaves the run as it was.
+      const done = trainer.solved;
+      if (done) {
+        throw new EngramError('--resume', `the run already stopped solved at step ${done.step} (${done.sequences} sequences, cost ${done.cost.toFixed(4)} < train.stopWhen.cost ${threshold})`,
+          'it is finished; to train past the threshold, start a new run with a lower train.stopWhen.cost or without it');
+      }
+      if (trainer.step >= spec.train.steps) {
+        throw new EngramError('--steps', `the run is already at step ${trainer.step}`, `pass --steps greater than ${trainer.step} to continue it`);
+      }
+      if (curriculum && typeof meta['curriculumMaxLength'] === 'number') follow(curriculum = curriculum.at(meta['curriculumMaxLength']));
+      seconds = Number(meta['seconds'] ?? 0);
+      started = performance.now();
+      writeRunConfig(dir, config);
+      truncateMetrics(dir, trainer.step);
+      solved = firstSolved(readMetrics(dir), threshold);
+    }
+
+    const progress = makeProgress(spec.train.steps, trainer.step);
+    process.stderr.write(`engram: training ${config.experiment}/${config.variant} seed ${config.seed} -> ${dir}\n`);
+    let window: StepRecord[] = [];
+    const stepTimes: number[] = [];
+    let peakRss = process.memoryUsage().rss;
+    let lastEval: EvalRecord | undefined;
+    const onStep = (r: StepRecord) => {
+      window.push(r);
+      stepTimes.push(r.ms);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      const elapsed = seconds + (performance.now() - started) / 1000;
+      progress.update(r.step, { sequences: r.sequences, loss: r.loss, cost: r.cost, rate: r.sequences / Math.max(elapsed, 1e-9) });
+    };
+    // The optimal estimator's cost on the evaluation stream (ngrams), computed once: the floor to compare with.
+    const optimal = optimalCostOf(task, spec.train.evalSequences ?? 640, config.seed);
+    const onEval = (e: EvalRecord) => {
+      const elapsed = seconds + (performance.now() - started) / 1000;
+      const mean = (f: (r: StepRecord) => number) => (window.length ? window.reduce((s, r) => s + f(r), 0) / window.length : Number.NaN);
+      const trainCost = mean((r) => r.cost);
+      const row: MetricRow = {
+        step: e.step, sequences: e.sequences, loss: e.loss, cost: e.cost,
+        train_loss: mean((r) => r.loss), train_cost: trainCost, max_length: curriculum?.maxLength ?? entry.maxLength(task.options),
+        optimal_cost: optimal ?? Number.NaN, seconds: elapsed, seq_per_s: e.sequences / Math.max(elapsed, 1e-9),
+      };
+      appendMetrics(dir, row);
+      solved ??= firstSolved([row], threshold);
+      if (curriculum) {
+        const next = curriculum.observe(trainCost);
+        if (next !== curriculum) {
+          progress.line(`curriculum: training cost ${trainCost.toFixed(3)} < ${next.threshold}; maximum ${entry.lengthOption} ${curriculum.maxLength} -> ${next.maxLength}`);
+          follow(curriculum = next);
+        }
+      }
+      lastEval = e;
+      progress.line(`step ${e.step}: eval loss ${e.loss.toFixed(4)}, cost ${e.cost.toFixed(3)} bits/seq${optimal !== undefined ? ` (optimal estimator ${optimal.toFixed(3)})` : ''} (${e.sequences} sequences, ${elapsed.toFixed(0)} s)`);
+      window = [];
+    };
+    Object.assign(trainer.options, { callbacks: { onStep, onEval } });
+
+    // Ctrl-C, SIGTERM and SIGHUP all stop at the end of the step, checkpoint and write the outcome.
+    // The handler then removes itself, so a second signal takes the default action and ends the
+    // process at once, even inside the final evaluation (which never yields to the event loop).
+    let caught: StopSignal | undefined;
+    const interrupt = (signal: StopSignal) => {
+      caught ??= signal;
+      for (const s of STOP_SIGNALS) process.removeListener(s, interrupt);
+      progress.line(`engram: ${signal === 'SIGINT' ? 'interrupted' : `got ${signal}`}; finishing the step and saving a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again aborts at once)`);
+      trainer.requestStop();
+    };
+    for (const s of STOP_SIGNALS) process.on(s, interrupt);
+    // A wrapper that dies without passing its signal on (npx, pnpm) leaves this process orphaned:
+    // treat the loss of the parent like SIGHUP, so training never runs on unattended.
+    // The parent as it was when the process started (bin/engram.js and compare record it; setting
+    // up a run takes seconds, long enough for a short-lived wrapper to be gone already).
+    const parent = Number(process.env['ENGRAM_PARENT_PID']) || process.ppid;
+    const orphanWatch = setInterval(() => { if (process.ppid !== parent && !caught) interrupt('SIGHUP'); }, 1000);
+    orphanWatch.unref();
+    let diverged: EngramError | undefined;
+    try {
+      await trainer.run();
+    } catch (e) {
+      // A non-finite loss or gradient ends the run (weights untouched, last checkpoint intact);
+      // its outcome is still written, marked diverged, so studies count it as a failed run.
+      if (!(e instanceof EngramError && e.field === 'training')) throw e;
+      diverged = e;
+      // The weights are the last good ones (the failed step changed nothing): checkpoint them so
+      // eval and report still work on the run.
+      await trainer.save();
+    } finally {
+      for (const s of STOP_SIGNALS) process.removeListener(s, interrupt);
+      clearInterval(orphanWatch);
+      progress.stop();
+    }
+    const outcome: RunOutcome = {
+      ...(diverged ? { diverged: { step: trainer.step + 1, message: diverged.message } } : {}),
+      step: trainer.step, sequences: trainer.sequences, finalCost: lastEval?.cost ?? Number.NaN, finalLoss: lastEval?.loss ?? Number.NaN,
+      ...(solved ? { solved: { sequences: solved.sequences, seconds: solved.seconds } } : {}),
+      solvedAt: solved ?? null, stopWhen: spec.train.stopWhen ?? null,
+      seconds: seconds + (performance.now() - started) / 1000,
+      msPerStep: median(stepTimes), peakRssMb: peakRss / 2 ** 20,
+      interrupted: !diverged && !trainer.solved && trainer.step < spec.train.steps,
+      ...(optimal !== undefined ? { optimalCost: optimal } : {}),
+    };
+    writeSummary(dir, config, outcome);
+    if (diverged) {
+      trainer.dispose();
+      model.dispose();
+      throw diverged;
+    }
     trainer.dispose();
     model.dispose();
-    throw diverged;
+    tf.disposeVariables();
+    await o.afterRun?.(dir);
+    return { dir, outcome, ...(caught && outcome.interrupted ? { signal: caught } : {}) };
+  } finally {
+    unlock();
   }
-  trainer.dispose();
-  model.dispose();
-  tf.disposeVariables();
-  await o.afterRun?.(dir);
-  return { dir, outcome, ...(caught && outcome.interrupted ? { signal: caught } : {}) };
 }
 
 function median(xs: number[]): number {
