@@ -45,6 +45,11 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
     ['train.gumbelTau rising (checked by the Trainer, before the run directory exists)', ['train', exp('tau', { ...base, train: { ...(base.train as object), gumbelTau: { start: 0.1, end: 1, steps: 10 } } })], /^engram: train\.gumbelTau: start 0\.1, end 1 is not a decreasing pair of positive temperatures/],
     ['two variants of one name', ['train', exp('dupvar', { ...base, variants: [{ name: 'a' }, { name: 'a' }] })], /^engram: dupvar\.variants\.1\.name: got "a"; variant name 'a' is used twice; give each variant its own name$/],
     ['a seed listed twice', ['train', exp('dupseed', { ...base, seeds: [1, 2, 1] })], /^engram: dupseed\.seeds: got \[1,2,1\]; list each seed once$/],
+    ['a memory that cannot fit (1e7 slots)', ['train', exp('huge-n', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 1e7, width: 4 } } })], /^engram: model\.memory\.slots: this configuration needs about [\d.]+ GB to train .* but the \w+ backend can hold [\d.]+ GB on this machine \([\d.]+ GB of memory\); make it smaller/],
+    ['a batch that cannot fit (1e6)', ['train', exp('huge-b', { ...base, train: { ...(base.train as object), batchSize: 1e6 } })], /^engram: train\.batchSize: this configuration needs about [\d.]+ GB/],
+    ['a controller that cannot fit (1e6 units)', ['train', exp('huge-u', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 1e6 }, memory: { slots: 8, width: 4 } } })], /^engram: model\.controller\.units: this configuration needs about [\d.]+ GB/],
+    ['sequences that cannot fit (maxLength 1e7)', ['train', exp('huge-l', { ...base, task: { kind: 'copy', options: { bits: 3, minLength: 1, maxLength: 1e7 } } })], /^engram: task\.options \(the longest sequence: 20000001 time steps\): this configuration needs about/],
+    ['inputs that cannot fit (bits 1e9)', ['train', exp('huge-x', { ...base, task: { kind: 'copy', options: { bits: 1e9, minLength: 1, maxLength: 3 } } })], /^engram: task\.options\.bits: this configuration needs about [\d.]+ GB/],
     ['bad task option', ['train', exp('topt', { ...base, task: { kind: 'copy', options: { maxLength: 0 } } })], /^engram: task\.options\.maxLength: 0 is not an integer >= 1; set maxLength to an integer >= 1$/],
   ];
   for (const [what, args, pattern] of cases) {

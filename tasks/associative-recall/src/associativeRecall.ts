@@ -69,8 +69,9 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
     bits: r.int('bits', 1), itemLength: r.int('itemLength', 1), minItems: r.int('minItems', 2), maxItems: r.int('maxItems', 2),
   };
   r.ordered('minItems', o.minItems, 'maxItems', o.maxItems);
-  const bitNames = Array.from({ length: o.bits }, (_, j) => `b${j}`);
-  const labels = { inputs: [...bitNames, 'item', 'query'], outputs: bitNames };
+  // channel names for render only: made on demand, so a task with huge bits costs nothing until drawn
+  const bitNames = () => Array.from({ length: o.bits }, (_, j) => `b${j}`);
+  const labels = () => ({ inputs: [...bitNames(), 'item', 'query'], outputs: bitNames() });
   return {
     name: 'associative-recall',
     options: o,
@@ -79,7 +80,7 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
     sample: (batch, rng) => packExamples(
       Array.from({ length: batch }, () => recallExample(o, rng.int(o.minItems, o.maxItems), rng)), o.bits + 2, o.bits),
     cost: thresholdCost,
-    render: (batch, index, logits) => renderSequence(batch, index, logits, labels),
+    render: (batch, index, logits) => renderSequence(batch, index, logits, labels()),
   };
 }
 

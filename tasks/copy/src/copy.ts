@@ -38,8 +38,9 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
   const r = new OptionReader('copy', DEFAULTS, options);
   const o: CopyOptions = { bits: r.int('bits', 1), minLength: r.int('minLength', 1), maxLength: r.int('maxLength', 1) };
   r.ordered('minLength', o.minLength, 'maxLength', o.maxLength);
-  const bitNames = Array.from({ length: o.bits }, (_, j) => `b${j}`);
-  const labels = { inputs: [...bitNames, 'delim'], outputs: bitNames };
+  // channel names for render only: made on demand, so a task with huge bits costs nothing until drawn
+  const bitNames = () => Array.from({ length: o.bits }, (_, j) => `b${j}`);
+  const labels = () => ({ inputs: [...bitNames(), 'delim'], outputs: bitNames() });
   return {
     name: 'copy',
     options: o,
@@ -48,7 +49,7 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
     sample: (batch, rng) => packExamples(
       Array.from({ length: batch }, () => copyExample(o.bits, rng.int(o.minLength, o.maxLength), rng)), o.bits + 1, o.bits),
     cost: thresholdCost,
-    render: (batch, index, logits) => renderSequence(batch, index, logits, labels),
+    render: (batch, index, logits) => renderSequence(batch, index, logits, labels()),
   };
 }
 

@@ -51,8 +51,9 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
   const r = new OptionReader('priority-sort', DEFAULTS, options);
   const o: PrioritySortOptions = { bits: r.int('bits', 1), inputs: r.int('inputs', 1), outputs: r.int('outputs', 1) };
   r.ordered('outputs', o.outputs, 'inputs', o.inputs);
-  const bitNames = Array.from({ length: o.bits }, (_, j) => `b${j}`);
-  const labels = { inputs: [...bitNames, 'prio', 'delim'], outputs: bitNames };
+  // channel names for render only: made on demand, so a task with huge bits costs nothing until drawn
+  const bitNames = () => Array.from({ length: o.bits }, (_, j) => `b${j}`);
+  const labels = () => ({ inputs: [...bitNames(), 'prio', 'delim'], outputs: bitNames() });
   return {
     name: 'priority-sort',
     options: o,
@@ -60,7 +61,7 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
     outputSize: o.bits,
     sample: (batch, rng) => packExamples(Array.from({ length: batch }, () => sortExample(o, rng)), o.bits + 2, o.bits),
     cost: thresholdCost,
-    render: (batch, index, logits) => renderSequence(batch, index, logits, labels),
+    render: (batch, index, logits) => renderSequence(batch, index, logits, labels()),
   };
 }
 

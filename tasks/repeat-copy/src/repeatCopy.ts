@@ -52,8 +52,9 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
   };
   r.ordered('minLength', o.minLength, 'maxLength', o.maxLength);
   r.ordered('minRepeats', o.minRepeats, 'maxRepeats', o.maxRepeats);
-  const bitNames = Array.from({ length: o.bits }, (_, j) => `b${j}`);
-  const labels = { inputs: [...bitNames, 'delim', 'reps'], outputs: [...bitNames, 'end'] };
+  // channel names for render only: made on demand, so a task with huge bits costs nothing until drawn
+  const bitNames = () => Array.from({ length: o.bits }, (_, j) => `b${j}`);
+  const labels = () => ({ inputs: [...bitNames(), 'delim', 'reps'], outputs: [...bitNames(), 'end'] });
   return {
     name: 'repeat-copy',
     options: o,
@@ -64,7 +65,7 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
       return repeatCopyExample(o, length, rng.int(o.minRepeats, o.maxRepeats), rng);
     }), o.bits + 2, o.bits + 1),
     cost: thresholdCost,
-    render: (batch, index, logits) => renderSequence(batch, index, logits, labels),
+    render: (batch, index, logits) => renderSequence(batch, index, logits, labels()),
   };
 }
 

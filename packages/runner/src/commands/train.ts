@@ -12,6 +12,7 @@ import { TASKS } from '../taskRegistry.ts';
 import { optimalCostOf } from '../optimal.ts';
 import { firstSolved, solveThreshold, type SolvedAt } from '../solved.ts';
 import { versions } from '../versions.ts';
+import { checkFits } from '../resources.ts';
 
 /** The signals that stop a training run cleanly (checkpoint, outcome, summary), and the exit code each gives: 128 + its number. */
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -42,6 +43,7 @@ function prepareNew(target: string, o: TrainOptions, backend: string): Prepared 
   const spec = applyOverrides(runSpecFor(experiment, variant), o);
   const task = makeTask(spec);
   const model = modelConfigFor(spec, task, seed);
+  checkFits(spec, model, backend); // before the model is built: a configuration that cannot fit allocates nothing
   makeModel(model).dispose(); // validates every model field before anything is written
   return {
     config: {
