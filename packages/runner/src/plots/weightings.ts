@@ -16,6 +16,38 @@ export interface WeightingsPlot {
   readonly title: string;
 }
 
+/** At most this many cells along either axis of a heatmap: larger weightings are binned. */
+export const MAX_PLOT_CELLS = 128;
+
+/**
+ * `rows [T][N]` with both axes binned to at most MAX_PLOT_CELLS cells, each the largest value
+ * of its bin (so a one-hot weight stays visible), and the bin widths used (1 = not binned).
+ * Keeps a plot's size and drawing time bounded at any N (65,536 slots made a heap-exhausting SVG).
+ */
+export function binned(rows: readonly (readonly number[])[], max = MAX_PLOT_CELLS): { rows: number[][]; timeBin: number; slotBin: number } {
+  const t = rows.length;
+  const n = rows[0]?.length ?? 0;
+  const timeBin = Math.max(1, Math.ceil(t / max));
+  const slotBin = Math.max(1, Math.ceil(n / max));
+  if (timeBin === 1 && slotBin === 1) return { rows: rows.map((r) => [...r]), timeBin, slotBin };
+  const out: number[][] = [];
+  for (let a = 0; a < t; a += timeBin) {
+    const row: number[] = [];
+    for (let b = 0; b < n; b += slotBin) {
+      let m = -Infinity;
+      for (let i = a; i < Math.min(t, a + timeBin); i++) for (let j = b; j < Math.min(n, b + slotBin); j++) m = Math.max(m, rows[i]?.[j] ?? -Infinity);
+      row.push(m);
+    }
+    out.push(row);
+  }
+  return { rows: out, timeBin, slotBin };
+}
+
+/** " (binned: 4 time steps x 512 slots per cell, largest value shown)" or "" when not binned. */
+function binNote(b: { timeBin: number; slotBin: number }, columns = 'time steps', rows = 'slots'): string {
+  return b.timeBin === 1 && b.slotBin === 1 ? '' : ` (binned: ${b.timeBin} ${columns} x ${b.slotBin} ${rows} per cell, largest value shown)`;
+}
+
 /** The largest weight, so that diffuse weightings still show their structure (the legend gives the scale). */
 function peak(rows: readonly (readonly number[])[]): number {
   return Math.max(1e-6, ...rows.map((r) => Math.max(...r)));
@@ -48,7 +80,11 @@ function heatmap(title: string, rows: readonly (readonly number[])[], rowTitle: 
  * weightings (slots x time; darker = more weight, scaled to the largest weight shown in the
  * legend) below, time aligned left to right.
  */
-export function weightingsSvg(p: WeightingsPlot): Promise<string> {
+export function weightingsSvg(plot: WeightingsPlot): Promise<string> {
+  const w = binned(plot.writeWeights);
+  const r = binned(plot.readWeights);
+  const io = (x: readonly (readonly number[])[]) => binned(x, Math.max(MAX_PLOT_CELLS, 1)).rows;
+  const p = { ...plot, writeWeights: w.rows, readWeights: r.rows, inputs: io(plot.inputs), targets: io(plot.targets), outputs: io(plot.outputs), title: `${plot.title}${binNote(w)}` };
   const slots = p.writeWeights[0]?.length ?? 1;
   const slotHeight = Math.max(120, Math.min(320, 2 * slots));
   const spec: TopLevelSpec = {
@@ -80,7 +116,10 @@ export interface DncStatePlot {
  * modes over time (mode x time; rows backward, forward per write head, then content), and the
  * link matrix at the last step (row i = later slot, column j = earlier slot).
  */
-export function dncStateSvg(p: DncStatePlot): Promise<string> {
+export function dncStateSvg(plot: DncStatePlot): Promise<string> {
+  const usage = binned(plot.usage);
+  const link = binned(plot.link, MAX_PLOT_CELLS / 2); // N x N cells: binned to 64 x 64 to stay near the weightings' size
+  const p = { ...plot, usage: usage.rows, link: link.rows, readModes: plot.readModes.map((m) => binned(m).rows), title: `${plot.title}${binNote(usage)}${binNote(link, 'slots', 'slots')}` };
   const slots = p.usage[0]?.length ?? 1;
   const slotHeight = Math.max(120, Math.min(320, 2 * slots));
   // the link as columns j, each a row of i values, so x = j (earlier slot), y = i (later slot)
