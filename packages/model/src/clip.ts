@@ -26,7 +26,8 @@ export function globalNorm(tensors: readonly tf.Tensor[]): tf.Scalar {
 }
 
 /**
- * @returns the clipped gradients (new tensors) and the global norm before clipping.
+ * @returns the clipped gradients (new tensors) and the global norm, taken after value clipping
+ *   (when `value` is set) and before the norm clip.
  */
 export function clipGradients(grads: Readonly<Record<string, tf.Tensor>>, clip: ClipConfig): { grads: Record<string, tf.Tensor>; norm: tf.Scalar } {
   return tf.tidy(() => {

@@ -11,7 +11,7 @@ export type BackendName = (typeof BACKENDS)[number];
 
 /**
  * The embedded backend used when tfjs-node cannot load. Chosen by measurement on the memory
- * step (see packages/memory/bench and the package README): wasm runs the composite-op
+ * step (`pnpm bench step`, packages/bench/src/stepTiming.ts): wasm runs the composite-op
  * MemoryAccess step several times faster than the pure-JavaScript cpu backend.
  */
 export const DEFAULT_EMBEDDED: BackendName = 'wasm';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend, Rng } from '@engram/tensor';
+import { initBackend, Rng, tidy } from '@engram/tensor';
 import { unroll } from '@engram/model';
 import { makeTask } from '../build.ts';
 import { readMetrics, readRun } from '../runs.ts';
@@ -42,16 +42,19 @@ export async function traceExample(runDir: string, seed = 0): Promise<TracedExam
   const { model } = await restoreModel(dir, config);
   const batch = task.sample(1, new Rng(`${config.seed}/report/${seed}`));
   const { outputs, trace } = unroll(model, batch.inputs, { training: false, trace: true });
-  const perHead = (w: tf.Tensor4D) => (tf.unstack(tf.squeeze(w, [1]), 1) as tf.Tensor2D[]).map((h) => h.arraySync()); // [T,1,H,N] -> H x [T][N]
-  const example = trace ? {
-    inputs: tf.squeeze(batch.inputs, [1]).arraySync() as number[][],
-    targets: tf.squeeze(batch.targets, [1]).arraySync() as number[][],
-    outputs: tf.sigmoid(tf.squeeze(outputs, [1])).arraySync() as number[][],
-    writeWeights: perHead(trace.writeWeights),
-    readWeights: perHead(trace.readWeights),
-    text: task.render(batch, 0, outputs),
-    ...(trace?.extras?.['link'] ? { dnc: dncTrace(trace.extras) } : {}),
-  } : undefined;
+  // plain arrays out, every intermediate tensor (squeezes, unstacks, the sigmoid) disposed
+  const example = tidy(() => {
+    const perHead = (w: tf.Tensor4D) => (tf.unstack(tf.squeeze(w, [1]), 1) as tf.Tensor2D[]).map((h) => h.arraySync()); // [T,1,H,N] -> H x [T][N]
+    return trace ? {
+      inputs: tf.squeeze(batch.inputs, [1]).arraySync() as number[][],
+      targets: tf.squeeze(batch.targets, [1]).arraySync() as number[][],
+      outputs: tf.sigmoid(tf.squeeze(outputs, [1])).arraySync() as number[][],
+      writeWeights: perHead(trace.writeWeights),
+      readWeights: perHead(trace.readWeights),
+      text: task.render(batch, 0, outputs),
+      ...(trace?.extras?.['link'] ? { dnc: dncTrace(trace.extras) } : {}),
+    } : undefined;
+  });
   tf.dispose([batch.inputs, batch.targets, batch.mask, outputs, trace as unknown as tf.TensorContainer]);
   model.dispose();
   return example;
