@@ -91,9 +91,12 @@ export function readMetrics(dir: string): MetricRow[] {
   }
 }
 
-/** Drops metric rows past `step` (a resumed run continues from its checkpoint). */
-export function truncateMetrics(dir: string, step: number): void {
-  const rows = readMetrics(dir).filter((r) => r.step <= step);
+/**
+ * Drops metric rows past `step` (a resumed run continues from its checkpoint), and the row at
+ * `step` itself unless `scheduled(step)` (an evaluation an interruption added).
+ */
+export function truncateMetrics(dir: string, step: number, scheduled: (step: number) => boolean = () => true): void {
+  const rows = readMetrics(dir).filter((r) => r.step < step || (r.step === step && scheduled(step)));
   writeFileSync(join(dir, 'metrics.csv'), stringify(rows, { header: true, columns: [...METRIC_COLUMNS] }));
 }
 

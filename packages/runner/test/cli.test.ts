@@ -108,6 +108,31 @@ describe('engram CLI', () => {
     expect(resumed.stdout).toMatch(new RegExp(`^finished step ${step + 2}:`, 'm'));
   });
 
+  it('Ctrl-C between evaluations, then --resume: metrics.csv equals an uninterrupted run\'s, row for row', async () => {
+    const body = tinyCopyExperiment({ name: 'tiny-window', model: { kind: 'ntm', controller: { kind: 'lstm', units: 64 }, memory: { slots: 32, width: 8 } },
+      train: { steps: 300, batchSize: 8, evalEvery: 100, evalSequences: 8, checkpointEvery: 100 } });
+    const windowed = writeExperiment(dir, 'window', body);
+    const through = engram(['train', windowed, '--out', out, '--no-report']);
+    expect(through.status, through.stderr).toBe(0);
+    const child = spawn(process.execPath, [BIN, 'train', windowed, '--out', out, '--no-report'], { env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' } });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    // interrupt after the first evaluation (step 100), before the second
+    await new Promise<void>((ok) => child.stderr.on('data', (d) => { stderr += d; if (/step 100: eval/.test(stderr)) ok(); }));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    expect(await new Promise<number | null>((ok) => child.on('exit', ok)), stderr).toBe(130);
+    const step = Number(/^interrupted at step (\d+)/m.exec(stdout)?.[1]);
+    expect(step).toBeGreaterThan(100);
+    expect(step).toBeLessThan(200);
+    const run = runDirOf(stdout);
+    const resumed = engram(['train', '--resume', run, '--steps', '300', '--no-report']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const cols = (rows: Row[]) => rows.map((m) => [m.step, m.sequences, m.loss, m.cost, m.train_loss, m.train_cost]);
+    expect(cols(metrics(run))).toEqual(cols(metrics(runDirOf(through.stdout))));
+  }, 180_000);
+
   for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     it(`${signal} stops like Ctrl-C: checkpoint at the current step, outcome and summary written, exit ${exitCode}`, async () => {
       const slow = writeExperiment(dir, `slow-${signal}`, tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 8, checkpointEvery: 1000 } }));

@@ -80,10 +80,14 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   const model = makeModel(config.model);
   let seconds = 0;
   let started = performance.now();
+  /** The training steps since the last scheduled evaluation (their mean is the metrics row's train_loss). */
+  let window: StepRecord[] = [];
   // The Trainer checks the training settings (e.g. train.gumbelTau) before the run directory exists.
   const trainer = new Trainer(model, task, { ...spec.train, seed: config.seed }, {
     ...(prepared.dir ? { checkpointDir: join(prepared.dir, 'checkpoint') } : {}),
-    extraMeta: () => ({ seconds: seconds + (performance.now() - started) / 1000, ...(curriculum ? { curriculumMaxLength: curriculum.maxLength } : {}) }),
+    // the training-loss window since the last regular evaluation goes into the checkpoint, so a
+    // resumed run's next metrics row averages the same steps as an uninterrupted run's
+    extraMeta: () => ({ seconds: seconds + (performance.now() - started) / 1000, trainWindow: window.map((r) => [r.loss, r.cost]), ...(curriculum ? { curriculumMaxLength: curriculum.maxLength } : {}) }),
     cost: (logits, batch) => task.cost(logits, batch),
   });
   const dir = prepared.dir ?? createRunDir(o.out ?? 'results', config.experiment, config.variant, config.seed);
@@ -112,14 +116,17 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
       if (curriculum && typeof meta['curriculumMaxLength'] === 'number') follow(curriculum = curriculum.at(meta['curriculumMaxLength']));
       seconds = Number(meta['seconds'] ?? 0);
       started = performance.now();
+      const saved = meta['trainWindow'];
+      if (Array.isArray(saved)) window = saved.map(([loss, cost]: number[]) => ({ loss, cost }) as StepRecord);
       writeRunConfig(dir, config);
-      truncateMetrics(dir, trainer.step);
+      // rows past the checkpoint, and the row of the evaluation an interruption added off the
+      // evaluation schedule, go: the resumed run then writes what an uninterrupted one would
+      truncateMetrics(dir, trainer.step, (step) => step % (spec.train.evalEvery ?? 100) === 0);
       solved = firstSolved(readMetrics(dir), threshold);
     }
 
     const progress = makeProgress(spec.train.steps, trainer.step);
     process.stderr.write(`engram: training ${config.experiment}/${config.variant} seed ${config.seed} -> ${dir}\n`);
-    let window: StepRecord[] = [];
     const stepTimes: number[] = [];
     let peakRss = process.memoryUsage().rss;
     let lastEval: EvalRecord | undefined;
@@ -152,7 +159,8 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
       }
       lastEval = e;
       progress.line(`step ${e.step}: eval loss ${e.loss.toFixed(4)}, cost ${e.cost.toFixed(3)} bits/seq${optimal !== undefined ? ` (optimal estimator ${optimal.toFixed(3)})` : ''} (${e.sequences} sequences, ${elapsed.toFixed(0)} s)`);
-      window = [];
+      // an evaluation off the schedule (an interruption's) keeps the window for the checkpoint
+      if (e.step % (spec.train.evalEvery ?? 100) === 0) window = [];
     };
     Object.assign(trainer.options, { callbacks: { onStep, onEval } });
 
