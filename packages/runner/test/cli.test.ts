@@ -269,6 +269,17 @@ describe('engram CLI', () => {
     expect(readdirSync(join(out, 'tiny-two')).filter((d) => d.includes('-seed'))).toHaveLength(4);
   });
 
+  it('compare of run directories from two experiments keeps them apart: one row per experiment and variant', () => {
+    const one = engram(['train', writeExperiment(dir, 'exp-a', tinyCopyExperiment({ name: 'exp-a', train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 } })), '--out', out, '--no-report']);
+    const two = engram(['train', writeExperiment(dir, 'exp-b', tinyCopyExperiment({ name: 'exp-b', train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 } })), '--out', out, '--no-report']);
+    expect(one.status, one.stderr).toBe(0);
+    expect(two.status, two.stderr).toBe(0);
+    const r = engram(['compare', runDirOf(one.stdout), runDirOf(two.stdout)]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\| exp-a\/default \| \d\/1 \|/m);
+    expect(r.stdout).toMatch(/^\| exp-b\/default \| \d\/1 \|/m);
+  });
+
   it('compare counts a run that stopped solved as finished and solves by the train.stopWhen threshold', () => {
     const early = writeExperiment(dir, 'early', tinyCopyExperiment({
       name: 'tiny-early', eval: undefined,

@@ -197,7 +197,13 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
     const bad = targets.find((t) => !isRunDir(t));
     throw new EngramError('<runs...>', `${bad} is not a run directory`, 'pass one experiment, or only run directories');
   }
-  const rows = dirs.map((d) => rowOf(d, readRun(d).config));
+  const configs = dirs.map((d) => readRun(d).config);
+  // runs of several experiments are told apart by experiment, not merged under one variant name
+  const several = new Set(configs.map((c) => c.experiment)).size > 1;
+  const rows = dirs.map((d, i) => {
+    const c = configs[i] as RunConfig;
+    return rowOf(d, several ? { ...c, variant: `${c.experiment}/${c.variant}` } : c);
+  });
   const markdown = compareMarkdown(rows);
   if (outDir && experiment) {
     writeFileSync(join(outDir, 'compare.md'), `${markdown}\n`);
