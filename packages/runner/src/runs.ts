@@ -6,7 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { EngramError } from '@engram/tensor';
 import type { ModelConfig } from '@engram/model';
-import type { RunSpec } from './schema.ts';
+import { runSpecSchema, type RunSpec } from './schema.ts';
 import type { RunOutcome } from './summary.ts';
 
 /** What config.json of a run holds: everything needed to rebuild and continue it. */
@@ -60,11 +60,21 @@ export function readRun(dir: string, field = '<run>'): { dir: string; config: Ru
   if (!existsSync(path)) {
     throw new EngramError(field, `${dir} is not a run directory (no config.json)`, 'pass a directory under results/<experiment>/ (see engram list)');
   }
+  let raw: unknown;
   try {
-    return { dir: resolve(dir), config: JSON.parse(readFileSync(path, 'utf8')) as RunConfig };
+    raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new EngramError(field, `${path} is not valid JSON (${(e as Error).message})`, 'the run directory is damaged');
   }
+  // eval, report and resume rebuild the run from this file: check it as an experiment is checked
+  const shape = runConfigShape.safeParse(raw);
+  const spec = shape.success ? runSpecSchema.safeParse(shape.data.spec) : undefined;
+  const issue = !shape.success ? shape.error.issues[0] : spec && !spec.success ? spec.error.issues[0] : undefined;
+  if (issue) {
+    const where = [...(shape.success ? ['spec'] : []), ...issue.path.map(String)].join('.') || 'the file';
+    throw new EngramError(field, `${path}: ${where}: ${issue.message}`, 'the run directory is damaged or was edited: restore config.json or start a new run');
+  }
+  return { dir: resolve(dir), config: raw as RunConfig };
 }
 
 /** Appends one row to metrics.csv (writing the header first when the file is new). */

@@ -89,5 +89,21 @@ describe('a refused --resume changes nothing', () => {
     expect(existsSync(join(run3, '.lock'))).toBe(false);
   }, 120_000);
 
+  it('a config.json that does not match its schema is refused by resume, eval and report with one line, nothing changed', () => {
+    const r = engram(['train', writeExperiment(dir, 'tiny3', tinyCopyExperiment({ name: 'tiny-three' })), '--out', out, '--no-report']);
+    expect(r.status, r.stderr).toBe(0);
+    const broken = runDirOf(r.stdout);
+    const config = JSON.parse(readFileSync(join(broken, 'config.json'), 'utf8'));
+    writeFileSync(join(broken, 'config.json'), JSON.stringify({ ...config, spec: { ...config.spec, train: { ...config.spec.train, batchSize: -4 } } }));
+    const before = snapshot(broken);
+    for (const args of [['train', '--resume', broken, '--steps', '20'], ['eval', broken, '--lengths', '2'], ['report', broken]]) {
+      const e = engram(args);
+      expect(e.status, e.stderr).toBe(2);
+      const lines = e.stderr.trim().split('\n').filter((l) => !l.startsWith('engram: backend '));
+      expect(lines).toEqual([expect.stringMatching(/config\.json: spec\.train\.batchSize: .*; the run directory is damaged or was edited/)]);
+      expect(snapshot(broken)).toEqual(before);
+    }
+  });
+
   it.sequential('cleans up', () => rmSync(dir, { recursive: true, force: true }));
 });
