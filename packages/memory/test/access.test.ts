@@ -588,3 +588,15 @@ describe('seeding', () => {
     b.dispose();
   });
 });
+
+describe('variable names', () => {
+  it('a MemoryAccess names its tf.Variables by their paths (not 60, 61, ...), unique in the process', () => {
+    const a = new MemoryAccess({ slots: 8, width: 4, controllerSize: 5 });
+    const b = new MemoryAccess({ slots: 8, width: 4, controllerSize: 5 });
+    const names = a.variables.map((v) => v.name);
+    expect(names.some((n) => /^memory\/projection_\d+$/.test(n))).toBe(true);
+    expect(new Set([...names, ...b.variables.map((v) => v.name)]).size).toBe(names.length * 2);
+    a.dispose();
+    b.dispose();
+  });
+});

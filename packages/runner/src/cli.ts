@@ -12,6 +12,12 @@ import { compare } from './commands/compare.ts';
 import { list } from './commands/list.ts';
 import { report } from './commands/report.ts';
 import { verdict } from './summary.ts';
+import { versions } from './versions.ts';
+
+function versionLine(): string {
+  const v = versions();
+  return `engram ${v.engram} (TensorFlow.js ${v.tfjs}, Node ${v.node})`;
+}
 
 const int = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -29,6 +35,7 @@ export function program(): Command {
   const p = new Command('engram')
     .description('Differentiable memory-augmented neural networks (Neural Turing Machines) on TensorFlow.js')
     .showSuggestionAfterError(true)
+    .version(versionLine(), '-V, --version', 'print the versions of engram, TensorFlow.js and Node')
     .option('--debug', 'print the stack of an unexpected error (also ENGRAM_DEBUG=1)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`engram: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) });
@@ -38,9 +45,9 @@ export function program(): Command {
     .argument('[experiment]', 'experiment file, experiment name or task name (copy, repeat-copy, associative-recall, priority-sort, ngrams)')
     .option('--seed <n>', 'random seed (default: the experiment\'s first seed)', int('--seed'))
     .option('--variant <name>', 'which variant of the experiment (default: its first)')
-    .option('--steps <n>', 'training steps; with --resume, the step to continue to', int('--steps'))
-    .option('--batch <n>', 'sequences per training step', int('--batch'))
-    .option('--lr <x>', 'learning rate', num('--lr'))
+    .option('--steps <n>', 'training steps (the cap when train.stopWhen is set); with --resume, the step to continue to (default: the experiment\'s train.steps)', int('--steps'))
+    .option('--batch <n>', 'sequences per training step (default: the experiment\'s train.batchSize)', int('--batch'))
+    .option('--lr <x>', 'learning rate (default: the experiment\'s train.optimizer.lr, else 1e-3)', num('--lr'))
     .addOption(backendOption())
     .option('--out <dir>', 'results root', 'results')
     .option('--resume <run>', 'continue a run directory up to --steps')

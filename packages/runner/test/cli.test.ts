@@ -22,6 +22,10 @@ describe('engram CLI', () => {
     const top = engram(['--help']);
     expect(top.status).toBe(0);
     for (const c of ['train', 'eval', 'compare', 'report', 'list']) expect(top.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+    const v = engram(['--version']);
+    expect(v.status).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^engram \d+\.\d+\.\d+ \(TensorFlow\.js 4\.\d+\.\d+, Node v\d+/);
+    expect(engram(['train', '--help']).stdout).toMatch(/--batch <n>\s+sequences per training step \(default: the experiment's\s+train\.batchSize\)/);
     const train = engram(['train', '--help']);
     for (const f of ['--seed', '--steps', '--batch', '--lr', '--backend', '--out', '--resume']) expect(train.stdout).toContain(f);
     expect(engram(['eval', '--help']).stdout).toContain('--lengths');

@@ -46,5 +46,11 @@ export function variableFrom(init: tf.Tensor, name?: string): tf.Variable {
  */
 export type VariableFactory = (name: string, init: () => tf.Tensor) => tf.Variable;
 
-/** The default {@link VariableFactory}: a plain tf.Variable per weight. */
-export const plainVariables: VariableFactory = (_name, init) => variableFrom(init());
+let variableCount = 0;
+
+/**
+ * The default {@link VariableFactory}: a plain tf.Variable per weight, named by its path and a
+ * process-wide count (`memory/projection_3`): tfjs needs variable names unique in the process,
+ * and a model's own map (namedVariables) keeps the plain paths.
+ */
+export const plainVariables: VariableFactory = (name, init) => variableFrom(init(), `${name}_${++variableCount}`);
