@@ -2,3 +2,4 @@
 export { loadExperiment, runSpecFor, variantNames, listExperiments } from './experiment.ts';
 export { applyOverrides, makeTask, modelConfigFor, makeModel, trainingTask } from './build.ts';
 export type { RunSpec } from './schema.ts';
+export { median } from './stats.ts';

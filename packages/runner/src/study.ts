@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { CompareRow } from './commands/compare.ts';
-import { traceExample } from './commands/report.ts';
+import type { CompareRow } from './rows.ts';
+import { median } from './stats.ts';
+import { traceExample } from './trace.ts';
 import { bandsSvg, weightingsSvg } from './plots/index.ts';
 import { readMetrics, readRun } from './runs.ts';
 import type { Experiment } from './schema.ts';
@@ -10,12 +11,6 @@ import type { RunOutcome } from './summary.ts';
 import { solveThreshold } from './solved.ts';
 
 const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
-function median(xs: number[]): number | undefined {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!s.length) return undefined;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 /** One variant's figures over its seeds. */
 export interface VariantSummary {

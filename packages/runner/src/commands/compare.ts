@@ -12,6 +12,8 @@ import type { RunOutcome } from '../summary.ts';
 import { evaluateRun } from './eval.ts';
 import { tsxArgs } from '../child.ts';
 import { writeStudy } from '../study.ts';
+import { median } from '../stats.ts';
+import type { CompareRow } from '../rows.ts';
 import type { Experiment, RunSpec } from '../schema.ts';
 import { initBackend } from '@engram/tensor';
 
@@ -24,20 +26,7 @@ export interface CompareOptions {
   readonly noTrain?: boolean;
 }
 
-/** One row of the comparison: a run and what it measured. */
-export interface CompareRow {
-  readonly run: string;
-  readonly variant: string;
-  readonly seed: number;
-  readonly solved: boolean;
-  readonly sequencesToSolve?: number;
-  readonly secondsToSolve?: number;
-  readonly finalCost: number;
-  readonly generalisation: Record<string, number>;
-  readonly msPerStep: number;
-  readonly peakRssMb: number;
-  readonly steps: number;
-}
+export type { CompareRow } from '../rows.ts';
 
 const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'cli.ts');
 
@@ -125,12 +114,6 @@ function rowOf(dir: string, config: RunConfig): CompareRow {
 }
 
 const fmt = (v: number | undefined, digits = 3) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
-const median = (xs: number[]) => {
-  if (!xs.length) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 /** The per-run table and the per-variant summary, as markdown. */
 export function compareMarkdown(rows: CompareRow[]): string {

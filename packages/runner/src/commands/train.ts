@@ -13,6 +13,7 @@ import { optimalCostOf } from '../optimal.ts';
 import { firstSolved, solveThreshold, type SolvedAt } from '../solved.ts';
 import { versions } from '../versions.ts';
 import { checkFits } from '../resources.ts';
+import { median } from '../stats.ts';
 
 /** The signals that stop a training run cleanly (checkpoint, outcome, summary), and the exit code each gives: 128 + its number. */
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -204,7 +205,7 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
       ...(solved ? { solved: { sequences: solved.sequences, seconds: solved.seconds } } : {}),
       solvedAt: solved ?? null, stopWhen: spec.train.stopWhen ?? null,
       seconds: seconds + (performance.now() - started) / 1000,
-      msPerStep: median(stepTimes), peakRssMb: peakRss / 2 ** 20,
+      msPerStep: median(stepTimes) ?? Number.NaN, peakRssMb: peakRss / 2 ** 20,
       interrupted: !diverged && !trainer.solved && trainer.step < spec.train.steps,
       ...(optimal !== undefined ? { optimalCost: optimal } : {}),
     };
@@ -224,8 +225,4 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   }
 }
 
-function median(xs: number[]): number {
-  if (!xs.length) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1] as number;
-}
+
