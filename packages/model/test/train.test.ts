@@ -66,6 +66,21 @@ describe('Trainer', () => {
       }
     });
 
+    it('checkEvery stops between evaluations when a quick check and then the full evaluation pass; a failing full evaluation trains on', async () => {
+      const sparse = { ...train, steps: 6, evalEvery: 6 };
+      const stopped = await run({ ...sparse, stopWhen: { cost: 1000, checkEvery: 2 } });
+      expect(stopped.steps).toHaveLength(2);
+      expect(stopped.solved?.step).toBe(2);
+      expect(stopped.evals.map((e) => e.step)).toEqual([2]);
+      // the full evaluation at step 2 is the one an evaluation there would give
+      const free = await run({ ...train, steps: 6, evalEvery: 2 });
+      expect(stopped.solved).toEqual(free.evals[0]);
+      // below no threshold: the quick checks record nothing, and the evaluations stay on schedule
+      const never = await run({ ...sparse, stopWhen: { cost: 1e-9, checkEvery: 2 } });
+      expect(never.steps).toHaveLength(6);
+      expect(never.evals.map((e) => e.step)).toEqual([6]);
+    });
+
     it('runs to train.steps when no evaluation is below the threshold', async () => {
       const r = await run({ ...short, stopWhen: { cost: 1e-9 } });
       expect(r.solved).toBeUndefined();

@@ -91,7 +91,7 @@ export const trainSchema = z.object({
   gumbelTau: z.object({ start: positive, end: positive, steps: posInt }).strict().optional(),
   lengths: z.enum(['per-sequence', 'per-batch']).optional(),
   /** End training at the first evaluation below `cost` bits per sequence; `steps` stays the cap. */
-  stopWhen: z.object({ cost: z.number({ error: stopCost }).positive({ error: stopCost }) }).strict().optional(),
+  stopWhen: z.object({ cost: z.number({ error: stopCost }).positive({ error: stopCost }), checkEvery: posInt.optional() }).strict().optional(),
 }).strict();
 
 export const curriculumSchema = z.object({
