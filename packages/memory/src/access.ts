@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { ntmAddress } from './addressing.ts';
-import { activateControls, controlTable, headLength, initialBias, INTERFACE_CLIP, type ControlSpec, type HeadControls } from './controls.ts';
+import { activateControls, controlTable, headLength, initialBias, INTERFACE_CLIP, WRITE_GATE_INITIAL_BIAS, type ControlSpec, type HeadControls } from './controls.ts';
 import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from './init.ts';
 import { applyMode, parseMode, type AddressingMode, type AddressingModeSpec, type HeadWeights, type ScoreTerms } from './modes.ts';
 import { softmax, sparsemax } from './normalize.ts';
@@ -81,6 +81,8 @@ export interface MemoryAccessConfig {
   readonly kernels?: KernelChoice;
   /** Whether a step reads before it writes; default `read-write` ({@link AccessOrder}). */
   readonly order?: AccessOrder;
+  /** Initial bias of the write heads' interpolation gate; default WRITE_GATE_INITIAL_BIAS (-3); 0 = none. */
+  readonly writeGateBias?: number;
 }
 
 /** The config with every default filled in and every mode parsed. */
@@ -98,6 +100,7 @@ export interface ResolvedAccessConfig {
   readonly seed: number;
   readonly kernels: KernelChoice;
   readonly order: AccessOrder;
+  readonly writeGateBias: number;
 }
 
 /**
@@ -174,11 +177,15 @@ export function resolveAccessConfig(c: MemoryAccessConfig): ResolvedAccessConfig
   if (!(ACCESS_ORDERS as readonly string[]).includes(order)) {
     throw new EngramError('memory.order', `unknown order '${String(order)}'`, `use one of ${ACCESS_ORDERS.join(', ')}`);
   }
+  const writeGateBias = c.writeGateBias ?? WRITE_GATE_INITIAL_BIAS;
+  if (!Number.isFinite(writeGateBias) || Math.abs(writeGateBias) > INTERFACE_CLIP) {
+    throw new EngramError('memory.writeGateBias', `${writeGateBias} is not a finite number within ±${INTERFACE_CLIP}`, 'use e.g. -3 (the default) or 0 for none');
+  }
   if (kernels === 'fused' && similarity !== 'cosine') {
     throw new EngramError('memory.kernels', `'fused' was asked for but ${fusedUnsupportedReason(similarity, 'cpu')}`, "use kernels 'auto' or 'reference'");
   }
   return {
-    slots, width, readHeads, writeHeads, shiftRange, similarity, init, controllerSize, seed, kernels, order,
+    slots, width, readHeads, writeHeads, shiftRange, similarity, init, controllerSize, seed, kernels, order, writeGateBias,
     readModes: modesFor(c.readMode, readHeads, slots, 'memory.readMode'),
     writeModes: modesFor(c.writeMode, writeHeads, slots, 'memory.writeMode'),
   };
@@ -224,7 +231,7 @@ export class MemoryAccess implements MemoryModule<AccessState> {
     variables = recorded.variables;
     const rng = new Rng(c.seed);
     this.readTable = controlTable(c.width, c.shiftRange, false);
-    this.writeTable = controlTable(c.width, c.shiftRange, true);
+    this.writeTable = controlTable(c.width, c.shiftRange, true, c.writeGateBias);
     this.interfaceSize = c.writeHeads * headLength(this.writeTable) + c.readHeads * headLength(this.readTable);
     this.readSize = c.readHeads * c.width;
     this.stateTensors = commonStateTensors(c.slots, c.width, c.readHeads, c.writeHeads);

@@ -40,11 +40,11 @@ export type ControlName = 'key' | 'beta' | 'gate' | 'shift' | 'gamma' | 'erase' 
  * key (k, M, tanh), beta (β, 1, softplus), gate (g, 1, sigmoid), shift (s, 2S+1, softmax),
  * gamma (γ, 1, 1 + softplus); write heads then erase (e, M, sigmoid) and add (a, M, tanh).
  */
-export function controlTable(width: number, shiftRange: number, isWrite: boolean): readonly ControlSpec[] {
+export function controlTable(width: number, shiftRange: number, isWrite: boolean, writeGateBias = WRITE_GATE_INITIAL_BIAS): readonly ControlSpec[] {
   const table: ControlSpec[] = [
     { name: 'key', length: width, activation: 'tanh' },
     { name: 'beta', length: 1, activation: 'softplus' },
-    { name: 'gate', length: 1, activation: 'sigmoid', ...(isWrite ? { initialBias: WRITE_GATE_INITIAL_BIAS } : {}) },
+    { name: 'gate', length: 1, activation: 'sigmoid', ...(isWrite && writeGateBias !== 0 ? { initialBias: writeGateBias } : {}) },
     { name: 'shift', length: 2 * shiftRange + 1, activation: 'softmax' },
     { name: 'gamma', length: 1, activation: 'oneplus' },
   ];

@@ -600,3 +600,15 @@ describe('variable names', () => {
     b.dispose();
   });
 });
+
+describe('memory.writeGateBias', () => {
+  it('sets the write gates\' initial bias (0 = none) and refuses what the interface clip would cut', () => {
+    const none = new MemoryAccess({ slots: 8, width: 4, controllerSize: 5, writeGateBias: 0 });
+    expect(Math.max(...(none.projectionBias.dataSync() as Float32Array).map(Math.abs))).toBe(0);
+    const two = new MemoryAccess({ slots: 8, width: 4, controllerSize: 5, writeGateBias: -2 });
+    expect(Array.from(two.projectionBias.dataSync()).filter((x) => x !== 0)).toEqual([-2]);
+    expect(() => new MemoryAccess({ slots: 8, width: 4, controllerSize: 5, writeGateBias: -50 })).toThrow(/memory\.writeGateBias: -50 is not a finite number within ±20/);
+    none.dispose();
+    two.dispose();
+  });
+});

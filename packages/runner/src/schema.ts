@@ -38,6 +38,7 @@ const ntmMemory = z.object({
   init: z.enum(MEMORY_INITS).optional(),
   kernels: z.enum(KERNEL_CHOICES).optional(),
   order: z.enum(ACCESS_ORDERS).optional(),
+  writeGateBias: z.number().min(-20).max(20).optional(),
 }).strict();
 
 /** The DNC's memory (Graves et al. 2016); masking, deallocation and sharpness are the DNC-MD options, default off. */
