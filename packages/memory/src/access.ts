@@ -132,7 +132,8 @@ export interface AccessState {
  */
 export type StepOptions = MemoryStepOptions;
 
-function positiveInt(v: unknown, field: string, fix: string): number {
+/** `v` if it is an integer >= 1, else an EngramError naming `field` with `fix` (every memory's config check). */
+export function positiveInt(v: unknown, field: string, fix: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
     throw new EngramError(field, `${JSON.stringify(v)} is not a positive integer`, fix);
   }

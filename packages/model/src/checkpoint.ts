@@ -63,8 +63,8 @@ export async function saveCheckpoint(root: string, step: number, ckpt: Checkpoin
   }
 }
 
-/** True while process `pid` exists. */
-function processAlive(pid: number): boolean {
+/** True while process `pid` exists (EPERM: it exists but is another user's). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

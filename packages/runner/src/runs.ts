@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { EngramError } from '@engram/tensor';
-import type { ModelConfig } from '@engram/model';
+import { processAlive, type ModelConfig } from '@engram/model';
 import { runSpecSchema, type RunSpec } from './schema.ts';
 import type { RunOutcome } from './summary.ts';
 
@@ -193,20 +193,11 @@ export function lockRun(dir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
         throw new EngramError('--resume', `${dir} is being trained by process ${owner}`, `wait for it to finish, or stop it (kill -INT ${owner}) and resume then`);
       }
       rmSync(path, { force: true }); // stale: its process is gone
     }
   }
   throw new EngramError('--resume', `could not take the lock ${path}`, 'remove it if no engram process trains this run');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { EngramError, fusedBackend, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { headLength, INTERFACE_CLIP, type ControlSpec } from '../controls.ts';
 import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from '../init.ts';
-import { KERNEL_CHOICES, type KernelChoice } from '../access.ts';
+import { KERNEL_CHOICES, positiveInt, type KernelChoice } from '../access.ts';
 import { commonStateTensors, recordingVariables, type MemoryModule, type MemoryState, type MemoryStepOptions, type StateTensorSpec } from '../module.ts';
 import { read, write } from '../readWrite.ts';
 import { dncAllocation } from './allocation.ts';
 import { dncContentWeights } from './content.ts';
 import { dncReadTable, dncWriteTable, splitDncInterface, type DncOptions, type DncReadControl, type DncWriteControl } from './interface.ts';
 import { dncDirectionalWeights, dncLinkage, sharpenDirectional } from './linkage.ts';
-import { dncRetention, dncUsage } from './usage.ts';
+import { dncRetention, usageAfter } from './usage.ts';
 import { fusedTemporal } from './fused/temporalKernel.ts';
 
 /** A plain, JSON-serialisable description of a DNC memory (Graves et al. 2016). */
@@ -65,11 +65,6 @@ export interface DncState extends MemoryState {
   readonly precedence: tf.Tensor3D;
   /** `[B, R, 2W + 1]` the read heads' last modes: backward per write head, forward per write head, content. */
   readonly readModes: tf.Tensor3D;
-}
-
-function positiveInt(v: unknown, field: string, fix: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new EngramError(field, `${JSON.stringify(v)} is not a positive integer`, fix);
-  return v;
 }
 
 function flag(v: unknown, field: string): boolean {
@@ -209,19 +204,20 @@ export class DncAccess implements MemoryModule<DncState> {
       const freeGate = scalar(rc.freeGate);
 
       // usage, then the write weights: allocation or content, by the allocation gate, times the write gate
-      const usage = dncUsage(state.usage, state.writeWeights, freeGate, state.readWeights);
+      const retention = dncRetention(freeGate, state.readWeights);
+      const usage = usageAfter(state.usage, state.writeWeights, retention);
       const writeContent = dncContentWeights(state.memory, wc.key, scalar(wc.strength), c.masking ? wc.mask : undefined);
       const allocationGate = wc.allocationGate; // [B,W,1]
       const writeGate = wc.writeGate;
       const allocation = dncAllocation(usage, scalar(tf.mul(allocationGate, writeGate) as tf.Tensor3D));
       const writeWeights = tf.mul(writeGate, tf.add(tf.mul(allocationGate, allocation), tf.mul(tf.sub(1, allocationGate), writeContent))) as tf.Tensor3D;
-      const kept = c.deallocation ? tf.mul(state.memory, tf.expandDims(dncRetention(freeGate, state.readWeights), -1)) as tf.Tensor3D : state.memory;
+      const kept = c.deallocation ? tf.mul(state.memory, tf.expandDims(retention, -1)) as tf.Tensor3D : state.memory;
       const memory = write(kept, writeWeights, wc.erase, wc.vector);
 
       // the links from this step's writes, and the previous reads followed along them
       const temporal = this.usesFusedKernels()
         ? fusedTemporal(state.link, state.precedence, writeWeights, state.readWeights)
-        : this.temporal(state, writeWeights);
+        : dncTemporalReference(state.link, state.precedence, writeWeights, state.readWeights);
       const { link, precedence } = temporal;
       let { forward, backward } = temporal;
 
@@ -238,9 +234,6 @@ export class DncAccess implements MemoryModule<DncState> {
     });
   }
 
-  private temporal(state: DncState, writeWeights: tf.Tensor3D): ReturnType<typeof dncTemporalReference> {
-    return dncTemporalReference(state.link, state.precedence, writeWeights, state.readWeights);
-  }
 
   dispose(): void {
     for (const v of this.variables) v.dispose();

@@ -36,9 +36,18 @@ export function dncUsage(prevUsage: tf.Tensor2D, prevWriteWeights: tf.Tensor3D, 
   s.check('prevWriteWeights', prevWriteWeights, ['B', 'W', 'N']);
   s.check('freeGate', freeGate, ['B', 'R']);
   s.check('prevReadWeights', prevReadWeights, ['B', 'R', 'N']);
+  return tf.tidy(() => usageAfter(prevUsage, prevWriteWeights, dncRetention(freeGate, prevReadWeights)));
+}
+
+/**
+ * {@link dncUsage} given the retention psi already computed (DncAccess needs psi again for
+ * DNC-MD's de-allocation, so it computes it once).
+ * @param retention `[B, N]`
+ */
+export function usageAfter(prevUsage: tf.Tensor2D, prevWriteWeights: tf.Tensor3D, retention: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const written = tf.sub(1, tf.prod(tf.sub(1, stopGradient(prevWriteWeights)), 1)); // [B,N]
     const afterWrite = tf.add(prevUsage, tf.mul(tf.sub(1, prevUsage), written));
-    return tf.mul(afterWrite, dncRetention(freeGate, prevReadWeights)) as tf.Tensor2D;
+    return tf.mul(afterWrite, retention) as tf.Tensor2D;
   });
 }
