@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'tasks/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'tasks/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
     setupFiles: ['packages/tensor/test/setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@engram/tensor';
 import { Trainer } from '@engram/model';
-import { applyOverrides, loadExperiment, makeModel, makeTask, modelConfigFor, runSpecFor, trainingTask } from '@engram/runner';
+import { applyOverrides, Curriculum, loadExperiment, loadTaskModule, makeModel, makeTask, modelConfigFor, runSpecFor, taskEntry, trainingTask } from '@engram/runner';
 import { arg } from './benchArgs.ts';
 
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
@@ -34,13 +34,18 @@ for (const [e, name] of experiments.entries()) {
   const maxMinutes = budgets[budgets.length === 1 ? 0 : e] as number;
   const { experiment } = loadExperiment(name);
   const spec = applyOverrides(runSpecFor(experiment, 'default'), { ...(batch !== undefined ? { batch } : {}), ...(lr !== undefined ? { lr } : {}) });
+  await loadTaskModule(spec.task);
   for (const seed of seeds) {
     const task = makeTask(spec);
     const model = makeModel(modelConfigFor(spec, task, seed));
     const trainer = new Trainer(model, task, { ...spec.train, seed, evalSequences, steps: Number.MAX_SAFE_INTEGER }, {
       cost: (logits, b) => task.cost(logits, b),
     });
-    trainer.setTask(trainingTask(spec)); // as engram train does (train.lengths); evaluation keeps the full distribution
+    // as engram train does (train.lengths, curriculum); evaluation keeps the full distribution
+    let curriculum = spec.curriculum ? new Curriculum(spec.curriculum, taskEntry(spec.task).maxLength(task.options)) : undefined;
+    trainer.setTask(trainingTask(spec, curriculum?.maxLength));
+    const evalEvery = spec.train.evalEvery ?? 100;
+    let windowCost = 0;
     const start = performance.now();
     const costs: number[] = [];
     let evalMs = 0;
@@ -54,6 +59,17 @@ for (const [e, name] of experiments.entries()) {
       if (tensorsAfterFirst < 0) tensorsAfterFirst = tf.memory().numTensors;
       costs.push(rec.cost);
       if (costs.length > 10) costs.shift();
+      windowCost += rec.cost;
+      // a curriculum grows where engram train's does: at each evaluation, on the window's mean training cost
+      if (curriculum && trainer.step % evalEvery === 0) {
+        const next = curriculum.observe(windowCost / evalEvery);
+        if (next !== curriculum) {
+          process.stderr.write(`  ${name} seed ${seed}: ${trainer.sequences} sequences: curriculum ${curriculum.maxLength} -> ${next.maxLength}\n`);
+          trainer.setTask(trainingTask(spec, (curriculum = next).maxLength));
+          costs.length = 0; // the training-cost window restarts at the new length
+        }
+        windowCost = 0;
+      }
       const mean = costs.reduce((a, b) => a + b, 0) / costs.length;
       if (costs.length === 10 && mean < checkBelow && trainer.step - lastCheck >= checkEvery) {
         lastCheck = trainer.step;

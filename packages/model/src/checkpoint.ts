@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { EngramError } from '@engram/tensor';
-import { fileHandler, fsyncDir, writeFileAtomic } from './fileHandler.ts';
 
 /** Format tag written into every engram checkpoint's model.json. */
 export const CHECKPOINT_FORMAT = 'engram-checkpoint-v1';
@@ -35,59 +32,30 @@ export interface Checkpoint {
   readonly meta: Readonly<Record<string, unknown>>;
 }
 
+/** Which checkpoint to load: the newest, the one before it, or a step number. */
+export type CheckpointChoice = 'latest' | 'previous' | number;
+
+/**
+ * Where a {@link Trainer} keeps its checkpoints. The core package holds no storage of its own, so
+ * it runs in a browser; Node's file store is `fileCheckpoints(dir)` from `@engram/model/node`.
+ */
+export interface CheckpointStore {
+  /** Writes the checkpoint of `step` (atomically: a crash never leaves it as the newest); returns where it went. */
+  save(step: number, ckpt: Checkpoint): Promise<string>;
+  /** Loads one checkpoint, with where it came from; an EngramError when it is missing or damaged. */
+  load(which?: CheckpointChoice): Promise<Checkpoint & { dir: string }>;
+}
+
 const OPT = 'optimizer/';
 
-function stepDirName(step: number): string {
-  return `step-${String(step).padStart(8, '0')}`;
-}
-
-/** Lists complete checkpoints under `root`, oldest first. */
-export function listCheckpoints(root: string): string[] {
-  if (!existsSync(root)) return [];
-  return readdirSync(root).filter((n) => /^step-\d{8}$/.test(n)).sort();
-}
-
-/** Writes a checkpoint atomically under `root`; returns its directory. */
-export async function saveCheckpoint(root: string, step: number, ckpt: Checkpoint): Promise<string> {
-  mkdirSync(root, { recursive: true });
-  removeStaleTemporaries(root);
-  const name = stepDirName(step);
-  const tmp = join(root, `.tmp-${name}-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  try {
-    return await writeInto(root, tmp, name, ckpt);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true }); // a failed write (a full disk) leaves nothing behind
-    throw e;
-  }
-}
-
-/** True while process `pid` exists (EPERM: it exists but is another user's). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes `.tmp-*-<pid>` leftovers of processes that are gone (a crash mid-write), so they never block a later write. */
-function removeStaleTemporaries(root: string): void {
-  for (const n of readdirSync(root)) {
-    const m = /^\.tmp-.*-(\d+)$/.exec(n) ?? /\.tmp-(\d+)$/.exec(n);
-    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) rmSync(join(root, n), { recursive: true, force: true });
-  }
-}
-
-async function writeInto(root: string, tmp: string, name: string, ckpt: Checkpoint): Promise<string> {
+/** A checkpoint as tfjs model artifacts: weights then `optimizer/...` state in one buffer, the config as topology. */
+export async function checkpointArtifacts(ckpt: Checkpoint): Promise<tf.io.ModelArtifacts> {
   const named = [
     ...Object.entries(ckpt.weights).map(([n, t]) => ({ name: n, tensor: t })),
     ...Object.entries(ckpt.optimizer).map(([n, t]) => ({ name: OPT + n, tensor: t })),
   ];
   const { data, specs } = await tf.io.encodeWeights(named);
-  await fileHandler(tmp).save({
+  return {
     format: CHECKPOINT_FORMAT,
     generatedBy: 'engram',
     convertedBy: null as unknown as string,
@@ -95,43 +63,13 @@ async function writeInto(root: string, tmp: string, name: string, ckpt: Checkpoi
     weightSpecs: specs,
     weightData: data,
     userDefinedMetadata: ckpt.meta as Record<string, object>,
-  });
-  const final = join(root, name);
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
-  fsyncDir(root);
-  writeFileAtomic(join(root, 'latest'), `${name}\n`);
-  fsyncDir(root);
-  const all = listCheckpoints(root);
-  for (const old of all.slice(0, Math.max(0, all.length - CHECKPOINTS_KEPT))) rmSync(join(root, old), { recursive: true, force: true });
-  return final;
+  };
 }
 
-/**
- * Loads a checkpoint. `which`: 'latest' (default), 'previous' (the one before the newest), or
- * a step number. A missing, truncated or corrupted checkpoint is an EngramError that says so.
- */
-export async function loadCheckpoint(root: string, which: 'latest' | 'previous' | number = 'latest'): Promise<Checkpoint & { dir: string }> {
-  const all = listCheckpoints(root);
-  let name: string | undefined;
-  if (which === 'latest') {
-    const pointer = join(root, 'latest');
-    name = existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : all[all.length - 1];
-  } else if (which === 'previous') {
-    name = all[all.length - 2];
-  } else {
-    name = stepDirName(which);
-  }
-  if (name !== undefined && !/^step-\d{8}$/.test(name)) {
-    throw new EngramError('checkpoint', `${join(root, 'latest')} names '${name.slice(0, 60)}', not a checkpoint directory of this run (step-NNNNNNNN)`, 'the pointer is damaged: delete it to resume from the newest step directory');
-  }
-  if (!name || !existsSync(join(root, name))) {
-    throw new EngramError('checkpoint', `no ${typeof which === 'number' ? `step ${which} ` : `${which} `}checkpoint under ${root} (have: ${all.join(', ') || 'none'})`, 'check the run directory, or train first');
-  }
-  const dir = join(root, name);
-  const artifacts = await fileHandler(dir).load();
+/** The inverse of {@link checkpointArtifacts}; `where` names the source in errors. */
+export function checkpointFromArtifacts(artifacts: tf.io.ModelArtifacts, where: string): Checkpoint {
   if (artifacts.format !== CHECKPOINT_FORMAT) {
-    throw new EngramError('checkpoint', `${dir} has format '${artifacts.format}', not ${CHECKPOINT_FORMAT}`, 'load a checkpoint written by this version of engram');
+    throw new EngramError('checkpoint', `${where} has format '${artifacts.format}', not ${CHECKPOINT_FORMAT}`, 'load a checkpoint written by this version of engram');
   }
   const tensors = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
   const weights: Record<string, tf.Tensor> = {};
@@ -143,7 +81,7 @@ export async function loadCheckpoint(root: string, which: 'latest' | 'previous' 
   const meta = { ...(artifacts.userDefinedMetadata ?? {}) } as Record<string, unknown>;
   delete meta['weightsSha256'];
   const modelConfig = (artifacts.modelTopology as { engram?: unknown } | undefined)?.engram;
-  return { dir, modelConfig, weights, optimizer, meta };
+  return { modelConfig, weights, optimizer, meta };
 }
 
 /**

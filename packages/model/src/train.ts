@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, Rng, type RngState, type SequenceBatch, type SequenceTask } from '@engram/tensor';
-import { assignWeights, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { assignWeights, type CheckpointChoice, type CheckpointStore } from './checkpoint.ts';
 import { clipGradients, type ClipConfig } from './clip.ts';
 import { bitsPerSequence, maskedSigmoidCrossEntropy, sequenceLosses } from './loss.ts';
 import { reinforceSurrogate } from '@engram/memory';
@@ -135,13 +135,14 @@ export class Trainer {
   readonly evalTask: SequenceTask;
 
   /**
-   * @param options.checkpointDir where checkpoints go (none are written without it).
+   * @param options.checkpoints where checkpoints go (none are written without it): in Node,
+   *   `fileCheckpoints(dir)` from `@engram/model/node`.
    * @param options.extraMeta JSON stored in every checkpoint beside the trainer's own state
    *   (e.g. a curriculum's state); {@link resume} returns it.
    */
   constructor(readonly model: SequenceModel, task: SequenceTask, config: TrainConfig,
     readonly options: {
-      checkpointDir?: string; callbacks?: TrainCallbacks; extraMeta?: () => Record<string, unknown>;
+      checkpoints?: CheckpointStore; callbacks?: TrainCallbacks; extraMeta?: () => Record<string, unknown>;
       /** The task's own cost (bits per sequence); default {@link bitsPerSequence}. */
       cost?: (logits: tf.Tensor3D, batch: SequenceBatch) => number;
     } = {}) {
@@ -323,18 +324,18 @@ export class Trainer {
         evals.push(e);
         if (stop && e.cost < stop.cost) this.solvedAt = e;
       }
-      if (this.options.checkpointDir && (this.stepCount % this.config.checkpointEvery === 0 || last || this.solvedAt)) await this.save();
+      if (this.options.checkpoints && (this.stepCount % this.config.checkpointEvery === 0 || last || this.solvedAt)) await this.save();
     }
     return { steps, evals, stopped: this.stopRequested, ...(this.solvedAt ? { solved: this.solvedAt } : {}) };
   }
 
   /** Writes a checkpoint of weights, optimizer state, counters and random generator states. */
   async save(): Promise<string> {
-    const root = this.options.checkpointDir;
-    if (!root) throw new EngramError('checkpointDir', 'no checkpoint directory was given', 'pass { checkpointDir } to the Trainer');
+    const store = this.options.checkpoints;
+    if (!store) throw new EngramError('checkpoints', 'no checkpoint store was given', 'pass { checkpoints: fileCheckpoints(dir) } to the Trainer');
     const optimizer = this.optimizer.getState();
     try {
-      const dir = await saveCheckpoint(root, this.stepCount, {
+      const dir = await store.save(this.stepCount, {
         modelConfig: this.model.config,
         weights: this.model.namedVariables,
         optimizer,
@@ -354,10 +355,10 @@ export class Trainer {
   }
 
   /** Restores weights, optimizer state, counters and generators from the newest checkpoint (or `which`). */
-  async resume(which: 'latest' | 'previous' | number = 'latest'): Promise<Record<string, unknown>> {
-    const root = this.options.checkpointDir;
-    if (!root) throw new EngramError('checkpointDir', 'no checkpoint directory was given', 'pass { checkpointDir } to the Trainer');
-    const ckpt = await loadCheckpoint(root, which);
+  async resume(which: CheckpointChoice = 'latest'): Promise<Record<string, unknown>> {
+    const store = this.options.checkpoints;
+    if (!store) throw new EngramError('checkpoints', 'no checkpoint store was given', 'pass { checkpoints: fileCheckpoints(dir) } to the Trainer');
+    const ckpt = await store.load(which);
     try {
       const meta = checkpointMeta(ckpt.meta, ckpt.dir);
       // Without the optimizer's moments a resumed run would silently differ from one that ran through.

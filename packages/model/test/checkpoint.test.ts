@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngramError } from '@engram/tensor';
-import { buildModel, listCheckpoints, loadCheckpoint, Trainer, type ModelConfig } from '../src/index.ts';
+import { buildModel, Trainer, type ModelConfig } from '../src/index.ts';
+import { fileCheckpoints, listCheckpoints, loadCheckpoint } from '../src/node.ts';
 import { tinyCopy } from './tinyCopy.ts';
 
 const config: ModelConfig = { kind: 'ntm', inputSize: 5, outputSize: 4, seed: 1, controller: { kind: 'lstm', units: 8 }, memory: { slots: 6, width: 3 } };
@@ -13,7 +14,7 @@ beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'engram-ckpt-')); });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 async function trainTo(steps: number, root: string): Promise<Trainer> {
-  const t = new Trainer(buildModel(config), tinyCopy(), { steps, batchSize: 2, evalEvery: 100, evalSequences: 4, checkpointEvery: 2, seed: 1 }, { checkpointDir: root });
+  const t = new Trainer(buildModel(config), tinyCopy(), { steps, batchSize: 2, evalEvery: 100, evalSequences: 4, checkpointEvery: 2, seed: 1 }, { checkpoints: fileCheckpoints(root) });
   await t.run();
   return t;
 }
@@ -39,7 +40,7 @@ describe('checkpoints', () => {
     const prev = await loadCheckpoint(dir, 'previous');
     expect(prev.meta['step']).toBe(2);
     tf.dispose([...Object.values(prev.weights), ...Object.values(prev.optimizer)]);
-    const t = new Trainer(buildModel(config), tinyCopy(), { steps: 4, batchSize: 2, seed: 1 }, { checkpointDir: dir });
+    const t = new Trainer(buildModel(config), tinyCopy(), { steps: 4, batchSize: 2, seed: 1 }, { checkpoints: fileCheckpoints(dir) });
     await t.resume('previous');
     expect(t.step).toBe(2);
   });
@@ -52,7 +53,7 @@ describe('checkpoints', () => {
 
   it('loading into a model with another config names the mismatching field', async () => {
     await trainTo(2, dir);
-    const other = new Trainer(buildModel({ ...config, memory: { slots: 7, width: 3 } }), tinyCopy(), { steps: 4, batchSize: 2 }, { checkpointDir: dir });
+    const other = new Trainer(buildModel({ ...config, memory: { slots: 7, width: 3 } }), tinyCopy(), { steps: 4, batchSize: 2 }, { checkpoints: fileCheckpoints(dir) });
     await expect(other.resume()).rejects.toThrow(/model\.memory\.slots is 6 in the checkpoint but 7 in this model/);
   });
 

@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildModel, loadCheckpoint, saveCheckpoint, Trainer, type ModelConfig } from '../src/index.ts';
+import { buildModel, Trainer, type ModelConfig } from '../src/index.ts';
+import { fileCheckpoints, loadCheckpoint, saveCheckpoint } from '../src/node.ts';
 import { tinyCopy } from './tinyCopy.ts';
 
 const ntm: ModelConfig = { kind: 'ntm', inputSize: 5, outputSize: 4, seed: 1, controller: { kind: 'lstm', units: 8 }, memory: { slots: 6, width: 3 } };
@@ -18,14 +19,14 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 /** A run trained to step 2 under `dir`, then a copy of its checkpoint with `edit` applied to the checkpoint's parts. */
 async function damaged(name: string, edit: (c: Awaited<ReturnType<typeof loadCheckpoint>>) => Parameters<typeof saveCheckpoint>[2]): Promise<string> {
   const dir = join(root, name);
-  const t = new Trainer(buildModel(ntm), tinyCopy(), { ...train, steps: 2 }, { checkpointDir: dir });
+  const t = new Trainer(buildModel(ntm), tinyCopy(), { ...train, steps: 2 }, { checkpoints: fileCheckpoints(dir) });
   await t.run();
   const ckpt = await loadCheckpoint(dir);
   await saveCheckpoint(dir, 3, edit(ckpt));
   return dir;
 }
 
-const resume = (dir: string) => new Trainer(buildModel(ntm), tinyCopy(), train, { checkpointDir: dir }).resume();
+const resume = (dir: string) => new Trainer(buildModel(ntm), tinyCopy(), train, { checkpoints: fileCheckpoints(dir) }).resume();
 
 describe('a damaged checkpoint is refused, not trusted', () => {
   it('no optimizer state: refused (a fresh optimizer would not be bit-identical)', async () => {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { engramCell, EngramCell, fileHandler } from '../src/index.ts';
+import { engramCell, EngramCell } from '../src/index.ts';
+import { fileHandler } from '../src/node.ts';
 
 /** A tiny recall problem: output at every step the input of the previous step. */
 function data(seed: number) {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModel, Trainer, type ModelConfig, type TrainConfig } from '../src/index.ts';
+import { fileCheckpoints } from '../src/node.ts';
 import { tinyCopy } from './tinyCopy.ts';
 
 const ntm: ModelConfig = {
@@ -13,7 +14,7 @@ const ntm: ModelConfig = {
 const train: TrainConfig = { steps: 200, batchSize: 16, evalEvery: 1000, evalSequences: 32, optimizer: { kind: 'adam', lr: 1e-2 }, seed: 5 };
 
 function trainer(steps: number, dir?: string, config: ModelConfig = ntm): Trainer {
-  return new Trainer(buildModel(config), tinyCopy(), { ...train, steps }, dir ? { checkpointDir: dir } : {});
+  return new Trainer(buildModel(config), tinyCopy(), { ...train, steps }, dir ? { checkpoints: fileCheckpoints(dir) } : {});
 }
 
 describe('Trainer', () => {
@@ -37,7 +38,7 @@ describe('Trainer', () => {
       const full = await trainer(12).run();
       const first = trainer(5, join(dir, 'ckpt'));
       await first.run();
-      const second = new Trainer(buildModel(ntm), tinyCopy(), { ...train, steps: 12 }, { checkpointDir: join(dir, 'ckpt') });
+      const second = new Trainer(buildModel(ntm), tinyCopy(), { ...train, steps: 12 }, { checkpoints: fileCheckpoints(join(dir, 'ckpt')) });
       await second.resume();
       expect(second.step).toBe(5);
       const rest = await second.run();
@@ -51,7 +52,7 @@ describe('Trainer', () => {
   describe('train.stopWhen', () => {
     // Evaluations at steps 2, 4 and 6; the costs of an unstopped run pick the thresholds.
     const short = { ...train, steps: 6, evalEvery: 2 };
-    const run = (config: TrainConfig, dir?: string) => new Trainer(buildModel(ntm), tinyCopy(), config, dir ? { checkpointDir: dir } : {}).run();
+    const run = (config: TrainConfig, dir?: string) => new Trainer(buildModel(ntm), tinyCopy(), config, dir ? { checkpoints: fileCheckpoints(dir) } : {}).run();
 
     it('ends training at the first evaluation below the threshold', async () => {
       const free = await run(short);
@@ -94,7 +95,7 @@ describe('Trainer', () => {
         const config = { ...short, checkpointEvery: 1000, stopWhen: { cost: 1000 } };
         const first = await run(config, dir);
         expect(first.solved?.step).toBe(2);
-        const again = new Trainer(buildModel(ntm), tinyCopy(), { ...config, steps: 100 }, { checkpointDir: dir });
+        const again = new Trainer(buildModel(ntm), tinyCopy(), { ...config, steps: 100 }, { checkpoints: fileCheckpoints(dir) });
         await again.resume();
         expect(again.step).toBe(2);
         expect(again.solved).toEqual(first.solved);
@@ -102,7 +103,7 @@ describe('Trainer', () => {
         expect(rest.steps).toEqual([]);
         expect(rest.solved).toEqual(first.solved);
         // Without stopWhen (or with a stricter threshold) the same checkpoint trains on.
-        const free = new Trainer(buildModel(ntm), tinyCopy(), { ...short, steps: 4 }, { checkpointDir: dir });
+        const free = new Trainer(buildModel(ntm), tinyCopy(), { ...short, steps: 4 }, { checkpoints: fileCheckpoints(dir) });
         await free.resume();
         expect(free.solved).toBeUndefined();
         expect((await free.run()).steps).toHaveLength(2);

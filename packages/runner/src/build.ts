@@ -2,7 +2,7 @@ import { EngramError } from '@engram/tensor';
 import { buildModel, type ModelConfig, type SequenceModel } from '@engram/model';
 import { runSpecSchema, type RunSpec } from './schema.ts';
 import { schemaError } from './errors.ts';
-import { TASKS } from './taskRegistry.ts';
+import { taskEntry } from './taskRegistry.ts';
 import type { RunnerTask } from './tasks.ts';
 
 /** Flag overrides of an experiment's settings. */
@@ -34,7 +34,7 @@ export function applyOverrides(spec: RunSpec, o: Overrides): RunSpec {
 
 /** The task of a spec, with options at a given max length when a curriculum is active. */
 export function makeTask(spec: RunSpec, maxLength?: number): RunnerTask {
-  const entry = TASKS[spec.task.kind];
+  const entry = taskEntry(spec.task);
   const options = spec.task.options ?? {};
   return entry.make(maxLength === undefined ? options : entry.withMaxLength(entry.make(options).options, maxLength));
 }
@@ -49,7 +49,7 @@ export function makeTask(spec: RunSpec, maxLength?: number): RunnerTask {
 export function trainingTask(spec: RunSpec, maxLength?: number): RunnerTask {
   const task = makeTask(spec, maxLength);
   if (spec.train.lengths !== 'per-batch') return task;
-  const entry = TASKS[spec.task.kind];
+  const entry = taskEntry(spec.task);
   const lo = entry.minLength(task.options);
   const hi = entry.maxLength(task.options);
   const byLength = new Map<number, RunnerTask>();

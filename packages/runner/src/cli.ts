@@ -90,10 +90,11 @@ export function program(): Command {
     });
 
   p.command('report')
-    .description('write SVG plots of a run: learning curve, read/write weightings over time for one example')
+    .description('write SVG plots of a run (learning curve, read/write weightings over time for one example), or that example as data')
     .argument('<run>', 'run directory')
+    .option('--format <svg|json|csv>', 'svg: plots; json or csv: the traced example (inputs, targets, outputs, weightings, reads) as plots/example.json or .csv', 'svg')
     .addOption(backendOption())
-    .action(async (run: string, opts: { backend?: string }) => {
+    .action(async (run: string, opts: { backend?: string; format: string }) => {
       const files = await report(run, opts);
       process.stdout.write(`${files.join('\n')}\n`);
     });

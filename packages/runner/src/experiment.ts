@@ -5,10 +5,16 @@ import { EngramError } from '@engram/tensor';
 import { schemaError } from './errors.ts';
 import { experimentSchema, runSpecSchema, TASK_NAMES, type Experiment, type RunSpec } from './schema.ts';
 
-/** The repository root (the runner runs from source). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-/** Where experiment definitions live. */
-export const EXPERIMENTS_DIR = join(REPO_ROOT, 'experiments');
+/** The runner package's own directory (this file is in its src/ or, installed, its dist/). */
+export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * Where the shipped experiment definitions live: the repository's experiments/ when running from
+ * the workspace, the copy packed into the package (`experiments/`, made by its prepack script)
+ * when installed from npm.
+ */
+export const EXPERIMENTS_DIR = existsSync(join(PACKAGE_DIR, 'experiments'))
+  ? join(PACKAGE_DIR, 'experiments')
+  : join(PACKAGE_DIR, '..', '..', 'experiments');
 
 /** A loaded, validated experiment and the file it came from. */
 export interface LoadedExperiment {
@@ -52,6 +58,11 @@ export function loadExperiment(target: string): LoadedExperiment {
     throw e;
   }
   if (!parsed.success) throw schemaError(basename(path, '.json'), parsed.error, raw);
+  // A task module's path is relative to the experiment file; runs record it absolute.
+  const from = dirname(path);
+  const absolute = <T extends { task?: { module?: string | undefined } | undefined }>(part: T): T =>
+    part.task?.module === undefined ? part : { ...part, task: { ...part.task, module: resolve(from, part.task.module) } };
+  parsed.data = { ...absolute(parsed.data), ...(parsed.data.variants ? { variants: parsed.data.variants.map(absolute) } : {}) };
   // Validate every variant now, so a bad variant fails before anything runs.
   for (const v of parsed.data.variants ?? []) runSpecFor(parsed.data, v.name);
   return { experiment: parsed.data, path };

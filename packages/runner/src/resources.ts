@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EngramError, Rng } from '@engram/tensor';
 import type { ModelConfig } from '@engram/model';
 import type { RunSpec } from './schema.ts';
-import { TASKS } from './taskRegistry.ts';
+import { taskEntry } from './taskRegistry.ts';
 
 /** What a configuration is estimated to need, and its largest part (the field to name). */
 export interface MemoryEstimate {
@@ -16,7 +16,7 @@ export interface MemoryEstimate {
 
 /** Time steps of the longest sequence: measured at lengths 1 and 2 (tiny samples) and extended linearly. */
 function longestSequence(spec: RunSpec): number {
-  const entry = TASKS[spec.task.kind];
+  const entry = taskEntry(spec.task);
   const task = entry.make(spec.task.options ?? {});
   const options = task.options;
   // a sample is (inputs + outputs) floats per step: with absurd widths, bound the length from below instead

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { assignWeights, loadCheckpoint, type SequenceModel } from '@engram/model';
+import { assignWeights, type SequenceModel } from '@engram/model';
+import { loadCheckpoint } from '@engram/model/node';
 import { makeModel } from './build.ts';
 import type { RunConfig } from './runs.ts';
 

@@ -5,7 +5,8 @@ import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { EngramError } from '@engram/tensor';
-import { processAlive, type ModelConfig } from '@engram/model';
+import type { ModelConfig } from '@engram/model';
+import { processAlive } from '@engram/model/node';
 import { runSpecSchema, type RunSpec } from './schema.ts';
 import type { RunOutcome } from './summary.ts';
 

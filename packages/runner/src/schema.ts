@@ -101,10 +101,22 @@ export const curriculumSchema = z.object({
   threshold: positive.optional(),
 }).strict();
 
+/** `kind: "module"` names a task of your own: an ES module whose default export is a TaskDefinition. */
+export const TASK_MODULE = 'module';
+
 export const taskSchema = z.object({
-  kind: z.enum(TASK_NAMES),
+  kind: z.enum([...TASK_NAMES, TASK_MODULE]),
+  /** With kind "module": the module's path, relative to the experiment file (absolute once loaded). */
+  module: z.string().min(1).optional(),
   options: z.record(z.string(), z.unknown()).optional(),
-}).strict();
+}).strict().superRefine((t, ctx) => {
+  if (t.kind === TASK_MODULE && t.module === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['module'], message: 'is required with kind "module": give the path of an ES module whose default export is a task definition (see examples/custom-task)' });
+  }
+  if (t.kind !== TASK_MODULE && t.module !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['module'], message: `is only read with kind "module"; remove it, or set kind to "module" to use your own task` });
+  }
+});
 
 export const evalSchema = z.object({
   lengths: z.array(posInt).min(1).optional(),

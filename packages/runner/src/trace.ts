@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng, tidy } from '@engram/tensor';
 import { unroll } from '@engram/model';
 import { makeTask } from './build.ts';
+import { loadTaskModule } from './taskRegistry.ts';
 import { readRun } from './runs.ts';
 import { restoreModel } from './restore.ts';
 import type { DncStatePlot } from './plots/index.ts';
@@ -14,6 +15,10 @@ export interface TracedExample {
   /** [head][T][N] */
   readonly writeWeights: number[][][];
   readonly readWeights: number[][][];
+  /** [head][T][M]: what each read head returned. */
+  readonly readVectors: number[][][];
+  /** The checkpoint's step. */
+  readonly step: number;
   readonly text: string;
   /** DNC runs: usage, read modes and the last link matrix (DncStatePlot without its title). */
   readonly dnc?: Omit<DncStatePlot, 'title'>;
@@ -36,8 +41,9 @@ function dncTrace(extras: Readonly<Record<string, tf.Tensor>>): Omit<DncStatePlo
 /** Runs a run's model (newest checkpoint, evaluation mode) on one fresh example and traces it. */
 export async function traceExample(runDir: string, seed = 0): Promise<TracedExample | undefined> {
   const { dir, config } = readRun(runDir);
+  await loadTaskModule(config.spec.task);
   const task = makeTask(config.spec);
-  const { model } = await restoreModel(dir, config);
+  const { model, step } = await restoreModel(dir, config);
   const batch = task.sample(1, new Rng(`${config.seed}/report/${seed}`));
   const { outputs, trace } = unroll(model, batch.inputs, { training: false, trace: true });
   // plain arrays out, every intermediate tensor (squeezes, unstacks, the sigmoid) disposed
@@ -49,6 +55,8 @@ export async function traceExample(runDir: string, seed = 0): Promise<TracedExam
       outputs: tf.sigmoid(tf.squeeze(outputs, [1])).arraySync() as number[][],
       writeWeights: perHead(trace.writeWeights),
       readWeights: perHead(trace.readWeights),
+      readVectors: perHead(trace.readVectors),
+      step,
       text: task.render(batch, 0, outputs),
       ...(trace?.extras?.['link'] ? { dnc: dncTrace(trace.extras) } : {}),
     } : undefined;

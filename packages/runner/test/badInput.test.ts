@@ -27,7 +27,7 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
     ['non-integer --steps', ['train', exp('ok2', base), '--steps', '1.5'], /^engram: option '--steps <n>' argument '1\.5' is invalid\. --steps must be an integer/],
     ['unknown field', ['train', exp('extra', { ...base, modle: {} })], /^engram: extra\.modle: unknown field 'modle'; remove it/],
     ['unknown variant', ['train', exp('ok3', base), '--variant', 'nope'], /^engram: --variant: experiment tiny-copy has no variant 'nope'; use one of: default/],
-    ['unknown backend', ['train', exp('ok4', base), '--backend', 'gpu'], /^engram: --backend: unknown backend 'gpu'; use one of auto, node, wasm, cpu/],
+    ['unknown backend', ['train', exp('ok4', base), '--backend', 'gpu'], /^engram: --backend: unknown backend 'gpu'; use one of auto, node, wasm, webgl, cpu/],
     ['unknown run for eval', ['eval', join(dir, 'no-run')], /^engram: <run>: .*no-run is not a run directory \(no config\.json\)/],
     ['unknown run for report', ['report', join(dir, 'no-run')], /^engram: <run>: .*no-run is not a run directory/],
     ['bad --lengths', ['eval', join(dir, 'no-run'), '--lengths', '10,x'], /^engram: --lengths: '10,x' is not a comma-separated list of positive integers; e\.g\. --lengths 10,20,50,120$/],

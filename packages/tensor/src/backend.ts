@@ -5,8 +5,11 @@ import { installWasmMatMulGradients } from './kernels/wasmMatMulGradients.ts';
 import { registerWasmIdentity } from './kernels/identityWasm.ts';
 import { registerCpuKernels } from './kernels/cpuKernels.ts';
 
-/** Backends engram can run on. `node` is @tensorflow/tfjs-node (native TensorFlow, optional). */
-export const BACKENDS = ['node', 'wasm', 'cpu'] as const;
+/**
+ * Backends engram can run on. `node` is @tensorflow/tfjs-node (native TensorFlow, optional, Node
+ * only); `webgl` is the browser's GPU backend (browser only); `wasm` and `cpu` run everywhere.
+ */
+export const BACKENDS = ['node', 'wasm', 'webgl', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /**
@@ -20,24 +23,47 @@ export const DEFAULT_EMBEDDED: BackendName = 'wasm';
 export interface BackendChoice {
   /** The engram name of the backend in use. */
   readonly name: BackendName;
-  /** The tfjs backend name (`tensorflow`, `wasm` or `cpu`). */
+  /** The tfjs backend name (`tensorflow`, `wasm`, `webgl` or `cpu`). */
   readonly tfName: string;
   /** How it was chosen: an explicit request, or the automatic order. */
   readonly reason: string;
 }
 
-const TF_NAME: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+const TF_NAME: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', webgl: 'webgl', cpu: 'cpu' };
 let current: BackendChoice | undefined;
 let announced = false;
 
+/** True under Node (not in a browser page or worker): only there can tfjs-node load. */
+const IN_NODE = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/**
+ * tfjs-node's module name, held in a variable so that bundlers (Vite, esbuild, webpack) do not
+ * try to resolve a native Node addon into a browser bundle; it is imported only under Node.
+ */
+const TFJS_NODE = '@tensorflow/tfjs-node';
+
+/** Options of {@link initBackend}. */
+export interface BackendOptions {
+  /** Print nothing (the choice is otherwise printed once, to stderr in Node, the console in a browser). */
+  readonly quiet?: boolean;
+  /**
+   * Where the wasm backend's `.wasm` files are served from, as a URL prefix ending in `/`
+   * (tfjs's `setWasmPaths`). Needed in a browser when the files are not next to the page's
+   * script; ignored in Node, which reads them from the installed package.
+   */
+  readonly wasmPaths?: string;
+}
+
 /** Loads one backend's module and makes it tfjs's active backend; throws with the cause. */
-async function activate(name: BackendName): Promise<void> {
+async function activate(name: BackendName, options: BackendOptions): Promise<void> {
   if (name === 'node') {
+    if (!IN_NODE) throw new Error('tfjs-node runs only under Node');
     // tfjs-node registers the `tensorflow` backend on import; its native addon is built by an
     // install script that pnpm does not run unless approved (see the README).
-    await import('@tensorflow/tfjs-node');
+    await import(/* @vite-ignore */ TFJS_NODE);
   } else if (name === 'wasm') {
-    await import('@tensorflow/tfjs-backend-wasm');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (options.wasmPaths !== undefined && !IN_NODE) wasm.setWasmPaths(options.wasmPaths);
     registerWasmUnsortedSegmentSum();
     installWasmMatMulGradients();
     registerWasmIdentity();
@@ -51,6 +77,7 @@ async function activate(name: BackendName): Promise<void> {
   // Node; engram has already said which backend it chose and why, so the banner only breaks
   // the one-line contract of the CLI's stderr. Mark the backend as used.
   if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  // the fused kernels are registered for wasm and cpu; on webgl the composite ops run
 }
 
 function firstLine(e: unknown): string {
@@ -65,14 +92,15 @@ export function parseBackend(value: string, field: string): BackendName | 'auto'
 }
 
 /**
- * Chooses and activates the tensor backend, once per process. Order of precedence: the
- * `requested` argument (e.g. a `--backend` flag), then the `ENGRAM_BACKEND` environment
- * variable, then automatic: tfjs-node if it loads, else {@link DEFAULT_EMBEDDED}.
+ * Chooses and activates the tensor backend, once per process (or page). Order of precedence:
+ * the `requested` argument (e.g. a `--backend` flag), then the `ENGRAM_BACKEND` environment
+ * variable (Node), then automatic: under Node tfjs-node if it loads, else
+ * {@link DEFAULT_EMBEDDED}; in a browser {@link DEFAULT_EMBEDDED}.
  * An explicit request that cannot load is an error with the cause, never a silent fallback.
  * The choice is printed once to stderr unless `quiet`.
  */
-export async function initBackend(requested?: string, options: { quiet?: boolean } = {}): Promise<BackendChoice> {
-  const fromEnv = process.env['ENGRAM_BACKEND'];
+export async function initBackend(requested?: string, options: BackendOptions = {}): Promise<BackendChoice> {
+  const fromEnv = IN_NODE ? process.env['ENGRAM_BACKEND'] : undefined;
   const field = requested !== undefined ? '--backend' : 'ENGRAM_BACKEND';
   const raw = requested ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : 'auto');
   const want = parseBackend(raw, field);
@@ -82,22 +110,27 @@ export async function initBackend(requested?: string, options: { quiet?: boolean
   let choice: BackendChoice;
   if (want !== 'auto') {
     try {
-      await activate(want);
+      await activate(want, options);
     } catch (e) {
       const fix = want === 'node'
         ? 'install a working @tensorflow/tfjs-node (npx pnpm@10 approve-builds, then reinstall) or choose wasm or cpu'
-        : 'reinstall dependencies (npx pnpm@10 install) or choose another backend';
+        : want === 'webgl'
+          ? 'webgl needs a browser with WebGL: choose wasm or cpu'
+          : 'reinstall dependencies (npx pnpm@10 install) or choose another backend';
       throw new EngramError(field, `backend '${want}' cannot load (${firstLine(e)})`, fix);
     }
     choice = { name: want, tfName: TF_NAME[want], reason: `requested by ${field}` };
+  } else if (!IN_NODE) {
+    await activate(DEFAULT_EMBEDDED, options);
+    choice = { name: DEFAULT_EMBEDDED, tfName: TF_NAME[DEFAULT_EMBEDDED], reason: 'embedded default in a browser' };
   } else {
     let why: string;
     try {
-      await activate('node');
+      await activate('node', options);
       choice = { name: 'node', tfName: TF_NAME.node, reason: 'tfjs-node loaded' };
     } catch (e) {
       why = /native addon/i.test(firstLine(e)) ? 'its native addon is not built (see the README)' : firstLine(e);
-      await activate(DEFAULT_EMBEDDED);
+      await activate(DEFAULT_EMBEDDED, options);
       choice = {
         name: DEFAULT_EMBEDDED,
         tfName: TF_NAME[DEFAULT_EMBEDDED],
@@ -107,7 +140,9 @@ export async function initBackend(requested?: string, options: { quiet?: boolean
   }
   current = choice;
   if (!options.quiet && !announced) {
-    process.stderr.write(`engram: backend ${choice.name} (${choice.reason})\n`);
+    const line = `engram: backend ${choice.name} (${choice.reason})`;
+    if (IN_NODE) process.stderr.write(`${line}\n`);
+    else console.info(line);
     announced = true;
   }
   return choice;

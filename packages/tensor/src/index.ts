@@ -1,7 +1,7 @@
 export { EngramError, check } from './errors.ts';
 export { ShapeScope, shapes, type Dim } from './shapes.ts';
 export { Rng, type RngState } from './random.ts';
-export { initBackend, currentBackend, parseBackend, BACKENDS, DEFAULT_EMBEDDED, type BackendName, type BackendChoice } from './backend.ts';
+export { initBackend, currentBackend, parseBackend, BACKENDS, DEFAULT_EMBEDDED, type BackendName, type BackendChoice, type BackendOptions } from './backend.ts';
 export { stopGradient, tidy, variableFrom, plainVariables, type VariableFactory } from './gradient.ts';
 export { blankExample, lengthRange, packExamples, thresholdCost, renderSequence, OptionReader,
   type SequenceBatch, type SequenceTask, type AlgorithmicTask, type TaskDefinition, type Example } from './task.ts';

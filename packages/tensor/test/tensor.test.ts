@@ -120,7 +120,14 @@ describe('backend', () => {
     expect(parseBackend('auto', 'ENGRAM_BACKEND')).toBe('auto');
     expect(parseBackend('cpu', 'x')).toBe('cpu');
     expect(() => parseBackend('gpu', 'ENGRAM_BACKEND')).toThrow(EngramError);
-    expect(() => parseBackend('gpu', 'ENGRAM_BACKEND')).toThrow(/^ENGRAM_BACKEND: unknown backend 'gpu'; use one of auto, node, wasm, cpu/);
+    expect(() => parseBackend('gpu', 'ENGRAM_BACKEND')).toThrow(/^ENGRAM_BACKEND: unknown backend 'gpu'; use one of auto, node, wasm, webgl, cpu/);
+    expect(parseBackend('WebGL', '--backend')).toBe('webgl');
+  });
+
+  it('webgl under Node is an error saying it needs a browser, and the backend in use stays', async () => {
+    const before = tf.getBackend();
+    await expect(initBackend('webgl', { quiet: true })).rejects.toThrow(/^--backend: backend 'webgl' cannot load .*; webgl needs a browser with WebGL: choose wasm or cpu$/);
+    expect(tf.getBackend()).toBe(before);
   });
 
   it('initBackend has run once (by the setup file) and rejects an unknown request before changing anything', async () => {

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 import { EngramError } from '@engram/tensor';
@@ -10,7 +9,7 @@ import { readMetrics, readRun, reportDamaged, runName, scanRun, scanRuns, type R
 import { firstSolved, solveThreshold } from '../solved.ts';
 import type { RunOutcome } from '../summary.ts';
 import { evaluateRun } from './eval.ts';
-import { tsxArgs } from '../child.ts';
+import { CLI_ENTRY, nodeArgs } from '../child.ts';
 import { writeStudy } from '../study.ts';
 import { median } from '../stats.ts';
 import type { CompareRow } from '../rows.ts';
@@ -27,8 +26,6 @@ export interface CompareOptions {
 }
 
 export type { CompareRow } from '../rows.ts';
-
-const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'cli.ts');
 
 function outcomeOf(dir: string): RunOutcome | undefined {
   const r = scanRun(dir);
@@ -59,7 +56,7 @@ function stopChildren(): void {
 
 function runChild(args: string[]): Promise<void> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [...tsxArgs(CLI), ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ENGRAM_PARENT_PID: String(process.pid) } });
+    const child = spawn(process.execPath, [...nodeArgs(CLI_ENTRY), ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ENGRAM_PARENT_PID: String(process.pid) } });
     children.add(child);
     child.on('exit', (code, signal) => {
       children.delete(child);

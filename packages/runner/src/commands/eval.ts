@@ -7,7 +7,7 @@ import { maskedSigmoidCrossEntropy, unroll } from '@engram/model';
 import { makeTask } from '../build.ts';
 import { readRun } from '../runs.ts';
 import { restoreModel } from '../restore.ts';
-import { TASKS } from '../taskRegistry.ts';
+import { loadTaskModule, taskEntry } from '../taskRegistry.ts';
 
 export interface EvalOptions {
   readonly lengths?: number[];
@@ -44,7 +44,8 @@ export async function evaluateRun(runDir: string, o: EvalOptions): Promise<Lengt
   const lengths = o.lengths ?? config.spec.eval?.lengths;
   if (!lengths) throw new EngramError('--lengths', 'missing and the experiment sets no eval.lengths', 'e.g. --lengths 10,20,50,120');
   await initBackend(o.backend);
-  const entry = TASKS[config.spec.task.kind];
+  await loadTaskModule(config.spec.task);
+  const entry = taskEntry(config.spec.task);
   const base = makeTask(config.spec);
   const { model, step } = await restoreModel(dir, config);
   const results: LengthResult[] = [];

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend } from '@engram/tensor';
+import { EngramError, initBackend } from '@engram/tensor';
+import { exampleCsv, exampleJson, REPORT_FORMATS, type ReportFormat } from '../exampleData.ts';
 import { readMetrics, readRun } from '../runs.ts';
 import { dncStateSvg, learningCurveSvg, weightingsSvg } from '../plots/index.ts';
 import { traceExample } from '../trace.ts';
@@ -12,11 +13,23 @@ export { traceExample, type TracedExample } from '../trace.ts';
  * evaluation and training), plots/weightings-head<h>.svg (write and read weightings over time
  * for one example, with its inputs, targets and outputs, as in the NTM paper's figures), for a
  * DNC plots/dnc-state.svg (usage over time, read modes per read head, the link matrix at the
- * last step) and plots/example.txt. Returns the files written.
+ * last step) and plots/example.txt. With `format` json or csv it writes the traced example as
+ * data instead (plots/example.json, plots/example.csv: see exampleData.ts). Returns the files written.
  */
-export async function report(runDir: string, o: { backend?: string } = {}): Promise<string[]> {
+export async function report(runDir: string, o: { backend?: string; format?: string } = {}): Promise<string[]> {
+  const format = (o.format ?? 'svg') as ReportFormat;
+  if (!REPORT_FORMATS.includes(format)) throw new EngramError('--format', `unknown format '${o.format}'`, `use one of ${REPORT_FORMATS.join(', ')}`);
   const { dir, config } = readRun(runDir);
   await initBackend(o.backend);
+  if (format !== 'svg') {
+    const example = await traceExample(dir);
+    if (!example) return [];
+    mkdirSync(join(dir, 'plots'), { recursive: true });
+    const path = join(dir, 'plots', `example.${format}`);
+    const source = { experiment: config.experiment, variant: config.variant, seed: config.seed };
+    writeFileSync(path, format === 'json' ? exampleJson(example, source) : exampleCsv(example));
+    return [path];
+  }
   const plots = join(dir, 'plots');
   mkdirSync(plots, { recursive: true });
   const files: string[] = [];

@@ -2,13 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { EngramError, initBackend } from '@engram/tensor';
 import { Trainer, type EvalRecord, type StepRecord } from '@engram/model';
+import { fileCheckpoints } from '@engram/model/node';
 import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
 import { applyOverrides, makeModel, makeTask, modelConfigFor, trainingTask, type Overrides } from '../build.ts';
 import { makeProgress } from '../progress.ts';
 import { appendMetrics, createRunDir, lockRun, readMetrics, readRun, truncateMetrics, writeRunConfig, type MetricRow, type RunConfig } from '../runs.ts';
 import { writeSummary, type RunOutcome } from '../summary.ts';
 import { Curriculum } from '../curriculum.ts';
-import { TASKS } from '../taskRegistry.ts';
+import { loadTaskModule, taskEntry } from '../taskRegistry.ts';
 import { optimalCostOf } from '../optimal.ts';
 import { firstSolved, solveThreshold, type SolvedAt } from '../solved.ts';
 import { versions } from '../versions.ts';
@@ -36,12 +37,13 @@ interface Prepared {
   dir?: string;
 }
 
-function prepareNew(target: string, o: TrainOptions, backend: string): Prepared {
+async function prepareNew(target: string, o: TrainOptions, backend: string): Promise<Prepared> {
   const { experiment, path } = loadExperiment(target);
   const variant = o.variant ?? (variantNames(experiment)[0] as string);
   if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new EngramError('--seed', `${o.seed} is not an integer`, 'use an integer seed');
   const seed = o.seed ?? (experiment.seeds[0] as number);
   const spec = applyOverrides(runSpecFor(experiment, variant), o);
+  await loadTaskModule(spec.task);
   const task = makeTask(spec);
   const model = modelConfigFor(spec, task, seed);
   checkFits(spec, model, backend); // before the model is built: a configuration that cannot fit allocates nothing
@@ -54,12 +56,13 @@ function prepareNew(target: string, o: TrainOptions, backend: string): Prepared 
   };
 }
 
-function prepareResume(runDir: string, o: TrainOptions, backend: string): Prepared {
+async function prepareResume(runDir: string, o: TrainOptions, backend: string): Promise<Prepared> {
   const { dir, config } = readRun(runDir, '--resume');
   for (const flag of ['seed', 'variant', 'batch', 'lr'] as const) {
     if (o[flag] !== undefined) throw new EngramError(`--${flag}`, 'cannot change when resuming', 'resume with the run\'s own settings (only --steps may change)');
   }
   const spec = applyOverrides(config.spec, { steps: o.steps });
+  await loadTaskModule(spec.task);
   return { config: { ...config, spec, backend }, dir };
 }
 
@@ -71,12 +74,12 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   if (!target && !o.resume) throw new EngramError('<experiment>', 'missing', 'give an experiment file, an experiment name or a task name (see engram list), or --resume RUN_DIR');
   if (target && o.resume) throw new EngramError('--resume', 'given together with an experiment', 'pass either an experiment or --resume RUN_DIR');
   const choice = await initBackend(o.backend);
-  const prepared = o.resume ? prepareResume(o.resume, o, choice.name) : prepareNew(target as string, o, choice.name);
+  const prepared = o.resume ? await prepareResume(o.resume, o, choice.name) : await prepareNew(target as string, o, choice.name);
   const { config } = prepared;
   const spec = config.spec;
 
   const task = makeTask(spec);
-  const entry = TASKS[spec.task.kind];
+  const entry = taskEntry(spec.task);
   let curriculum = spec.curriculum ? new Curriculum(spec.curriculum, entry.maxLength(task.options)) : undefined;
   const model = makeModel(config.model);
   let seconds = 0;
@@ -85,7 +88,7 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   let window: StepRecord[] = [];
   // The Trainer checks the training settings (e.g. train.gumbelTau) before the run directory exists.
   const trainer = new Trainer(model, task, { ...spec.train, seed: config.seed }, {
-    ...(prepared.dir ? { checkpointDir: join(prepared.dir, 'checkpoint') } : {}),
+    ...(prepared.dir ? { checkpoints: fileCheckpoints(join(prepared.dir, 'checkpoint')) } : {}),
     // the training-loss window since the last regular evaluation goes into the checkpoint, so a
     // resumed run's next metrics row averages the same steps as an uninterrupted run's
     extraMeta: () => ({ seconds: seconds + (performance.now() - started) / 1000, trainWindow: window.map((r) => [r.loss, r.cost]), ...(curriculum ? { curriculumMaxLength: curriculum.maxLength } : {}) }),
@@ -97,7 +100,7 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   try {
     if (!prepared.dir) {
       writeRunConfig(dir, config);
-      Object.assign(trainer.options, { checkpointDir: join(dir, 'checkpoint') });
+      Object.assign(trainer.options, { checkpoints: fileCheckpoints(join(dir, 'checkpoint')) });
     }
     const follow = (c?: Curriculum) => trainer.setTask(trainingTask(spec, c?.maxLength));
     follow(curriculum);
