@@ -11,6 +11,7 @@ import { evaluateRun, parseLengths } from './commands/eval.ts';
 import { compare } from './commands/compare.ts';
 import { list } from './commands/list.ts';
 import { report } from './commands/report.ts';
+import { exportRun } from './commands/export.ts';
 import { verdict } from './summary.ts';
 import { versions } from './versions.ts';
 
@@ -97,6 +98,15 @@ export function program(): Command {
     .action(async (run: string, opts: { backend?: string; format: string }) => {
       const files = await report(run, opts);
       process.stdout.write(`${files.join('\n')}\n`);
+    });
+
+  p.command('export')
+    .description('write a run\'s trained weights (no optimizer state) as tfjs artifacts: <run>/model/model.json + weights.bin')
+    .argument('<run>', 'run directory')
+    .option('--out <dir>', 'where to write them (default <run>/model)')
+    .addOption(backendOption())
+    .action(async (run: string, opts: { out?: string; backend?: string }) => {
+      process.stdout.write(`${await exportRun(run, opts)}\n`);
     });
 
   p.command('list')

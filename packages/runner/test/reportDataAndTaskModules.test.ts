@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { train } from '../src/commands/train.ts';
 import { report } from '../src/commands/report.ts';
 import { evaluateRun } from '../src/commands/eval.ts';
 import { loadExperiment } from '../src/experiment.ts';
+import { exportRun } from '../src/commands/export.ts';
 import { filesUnder, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', 'examples');
@@ -71,5 +72,29 @@ describe('a task of your own: task.kind "module"', () => {
     await expect(train(bad({ kind: 'module', module: './notask.mjs' }, 'm4'), { out: join(dir, 'bad'), backend: 'cpu' }))
       .rejects.toThrow(/^task\.module: .*notask\.mjs's default export is not a task definition \(missing defaults, make/);
     expect(existsSync(join(dir, 'bad'))).toBe(false);
+  });
+});
+
+describe('engram export: a run\'s trained model without its checkpoint', () => {
+  const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes model.json + weights.bin without optimizer state; eval and report of a run holding only model/ give the same numbers', { timeout: 60_000 }, async () => {
+    const exp = writeExperiment(dir, 'exp', tinyCopyExperiment({ name: 'exp' }));
+    const { dir: run } = await train(exp, { out: join(dir, 'results'), backend: 'cpu' });
+    const before = await evaluateRun(run, { lengths: [3], count: 16 });
+    const out = await exportRun(run, { backend: 'cpu' });
+    expect(out).toBe(join(run, 'model'));
+    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(json.format).toBe('engram-checkpoint-v1');
+    expect(json.modelTopology.engram.memory).toEqual({ slots: 8, width: 4 });
+    const names = json.weightsManifest[0].weights.map((w: { name: string }) => w.name);
+    expect(names.some((n: string) => n.startsWith('optimizer/'))).toBe(false);
+    expect(json.userDefinedMetadata).toMatchObject({ experiment: 'exp', seed: 1, step: 12 });
+    renameSync(join(run, 'checkpoint'), join(dir, 'moved-checkpoint')); // as a committed reference result ships
+    const after = await evaluateRun(run, { lengths: [3], count: 16 });
+    expect(after).toEqual(before);
+    expect((await report(run, { format: 'json' })).length).toBe(1);
+    await expect(exportRun(run)).rejects.toThrow(/^<run>: .* has no checkpoint to export; its trained model is already in/);
   });
 });

@@ -1,0 +1,38 @@
+/** Messages between the page (main.ts) and the training worker (worker.ts). Plain JSON both ways. */
+
+export type TaskChoice = 'copy' | 'associative-recall';
+
+/** Page -> worker. */
+export type Request =
+  | { readonly type: 'train'; readonly task: TaskChoice }
+  | { readonly type: 'stop' }
+  | { readonly type: 'load'; readonly url: string }
+  /** Copy `length` random vectors, or the given pattern ([L][bits] of 0/1), with the loaded model. */
+  | { readonly type: 'copy'; readonly length?: number; readonly pattern?: number[][] };
+
+/** One example run through a model: every series time first. */
+export interface Traced {
+  /** [T][X] */
+  readonly inputs: number[][];
+  /** [T][Y] */
+  readonly targets: number[][];
+  /** [T][Y], probabilities */
+  readonly outputs: number[][];
+  /** [T] 1 where the output is scored */
+  readonly mask: number[];
+  /** [T][N], write head 0 and read head 0 */
+  readonly write: number[][];
+  readonly read: number[][];
+  /** Scored bits whose thresholded output differs from the target. */
+  readonly errors: number;
+}
+
+/** Worker -> page. */
+export type Reply =
+  | { readonly type: 'ready'; readonly backend: string }
+  | { readonly type: 'progress'; readonly task: TaskChoice; readonly step: number; readonly sequences: number; readonly loss: number; readonly cost: number; readonly stepsPerSecond: number }
+  | { readonly type: 'trace'; readonly task: TaskChoice; readonly step: number; readonly example: Traced }
+  | { readonly type: 'stopped'; readonly step: number }
+  | { readonly type: 'loaded'; readonly description: string }
+  | { readonly type: 'copied'; readonly length: number; readonly example: Traced }
+  | { readonly type: 'error'; readonly message: string };
