@@ -83,11 +83,22 @@ export function program(): Command {
     .argument('<targets...>', 'an experiment (file, name or task), or run directories')
     .option('--out <dir>', 'results root', 'results')
     .option('--jobs <n>', 'missing runs to train in parallel', int('--jobs'), 1)
-    .option('--no-train', 'only compare existing runs')
+    .option('--no-train', 'only compare finished runs; name the missing ones with the command that trains each')
+    .option('--emit <jobs|slurm>', 'train nothing: print the commands of the runs not finished under --out (jobs: one per line; slurm: an sbatch array script)')
+    .option('--engram <command>', 'with --emit: how each command starts (default: node <this bin/engram.js>)')
+    .option('--max-parallel <n>', 'with --emit slurm: array tasks at once', int('--max-parallel'), 8)
+    .option('--time-per-task <minutes>', 'with --emit slurm: time limit per task (default: from finished runs)', int('--time-per-task'))
+    .option('--mem-per-task <MB>', 'with --emit slurm: memory per task (default: from finished runs)', int('--mem-per-task'))
     .addOption(backendOption())
-    .action(async (targets: string[], opts: { out: string; jobs: number; train: boolean; backend?: string }) => {
-      const { markdown, written } = await compare(targets, { out: opts.out, jobs: opts.jobs, noTrain: !opts.train, backend: opts.backend });
-      process.stdout.write(`${markdown}\n${written ? `\nwritten: ${written}\n` : ''}`);
+    .action(async (targets: string[], opts: { out: string; jobs: number; train: boolean; backend?: string; emit?: string; engram?: string; maxParallel: number; timePerTask?: number; memPerTask?: number }) => {
+      const { markdown, written } = await compare(targets, {
+        out: opts.out, jobs: opts.jobs, noTrain: !opts.train, backend: opts.backend,
+        ...(opts.emit !== undefined ? { emit: opts.emit, maxParallel: opts.maxParallel } : {}),
+        ...(opts.engram !== undefined ? { engram: opts.engram } : {}),
+        ...(opts.timePerTask !== undefined ? { timePerTask: opts.timePerTask } : {}),
+        ...(opts.memPerTask !== undefined ? { memPerTask: opts.memPerTask } : {}),
+      });
+      process.stdout.write(opts.emit !== undefined ? markdown : `${markdown}\n${written ? `\nwritten: ${written}\n` : ''}`);
     });
 
   p.command('report')

@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -180,25 +181,47 @@ export function reportDamaged(runs: readonly ScannedRun[], write: (line: string)
 }
 
 /**
- * Takes the run directory's lock file (`.lock`, holding the owner's pid) for as long as this
- * process trains the run; returns its release. A lock whose process is gone (a crash, kill -9)
- * is taken over; one held by a live process is an error naming it, so two resumes of one run
- * never interleave its files.
+ * How long a lock written on another host may go without its heartbeat before it counts as
+ * left behind (a job killed by its scheduler on a cluster node): its process cannot be asked
+ * from here. ENGRAM_LOCK_STALE_SECONDS overrides it.
+ */
+export const LOCK_STALE_SECONDS = 300;
+
+/**
+ * Takes the run directory's lock file (`.lock`: the owner's pid and host) for as long as this
+ * process trains the run; returns its release. A lock of this host whose process is gone (a
+ * crash, kill -9) is taken over; a lock of another host (a shared results folder on a cluster)
+ * is taken over once its heartbeat ({@link refreshLock}) is older than
+ * {@link LOCK_STALE_SECONDS}. One held by a live process is an error naming it, so two
+ * resumes of one run never interleave its files.
  */
 export function lockRun(dir: string): () => void {
   const path = join(dir, '.lock');
+  const me = `${process.pid} ${hostname()}`;
+  const staleMs = 1000 * Number(process.env['ENGRAM_LOCK_STALE_SECONDS'] ?? LOCK_STALE_SECONDS);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
-      return () => { try { if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true }); } catch { /* already gone */ } };
+      writeFileSync(path, `${me}\n`, { flag: 'wx' });
+      return () => { try { if (readFileSync(path, 'utf8').trim() === me) rmSync(path, { force: true }); } catch { /* already gone */ } };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
+      const [pidText, host = hostname()] = readFileSync(path, 'utf8').trim().split(/\s+/);
+      const owner = Number(pidText);
+      const valid = Number.isInteger(owner) && owner > 0;
+      if (valid && host === hostname() && owner !== process.pid && processAlive(owner)) {
         throw new EngramError('--resume', `${dir} is being trained by process ${owner}`, `wait for it to finish, or stop it (kill -INT ${owner}) and resume then`);
+      }
+      if (valid && host !== hostname() && Date.now() - statSync(path).mtimeMs < staleMs) {
+        throw new EngramError('--resume', `${dir} is being trained by process ${owner} on host ${host} (its lock was renewed ${Math.round((Date.now() - statSync(path).mtimeMs) / 1000)} s ago)`, `wait for that job to end; a lock not renewed for ${staleMs / 1000} s is taken over`);
       }
       rmSync(path, { force: true }); // stale: its process is gone
     }
   }
   throw new EngramError('--resume', `could not take the lock ${path}`, 'remove it if no engram process trains this run');
+}
+
+/** The heartbeat of a held lock: renews its time stamp, so other hosts see the run is alive. */
+export function refreshLock(dir: string): void {
+  const now = new Date();
+  try { utimesSync(join(dir, '.lock'), now, now); } catch { /* released meanwhile */ }
 }

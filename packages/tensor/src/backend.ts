@@ -37,10 +37,26 @@ let announced = false;
 const IN_NODE = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /**
- * tfjs-node's module name, held in a variable so that bundlers (Vite, esbuild, webpack) do not
- * try to resolve a native Node addon into a browser bundle; it is imported only under Node.
+ * tfjs-node's module names, held in variables so that bundlers (Vite, esbuild, webpack) do not
+ * try to resolve a native Node addon into a browser bundle; imported only under Node. The GPU
+ * build registers the same `tensorflow` backend and is used when only it is installed.
  */
 const TFJS_NODE = '@tensorflow/tfjs-node';
+const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
+
+/** Imports tfjs-node, or tfjs-node-gpu when tfjs-node is not installed at all. */
+async function importTfjsNode(): Promise<void> {
+  try {
+    await import(/* @vite-ignore */ TFJS_NODE);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    try {
+      await import(/* @vite-ignore */ TFJS_NODE_GPU);
+    } catch {
+      throw e;
+    }
+  }
+}
 
 /** Options of {@link initBackend}. */
 export interface BackendOptions {
@@ -60,7 +76,7 @@ async function activate(name: BackendName, options: BackendOptions): Promise<voi
     if (!IN_NODE) throw new Error('tfjs-node runs only under Node');
     // tfjs-node registers the `tensorflow` backend on import; its native addon is built by an
     // install script that pnpm does not run unless approved (see the README).
-    await import(/* @vite-ignore */ TFJS_NODE);
+    await importTfjsNode();
   } else if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (options.wasmPaths !== undefined && !IN_NODE) wasm.setWasmPaths(options.wasmPaths);

@@ -13,7 +13,9 @@ import { CLI_ENTRY, nodeArgs } from '../child.ts';
 import { writeStudy } from '../study.ts';
 import { median } from '../stats.ts';
 import type { CompareRow } from '../rows.ts';
-import type { Experiment, RunSpec } from '../schema.ts';
+import type { Experiment } from '../schema.ts';
+import { defaultEngramCommand, EMIT_KINDS, jobsFile, missingReport, planRuns, runCommand, slurmResources, slurmScript, type EmitKind, type PlannedRun } from './emit.ts';
+import { mkdirSync } from 'node:fs';
 import { initBackend } from '@engram/tensor';
 
 export interface CompareOptions {
@@ -21,8 +23,17 @@ export interface CompareOptions {
   readonly backend?: string;
   /** Runs to train at once when an experiment has missing runs. Default 1. */
   readonly jobs?: number;
-  /** Only compare what exists; train nothing. */
+  /** Only compare what exists; train nothing. Missing runs are named with the command that trains each. */
   readonly noTrain?: boolean;
+  /** Write the commands of the missing runs (`jobs`: one a line; `slurm`: an sbatch array script) instead of training. */
+  readonly emit?: string;
+  /** How emitted commands start (default: `node <this installation's bin/engram.js>`). */
+  readonly engram?: string;
+  /** `--emit slurm`: array tasks running at once (the `%L` of `--array=0-K%L`). Default 8. */
+  readonly maxParallel?: number;
+  /** `--emit slurm`: minutes and MB per task, instead of the estimate from finished runs. */
+  readonly timePerTask?: number;
+  readonly memPerTask?: number;
 }
 
 export type { CompareRow } from '../rows.ts';
@@ -30,20 +41,6 @@ export type { CompareRow } from '../rows.ts';
 function outcomeOf(dir: string): RunOutcome | undefined {
   const r = scanRun(dir);
   return r.problem === undefined ? r.outcome : undefined;
-}
-
-/**
- * A finished run of this experiment, variant and seed with the variant's step cap and stopping
- * rule, if one exists. Finished: at the cap, diverged, or stopped solved (`train.stopWhen`).
- */
-function finishedRun(runs: readonly ScannedRun[], experiment: string, variant: string, seed: number, train: RunSpec['train']): string | undefined {
-  return runs.find((r) => {
-    if (r.problem !== undefined) return false;
-    const { config, outcome: o } = r;
-    const ended = o !== undefined && !o.interrupted && (o.step === train.steps || o.diverged !== undefined || (!!o.stopWhen && !!o.solvedAt));
-    return config.experiment === experiment && config.variant === variant && config.seed === seed && ended
-      && config.spec.train.steps === train.steps && config.spec.train.stopWhen?.cost === train.stopWhen?.cost;
-  })?.dir;
 }
 
 /** The training children running now: they end with compare (a failed sibling, a signal). */
@@ -155,20 +152,27 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
   } else if (targets.length === 1) {
     const { experiment: e, path } = loadExperiment(targets[0] as string);
     experiment = e;
-    const wanted = variantNames(e).flatMap((v) => e.seeds.map((s) => ({ v, s })));
-    const trainOf = (v: string) => runSpecFor(e, v).train;
     const before = scanRuns(out);
     // a damaged run anywhere under the root is named and skipped; it blocks nothing
     reportDamaged(before);
-    const missing = wanted.filter(({ v, s }) => !finishedRun(before, e.name, v, s, trainOf(v)));
-    if (missing.length && o.noTrain) throw new EngramError('--no-train', `${missing.length} runs are missing`, 'drop --no-train to train them');
-    if (missing.length) process.stderr.write(`engram: training ${missing.length} missing run(s), ${jobs} at a time\n`);
-    await pool(missing.map(({ v, s }) => () => runChild(['train', path, '--variant', v, '--seed', String(s), '--out', out, '--no-report', ...(o.backend ? ['--backend', o.backend] : [])])), jobs);
-    const after = scanRuns(out);
-    const found = wanted.map(({ v, s }) => finishedRun(after, e.name, v, s, trainOf(v)));
-    const lost = wanted.filter((_, i) => !found[i]).map(({ v, s }) => `${v} seed ${s}`);
-    if (lost.length) throw new EngramError('compare', `${lost.length} run(s) did not finish: ${lost.join(', ')}`, 'see the errors above; run engram compare again to retry them');
-    dirs = found as string[];
+    const engram = o.engram ?? defaultEngramCommand();
+    const commandOf = (p: PlannedRun) => runCommand(p, path, out, engram, o.backend);
+    if (o.emit !== undefined) return { markdown: emit(e, o, before, commandOf), rows: [] };
+    const missing = planRuns(e, before).filter((p) => !p.finished);
+    if (missing.length && !o.noTrain) {
+      process.stderr.write(`engram: training ${missing.length} missing run(s), ${jobs} at a time\n`);
+      const b = o.backend ? ['--backend', o.backend] : [];
+      await pool(missing.map((p) => () => runChild(p.partial
+        ? ['train', '--resume', p.partial, '--no-report', ...b]
+        : ['train', path, '--variant', p.variant, '--seed', String(p.seed), '--out', out, '--no-report', ...b])), jobs);
+    }
+    const plan = planRuns(e, missing.length && !o.noTrain ? scanRuns(out) : before);
+    const lost = plan.filter((p) => !p.finished);
+    if (lost.length && !o.noTrain) throw new EngramError('compare', `${lost.length} run(s) did not finish: ${lost.map((p) => `${p.variant} seed ${p.seed}`).join(', ')}`, 'see the errors above; run engram compare again to retry them');
+    // merging what a job system finished: name what is not there yet, compare the rest
+    for (const line of missingReport(plan, commandOf)) process.stderr.write(`${line}\n`);
+    dirs = plan.flatMap((p) => (p.finished ? [p.finished] : []));
+    if (!dirs.length) throw new EngramError('--no-train', `no run of ${e.name} has finished under ${out}`, 'train them first (drop --no-train, or run the commands of --emit jobs)');
     for (const d of dirs) {
       if (readRun(d).config.spec.eval?.lengths && !existsSync(join(d, 'eval.csv')) && existsSync(join(d, 'checkpoint'))) await evaluateRun(d, { backend: o.backend });
     }
@@ -192,4 +196,23 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
     await writeStudy(experiment, rows, dirs, outDir, `engram compare ${targets[0]}${o.jobs && o.jobs > 1 ? ` --jobs ${o.jobs}` : ''}${o.out && o.out !== 'results' ? ` --out ${o.out}` : ''}`);
   }
   return { markdown, rows, ...(outDir ? { written: join(outDir, 'summary.md') } : {}) };
+}
+
+/** `compare --emit`: the commands of every run not finished under the results root, as text. */
+function emit(e: Experiment, o: CompareOptions, runs: ReturnType<typeof scanRuns>, commandOf: (p: PlannedRun) => string): string {
+  const kind = o.emit as EmitKind;
+  if (!EMIT_KINDS.includes(kind)) throw new EngramError('--emit', `unknown kind '${o.emit}'`, `use one of ${EMIT_KINDS.join(', ')}`);
+  const maxParallel = o.maxParallel ?? 8;
+  if (!Number.isInteger(maxParallel) || maxParallel < 1) throw new EngramError('--max-parallel', `${maxParallel} is not a positive integer`, 'e.g. --max-parallel 8');
+  const commands = planRuns(e, runs).filter((p) => !p.finished).map(commandOf);
+  const count = () => process.stderr.write(`engram: ${commands.length} run(s) of ${e.name} to do under ${o.out ?? 'results'}\n`);
+  if (kind === 'jobs') {
+    count();
+    return jobsFile(commands);
+  }
+  const resources = slurmResources(e, runs, { ...(o.timePerTask !== undefined ? { minutes: o.timePerTask } : {}), ...(o.memPerTask !== undefined ? { memoryMb: o.memPerTask } : {}) });
+  // sbatch opens the log files before the script runs, so their folder must exist
+  if (commands.length) mkdirSync(join(resolve(o.out ?? 'results'), 'slurm'), { recursive: true });
+  count();
+  return slurmScript(e.name, commands, o.out ?? 'results', resources, maxParallel);
 }

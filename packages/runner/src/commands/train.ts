@@ -6,7 +6,7 @@ import { fileCheckpoints } from '@engram/model/node';
 import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
 import { applyOverrides, makeModel, makeTask, modelConfigFor, trainingTask, type Overrides } from '../build.ts';
 import { makeProgress } from '../progress.ts';
-import { appendMetrics, createRunDir, lockRun, readMetrics, readRun, truncateMetrics, writeRunConfig, type MetricRow, type RunConfig } from '../runs.ts';
+import { appendMetrics, createRunDir, lockRun, refreshLock, readMetrics, readRun, truncateMetrics, writeRunConfig, type MetricRow, type RunConfig } from '../runs.ts';
 import { writeSummary, type RunOutcome } from '../summary.ts';
 import { Curriculum } from '../curriculum.ts';
 import { loadTaskModule, taskEntry } from '../taskRegistry.ts';
@@ -134,8 +134,10 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     const stepTimes: number[] = [];
     let peakRss = process.memoryUsage().rss;
     let lastEval: EvalRecord | undefined;
+    let lockRenewed = performance.now();
     const onStep = (r: StepRecord) => {
       window.push(r);
+      if (performance.now() - lockRenewed > 30_000) { refreshLock(dir); lockRenewed = performance.now(); }
       stepTimes.push(r.ms);
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       const elapsed = seconds + (performance.now() - started) / 1000;
