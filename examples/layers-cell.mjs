@@ -13,16 +13,20 @@ import { fileHandler } from '@engram/model/node';
 
 await initBackend('cpu', { quiet: true });
 
-const B = 32, T = 6, X = 3;
+const B = 32,
+  T = 6,
+  X = 3;
 const x = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([B, T, X], 0, 1, 'float32', 1), 0.5), 'float32'));
 const y = tf.tidy(() => tf.concat([tf.zeros([B, 1, X]), tf.slice(x, [0, 0, 0], [B, T - 1, X])], 1));
 
 const model = tf.sequential();
-model.add(tf.layers.rnn({
-  cell: engramCell({ controller: { kind: 'lstm', units: 16 }, memory: { slots: 8, width: 4 }, seed: 2 }),
-  returnSequences: true,
-  inputShape: [T, X],
-}));
+model.add(
+  tf.layers.rnn({
+    cell: engramCell({ controller: { kind: 'lstm', units: 16 }, memory: { slots: 8, width: 4 }, seed: 2 }),
+    returnSequences: true,
+    inputShape: [T, X],
+  }),
+);
 model.add(tf.layers.dense({ units: X, activation: 'sigmoid' }));
 model.compile({ optimizer: tf.train.adam(0.01), loss: 'binaryCrossentropy' });
 const history = await model.fit(x, y, { epochs: 20, batchSize: B, verbose: 0, shuffle: false });
@@ -30,7 +34,7 @@ const losses = history.history.loss;
 
 const dir = mkdtempSync(join(tmpdir(), 'engram-example-'));
 try {
-  await model.save(fileHandler(dir));            // model.json + weights.bin
+  await model.save(fileHandler(dir)); // model.json + weights.bin
   const loaded = await tf.loadLayersModel(fileHandler(dir));
   const before = model.predict(x).dataSync();
   const after = loaded.predict(x).dataSync();

@@ -9,9 +9,15 @@ import { MemoryAccess } from '@engram/memory';
 
 await initBackend('cpu', { quiet: true });
 
-const B = 16, T = 12, X = 4, H = 32, N = 16, M = 8, DELAY = 3;
+const B = 16,
+  T = 12,
+  X = 4,
+  H = 32,
+  N = 16,
+  M = 8,
+  DELAY = 3;
 const access = new MemoryAccess({ slots: N, width: M, readHeads: 1, writeHeads: 1, controllerSize: H, seed: 1 });
-const wIn = tf.variable(tf.randomNormal([X + M, H], 0, 0.3, 'float32', 1), true, 'example/wIn');   // [X + R*M, H]
+const wIn = tf.variable(tf.randomNormal([X + M, H], 0, 0.3, 'float32', 1), true, 'example/wIn'); // [X + R*M, H]
 const wOut = tf.variable(tf.randomNormal([H + M, X], 0, 0.3, 'float32', 2), true, 'example/wOut'); // [H + R*M, X]
 
 /** Logits [T, B, X] for inputs [T, B, X]: read the previous read vector, think, address, read and write. */

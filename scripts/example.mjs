@@ -14,9 +14,10 @@ if (!name || !names.includes(name)) {
   process.stderr.write(`example: ${name ? `no example named '${name}'` : 'missing name'}; use one of ${names.join(', ')}\n`);
   process.exit(2);
 }
-const args = name === 'custom-task'
-  ? [join(root, 'packages/runner/bin/engram.js'), 'train', join(root, 'examples/custom-task/reverse.json'), ...rest]
-  : ['--import', 'tsx', join(root, 'examples', `${name}.mjs`), ...rest];
+const args =
+  name === 'custom-task'
+    ? [join(root, 'packages/runner/bin/engram.js'), 'train', join(root, 'examples/custom-task/reverse.json'), ...rest]
+    : ['--import', 'tsx', join(root, 'examples', `${name}.mjs`), ...rest];
 if (!existsSync(args[args[0] === '--import' ? 2 : 0])) throw new Error(`example file missing: ${args[0]}`);
 const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: process.cwd() });
 process.exit(r.status ?? 1);

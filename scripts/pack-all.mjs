@@ -20,7 +20,13 @@ execFileSync(npx, ['tsc', '-b', join(root, 'tsconfig.build.json')], { cwd: root,
 for (const dir of dirs) {
   execFileSync(npx, ['-y', 'pnpm@10', 'pack', '--pack-destination', dest], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
 }
-const names = new Set(dirs.map((d) => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).name.replace('@', '').replace('/', '-')));
+const names = new Set(
+  dirs.map((d) =>
+    JSON.parse(readFileSync(join(d, 'package.json'), 'utf8'))
+      .name.replace('@', '')
+      .replace('/', '-'),
+  ),
+);
 for (const f of readdirSync(dest).sort()) {
   if ([...names].some((n) => f.startsWith(`${n}-`) && f.endsWith('.tgz'))) console.log(join(dest, f));
 }

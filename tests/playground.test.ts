@@ -16,7 +16,13 @@ let server: ChildProcess | undefined;
 let browser: Browser | undefined;
 let page: Page;
 
-type PageState = { backend: string; losses: { cost: number; loss: number }[]; loaded: boolean; lastCopy?: { length: number; errors: number; scored: number }; errors: string[] };
+type PageState = {
+  backend: string;
+  losses: { cost: number; loss: number }[];
+  loaded: boolean;
+  lastCopy?: { length: number; errors: number; scored: number };
+  errors: string[];
+};
 const pageState = () => page.evaluate(() => (globalThis as unknown as { engram: unknown }).engram) as Promise<PageState>;
 
 beforeAll(async () => {
@@ -24,13 +30,19 @@ beforeAll(async () => {
   if (build.status !== 0) throw new Error(`pnpm build:web failed:\n${build.stdout}\n${build.stderr}`);
   server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { cwd: join(ROOT, 'playground'), stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`http://127.0.0.1:${PORT}/`)).ok) break; } catch { /* not up yet */ }
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 1400 });
-  page.on('pageerror', (e) => { throw e; });
+  page.on('pageerror', (e) => {
+    throw e;
+  });
   await page.goto(`http://127.0.0.1:${PORT}/`, { waitUntil: 'load' });
   await page.waitForFunction(() => (globalThis as unknown as { engram: { backend: string } }).engram.backend !== '', { timeout: 60_000 });
   mkdirSync(SHOTS, { recursive: true });
@@ -53,7 +65,9 @@ describe('the engram playground in headless Chromium', () => {
     await page.waitForFunction(() => (globalThis as unknown as { engram: { loaded: boolean } }).engram.loaded, { timeout: 60_000 });
     await page.select('#length', '40');
     await page.click('#copy');
-    await page.waitForFunction(() => (globalThis as unknown as { engram: { lastCopy?: { length: number } } }).engram.lastCopy?.length === 40, { timeout: 60_000 });
+    await page.waitForFunction(() => (globalThis as unknown as { engram: { lastCopy?: { length: number } } }).engram.lastCopy?.length === 40, {
+      timeout: 60_000,
+    });
     const s = await pageState();
     expect(s.errors).toEqual([]);
     expect(s.lastCopy).toEqual({ length: 40, errors: 0, scored: 320 });
@@ -66,14 +80,19 @@ describe('the engram playground in headless Chromium', () => {
   it('your own pattern is copied with the model', async () => {
     await page.click('#pattern tr:nth-child(2) td:nth-child(3)');
     await page.click('#copy-mine');
-    await page.waitForFunction(() => (globalThis as unknown as { engram: { lastCopy?: { length: number } } }).engram.lastCopy?.length === 12, { timeout: 60_000 });
+    await page.waitForFunction(() => (globalThis as unknown as { engram: { lastCopy?: { length: number } } }).engram.lastCopy?.length === 12, {
+      timeout: 60_000,
+    });
     expect((await pageState()).lastCopy?.errors).toBe(0);
     await page.screenshot({ path: join(SHOTS, 'own-pattern.png'), fullPage: true });
   });
 
   it('a few training steps in the page lower the loss', async () => {
     await page.click('#train');
-    await page.waitForFunction(() => (globalThis as unknown as { engram: { losses: unknown[] } }).engram.losses.length >= 8, { timeout: 180_000, polling: 500 });
+    await page.waitForFunction(() => (globalThis as unknown as { engram: { losses: unknown[] } }).engram.losses.length >= 8, {
+      timeout: 180_000,
+      polling: 500,
+    });
     await page.click('#stop');
     const { losses } = await pageState();
     const first = losses.slice(0, 2).reduce((a, b) => a + b.loss, 0) / 2;
@@ -82,5 +101,3 @@ describe('the engram playground in headless Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'training.png'), fullPage: true });
   });
 });
-
-

@@ -26,13 +26,19 @@ function tscErrors(tsconfig: string): string[] {
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'engram-published-'));
   project = join(work, 'consumer');
-  const tarballs = execFileSync('node', [join(ROOT, 'scripts/pack-all.mjs'), join(work, 'packs')], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
+  const tarballs = execFileSync('node', [join(ROOT, 'scripts/pack-all.mjs'), join(work, 'packs')], { cwd: ROOT, encoding: 'utf8' })
+    .trim()
+    .split('\n');
   expect(tarballs).toHaveLength(10);
   cpSync(join(ROOT, 'tests/consumer'), project, { recursive: true });
   cpSync(join(ROOT, 'examples'), join(project, 'examples'), { recursive: true, filter: (p) => !p.includes('node_modules') && !p.endsWith('package.json') });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'engram-consumer', private: true, type: 'module' }));
   // tfjs-node (optional) would try to download libtensorflow from outside the registry: left out
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=optional', ...tarballs, 'typescript@5.9'], { cwd: project, stdio: 'ignore', timeout: INSTALL_MS });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=optional', ...tarballs, 'typescript@5.9'], {
+    cwd: project,
+    stdio: 'ignore',
+    timeout: INSTALL_MS,
+  });
 }, INSTALL_MS + 120_000);
 
 afterAll(() => {
@@ -41,7 +47,9 @@ afterAll(() => {
 
 describe('the published packages, installed with npm outside the workspace', () => {
   it('hold built JavaScript and declarations only: no TypeScript sources, tests or fixtures', () => {
-    const files = execFileSync('tar', ['tzf', join(work, 'packs', 'engram-memory-0.1.0.tgz')], { encoding: 'utf8' }).trim().split('\n');
+    const files = execFileSync('tar', ['tzf', join(work, 'packs', 'engram-memory-0.1.0.tgz')], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.d.ts');
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
@@ -69,20 +77,23 @@ describe('the published packages, installed with npm outside the workspace', () 
   });
 
   it('(b) CommonJS: require() of the packages works (Node >= 20.19 loads ES modules synchronously)', () => {
-    writeFileSync(join(project, 'plain.cjs'), [
-      "const tf = require('@tensorflow/tfjs');",
-      "const { MemoryAccess } = require('@engram/memory');",
-      "const { engramCell } = require('@engram/model');",
-      'const access = new MemoryAccess({ slots: 8, width: 4, controllerSize: 6 });',
-      'const [reads] = access.step(tf.zeros([2, 6]), access.initialState(2));',
-      "console.log(JSON.stringify({ reads: reads.shape, cell: typeof engramCell }));",
-    ].join('\n'));
+    writeFileSync(
+      join(project, 'plain.cjs'),
+      [
+        "const tf = require('@tensorflow/tfjs');",
+        "const { MemoryAccess } = require('@engram/memory');",
+        "const { engramCell } = require('@engram/model');",
+        'const access = new MemoryAccess({ slots: 8, width: 4, controllerSize: 6 });',
+        'const [reads] = access.step(tf.zeros([2, 6]), access.initialState(2));',
+        'console.log(JSON.stringify({ reads: reads.shape, cell: typeof engramCell }));',
+      ].join('\n'),
+    );
     const r = run('node', ['--no-warnings', 'plain.cjs'], project);
     expect(r.stderr.split('\n').filter((l) => l && !/backend|tfjs-node|speed things up|github.com\/tensorflow|=====/.test(l))).toEqual([]);
     expect(JSON.parse(r.stdout.trim().split('\n').at(-1) as string)).toEqual({ reads: [2, 1, 4], cell: 'function' });
   });
 
-  it('(c) a TypeScript consumer type-checks with strict: no error in engram\'s declarations or in the consumer', () => {
+  it("(c) a TypeScript consumer type-checks with strict: no error in engram's declarations or in the consumer", () => {
     const mine = tscErrors('tsconfig.json');
     // @tensorflow/tfjs-layers 4.22's own .d.ts fail TS 5.9's strict lib check in any project that imports tfjs
     const tfjsAlone = tscErrors(writeBaseline());

@@ -2,9 +2,7 @@
 // An experiment file selects it with  "task": { "kind": "module", "module": "./reverse.mjs" }
 // (the path is relative to the experiment file); the module's default export is a task
 // definition with the same fields as the shipped tasks' (see @engram/tensor's TaskDefinition).
-import {
-  blankExample, lengthRange, OptionReader, packExamples, renderSequence, thresholdCost,
-} from '@engram/tensor';
+import { blankExample, lengthRange, OptionReader, packExamples, renderSequence, thresholdCost } from '@engram/tensor';
 
 const DEFAULTS = { bits: 4, minLength: 1, maxLength: 6 };
 
@@ -34,8 +32,12 @@ function make(options = {}) {
     options: o,
     inputSize: o.bits + 1,
     outputSize: o.bits,
-    sample: (batch, rng) => packExamples(
-      Array.from({ length: batch }, () => reverseExample(o.bits, rng.int(o.minLength, o.maxLength), rng)), o.bits + 1, o.bits),
+    sample: (batch, rng) =>
+      packExamples(
+        Array.from({ length: batch }, () => reverseExample(o.bits, rng.int(o.minLength, o.maxLength), rng)),
+        o.bits + 1,
+        o.bits,
+      ),
     cost: thresholdCost, // bits wrong per sequence, as copy counts them
     render: (batch, index, logits) => renderSequence(batch, index, logits, { inputs: [...names, 'delim'], outputs: names }),
   };

@@ -29,7 +29,13 @@ export function heatmap(canvas: HTMLCanvasElement, matrix: readonly (readonly nu
 export function usedRows(matrix: readonly (readonly number[])[], floor = 0.05): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const col of matrix) col.forEach((v, j) => { if (v > floor) { lo = Math.min(lo, j); hi = Math.max(hi, j); } });
+  for (const col of matrix)
+    col.forEach((v, j) => {
+      if (v > floor) {
+        lo = Math.min(lo, j);
+        hi = Math.max(hi, j);
+      }
+    });
   return Number.isFinite(lo) ? [lo, hi] : [0, (matrix[0]?.length ?? 1) - 1];
 }
 

@@ -28,7 +28,10 @@ function drawPattern(): void {
     for (let t = 0; t < PATTERN_LENGTH; t++) {
       const td = document.createElement('td');
       td.className = pattern[t]![j] ? 'on' : '';
-      td.onclick = () => { pattern[t]![j] = 1 - pattern[t]![j]!; drawPattern(); };
+      td.onclick = () => {
+        pattern[t]![j] = 1 - pattern[t]![j]!;
+        drawPattern();
+      };
       tr.append(td);
     }
     table.append(tr);
@@ -68,7 +71,8 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
       break;
     case 'progress':
       state.losses.push({ step: m.step, loss: m.loss, cost: m.cost, sequences: m.sequences });
-      $('train-status').textContent = `${m.task}: step ${m.step}, ${m.sequences} sequences, cost ${m.cost.toFixed(2)} bits/seq, ${m.stepsPerSecond.toFixed(1)} steps/s`;
+      $('train-status').textContent =
+        `${m.task}: step ${m.step}, ${m.sequences} sequences, cost ${m.cost.toFixed(2)} bits/seq, ${m.stepsPerSecond.toFixed(1)} steps/s`;
       curve($('curve'), state.losses);
       break;
     case 'trace':
@@ -109,5 +113,8 @@ $('stop').onclick = () => send({ type: 'stop' });
 $('load').onclick = () => send({ type: 'load', url: new URL('models/copy/model.json', document.baseURI).href });
 $('copy').onclick = () => send({ type: 'copy', length: Number(($('length') as HTMLSelectElement).value) });
 $('copy-mine').onclick = () => send({ type: 'copy', pattern });
-$('clear').onclick = () => { pattern.forEach((row) => row.fill(0)); drawPattern(); };
+$('clear').onclick = () => {
+  pattern.forEach((row) => row.fill(0));
+  drawPattern();
+};
 drawPattern();

@@ -30,7 +30,15 @@ export interface Traced {
 /** Worker -> page. */
 export type Reply =
   | { readonly type: 'ready'; readonly backend: string }
-  | { readonly type: 'progress'; readonly task: TaskChoice; readonly step: number; readonly sequences: number; readonly loss: number; readonly cost: number; readonly stepsPerSecond: number }
+  | {
+      readonly type: 'progress';
+      readonly task: TaskChoice;
+      readonly step: number;
+      readonly sequences: number;
+      readonly loss: number;
+      readonly cost: number;
+      readonly stepsPerSecond: number;
+    }
   | { readonly type: 'trace'; readonly task: TaskChoice; readonly step: number; readonly example: Traced }
   | { readonly type: 'stopped'; readonly step: number }
   | { readonly type: 'loaded'; readonly description: string }

@@ -55,7 +55,15 @@ async function train(choice: TaskChoice): Promise<void> {
       since += 1;
       if (trainer.step % 5 === 0) {
         const now = performance.now();
-        post({ type: 'progress', task: choice, step: trainer.step, sequences: trainer.sequences, loss: rec.loss, cost: rec.cost, stepsPerSecond: since / ((now - last) / 1000) });
+        post({
+          type: 'progress',
+          task: choice,
+          step: trainer.step,
+          sequences: trainer.sequences,
+          loss: rec.loss,
+          cost: rec.cost,
+          stepsPerSecond: since / ((now - last) / 1000),
+        });
         last = now;
         since = 0;
       }
@@ -94,10 +102,12 @@ function copyWith(model: SequenceModel, length: number | undefined, pattern: num
     // the user's own vectors, laid out as copyExample lays out random ones
     const base = copyExample(bits, pattern.length, new Rng('pattern'));
     const x = bits + 1;
-    pattern.forEach((row, t) => row.forEach((bit, j) => {
-      base.inputs[t * x + j] = bit;
-      base.targets[(pattern.length + 1 + t) * bits + j] = bit;
-    }));
+    pattern.forEach((row, t) =>
+      row.forEach((bit, j) => {
+        base.inputs[t * x + j] = bit;
+        base.targets[(pattern.length + 1 + t) * bits + j] = bit;
+      }),
+    );
     batch = packExamples([base], x, bits);
   } else {
     batch = packExamples([copyExample(bits, length ?? 10, new Rng(`playground/copy/${length}`))], bits + 1, bits);
@@ -113,7 +123,9 @@ function copyWith(model: SequenceModel, length: number | undefined, pattern: num
 // (A variable, not a literal: Vite would otherwise try to bundle the folder as an asset.)
 const WASM_DIR = '../wasm/';
 const ready = initBackend('wasm', { quiet: true, wasmPaths: new URL(WASM_DIR, import.meta.url).href })
-  .then((b) => { post({ type: 'ready', backend: b.name }); })
+  .then((b) => {
+    post({ type: 'ready', backend: b.name });
+  })
   .catch((e) => post({ type: 'error', message: `backend: ${(e as Error).message}` }));
 
 self.onmessage = async (event: MessageEvent<Request>) => {

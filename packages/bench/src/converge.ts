@@ -14,7 +14,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@engram/tensor';
 import { Trainer } from '@engram/model';
-import { applyOverrides, Curriculum, loadExperiment, loadTaskModule, makeModel, makeTask, modelConfigFor, runSpecFor, taskEntry, trainingTask } from '@engram/runner';
+import {
+  applyOverrides,
+  Curriculum,
+  loadExperiment,
+  loadTaskModule,
+  makeModel,
+  makeTask,
+  modelConfigFor,
+  runSpecFor,
+  taskEntry,
+  trainingTask,
+} from '@engram/runner';
 import { arg } from './benchArgs.ts';
 
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
@@ -38,9 +49,14 @@ for (const [e, name] of experiments.entries()) {
   for (const seed of seeds) {
     const task = makeTask(spec);
     const model = makeModel(modelConfigFor(spec, task, seed));
-    const trainer = new Trainer(model, task, { ...spec.train, seed, evalSequences, steps: Number.MAX_SAFE_INTEGER }, {
-      cost: (logits, b) => task.cost(logits, b),
-    });
+    const trainer = new Trainer(
+      model,
+      task,
+      { ...spec.train, seed, evalSequences, steps: Number.MAX_SAFE_INTEGER },
+      {
+        cost: (logits, b) => task.cost(logits, b),
+      },
+    );
     // as engram train does (train.lengths, curriculum); evaluation keeps the full distribution
     let curriculum = spec.curriculum ? new Curriculum(spec.curriculum, taskEntry(spec.task).maxLength(task.options)) : undefined;
     trainer.setTask(trainingTask(spec, curriculum?.maxLength));
@@ -65,7 +81,8 @@ for (const [e, name] of experiments.entries()) {
         const next = curriculum.observe(windowCost / evalEvery);
         if (next !== curriculum) {
           process.stderr.write(`  ${name} seed ${seed}: ${trainer.sequences} sequences: curriculum ${curriculum.maxLength} -> ${next.maxLength}\n`);
-          trainer.setTask(trainingTask(spec, (curriculum = next).maxLength));
+          curriculum = next;
+          trainer.setTask(trainingTask(spec, curriculum.maxLength));
           costs.length = 0; // the training-cost window restarts at the new length
         }
         windowCost = 0;
@@ -79,7 +96,9 @@ for (const [e, name] of experiments.entries()) {
         if (lastEval < threshold && evalSequences > 64) lastEval = trainer.evaluate().cost;
         evalMs += performance.now() - e0;
         checks += 1;
-        process.stderr.write(`  ${name} seed ${seed}: ${trainer.sequences} sequences, ${((performance.now() - start) / 1000).toFixed(0)} s: check ${lastEval.toFixed(3)} bits/seq\n`);
+        process.stderr.write(
+          `  ${name} seed ${seed}: ${trainer.sequences} sequences, ${((performance.now() - start) / 1000).toFixed(0)} s: check ${lastEval.toFixed(3)} bits/seq\n`,
+        );
         if (lastEval < threshold) {
           solved = true;
           break;
@@ -88,11 +107,24 @@ for (const [e, name] of experiments.entries()) {
     }
     const seconds = (performance.now() - start) / 1000;
     process.stderr.write(`converge ${name} seed ${seed}: ${solved ? 'solved' : 'not solved'} after ${trainer.sequences} sequences, ${seconds.toFixed(0)} s\n`);
-    console.log(JSON.stringify({
-      backend: backend.name, experiment: name, seed, batch: spec.train.batchSize, lr: spec.train.optimizer?.lr ?? 1e-3,
-      maxMinutes, solved, seconds, sequences: trainer.sequences, steps: trainer.step, finalCheckCost: lastEval, checks,
-      evalSeconds: evalMs / 1000, tensorGrowth: tf.memory().numTensors - tensorsAfterFirst,
-    }));
+    console.log(
+      JSON.stringify({
+        backend: backend.name,
+        experiment: name,
+        seed,
+        batch: spec.train.batchSize,
+        lr: spec.train.optimizer?.lr ?? 1e-3,
+        maxMinutes,
+        solved,
+        seconds,
+        sequences: trainer.sequences,
+        steps: trainer.step,
+        finalCheckCost: lastEval,
+        checks,
+        evalSeconds: evalMs / 1000,
+        tensorGrowth: tf.memory().numTensors - tensorsAfterFirst,
+      }),
+    );
     trainer.dispose();
     model.dispose();
   }

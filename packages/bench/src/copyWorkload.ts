@@ -5,7 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng, SequenceBatch } from '@engram/tensor';
-import { buildModel, type NtmMemorySettings, clipGradients, makeOptimizer, maskedSigmoidCrossEntropy, unroll, type ModelConfig, type SequenceModel } from '@engram/model';
+import {
+  buildModel,
+  type NtmMemorySettings,
+  clipGradients,
+  makeOptimizer,
+  maskedSigmoidCrossEntropy,
+  unroll,
+  type ModelConfig,
+  type SequenceModel,
+} from '@engram/model';
 
 /** Bits per vector, and the input width (bits + delimiter). */
 export const COPY_BITS = 8;
@@ -17,7 +26,10 @@ export type MemoryOverrides = Partial<Pick<NtmMemorySettings, 'slots' | 'readMod
 /** LSTM 100, memory 128 x 20, 1 read + 1 write head, shifts -1..1 (`memory` overrides some of it). */
 export function ntmCopyConfig(kernels: 'auto' | 'fused' | 'reference' = 'auto', memory: MemoryOverrides = {}): ModelConfig {
   return {
-    kind: 'ntm', inputSize: COPY_INPUT, outputSize: COPY_BITS, seed: 1,
+    kind: 'ntm',
+    inputSize: COPY_INPUT,
+    outputSize: COPY_BITS,
+    seed: 1,
     controller: { kind: 'lstm', units: 100 },
     memory: { slots: 128, width: 20, readHeads: 1, writeHeads: 1, shiftRange: 1, kernels, ...memory },
   };
@@ -64,8 +76,14 @@ export interface CopyTrainer {
  * The training step the benchmarks time: sample, unroll, masked sigmoid cross-entropy,
  * gradients, global-norm clipping at 50, Adam; the loss is read back (so the step has finished).
  */
-export function copyTrainer(kernels: 'auto' | 'fused' | 'reference', batch: number, rng: Rng, minLength = 1, maxLength = 20,
-  memory: MemoryOverrides = {}): CopyTrainer {
+export function copyTrainer(
+  kernels: 'auto' | 'fused' | 'reference',
+  batch: number,
+  rng: Rng,
+  minLength = 1,
+  maxLength = 20,
+  memory: MemoryOverrides = {},
+): CopyTrainer {
   const model = buildModel(ntmCopyConfig(kernels, memory));
   const optimizer = makeOptimizer({ kind: 'adam', lr: 1e-3 });
   const names = Object.keys(model.namedVariables);

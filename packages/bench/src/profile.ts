@@ -21,7 +21,10 @@ const kernelsList = arg('kernels', 'fused').split(',') as ('fused' | 'reference'
 const top = Number(arg('top', '12'));
 const length = Number(arg('length', '20'));
 
-interface Tally { calls: number; ms: number }
+interface Tally {
+  calls: number;
+  ms: number;
+}
 const tallies = new Map<string, Tally>();
 let depth = 0;
 const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown; runKernelFunc: (...a: unknown[]) => unknown };

@@ -47,8 +47,11 @@ function throughputRatios(rows: Row[]): string[] {
 
 /** Per experiment: seeds solved, median and worst time and sequences to solve. */
 function convergeSummary(rows: Row[]): string[] {
-  const lines = ['', '| backend | experiment | batch | lr | solved | median s to solve | max s (solved) | median sequences | max sequences | all seeds within |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    '',
+    '| backend | experiment | batch | lr | solved | median s to solve | max s (solved) | median sequences | max sequences | all seeds within |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
   const keys = [...new Set(rows.map((r) => `${String(r['backend'])}|${String(r['experiment'])}|${String(r['batch'])}|${String(r['lr'])}`))];
   for (const key of keys) {
     const [backend, experiment, batch, lr] = key.split('|');
@@ -59,20 +62,27 @@ function convergeSummary(rows: Row[]): string[] {
     const seqs = rs.map((r) => (r['solved'] ? (r['sequences'] as number) : Infinity));
     const f = (v: number | undefined, d = 0) => (v === undefined ? '-' : Number.isFinite(v) ? v.toFixed(d) : 'unsolved');
     const maxOk = (xs: number[]) => (xs.length ? Math.max(...xs) : undefined);
-    lines.push(`| ${backend} | ${experiment} | ${batch} | ${lr} | ${ok.length}/${rs.length} | ${f(median(times))} | ${f(maxOk(ok.map((r) => r['seconds'] as number)))} | ${f(median(seqs))} | ${f(maxOk(ok.map((r) => r['sequences'] as number)))} | ${ok.length === rs.length ? `${f(maxOk(times))} s` : 'no'} |`);
+    lines.push(
+      `| ${backend} | ${experiment} | ${batch} | ${lr} | ${ok.length}/${rs.length} | ${f(median(times))} | ${f(maxOk(ok.map((r) => r['seconds'] as number)))} | ${f(median(seqs))} | ${f(maxOk(ok.map((r) => r['sequences'] as number)))} | ${ok.length === rs.length ? `${f(maxOk(times))} s` : 'no'} |`,
+    );
   }
   return lines;
 }
 
 /** Per N: soft / top-k for the training step and for read + write. */
 function scaleSummary(rows: Row[]): string[] {
-  const lines = ['', '| backend | N | step soft ms | step top-k ms | soft / top-k (step) | read+write soft ms | read+write top-k ms | soft / top-k (read+write) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    '',
+    '| backend | N | step soft ms | step top-k ms | soft / top-k (step) | read+write soft ms | read+write top-k ms | soft / top-k (read+write) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const soft of rows.filter((r) => r['mode'] === 'soft')) {
     const topk = rows.find((r) => r['mode'] !== 'soft' && r['slots'] === soft['slots'] && r['backend'] === soft['backend']);
     if (!topk) continue;
     const n = (r: Row, c: string) => r[c] as number;
-    lines.push(`| ${String(soft['backend'])} | ${String(soft['slots'])} | ${n(soft, 'stepMs').toFixed(0)} | ${n(topk, 'stepMs').toFixed(0)} | ${(n(soft, 'stepMs') / n(topk, 'stepMs')).toFixed(2)}x | ${n(soft, 'readWriteMs').toFixed(3)} | ${n(topk, 'readWriteMs').toFixed(3)} | ${(n(soft, 'readWriteMs') / n(topk, 'readWriteMs')).toFixed(1)}x |`);
+    lines.push(
+      `| ${String(soft['backend'])} | ${String(soft['slots'])} | ${n(soft, 'stepMs').toFixed(0)} | ${n(topk, 'stepMs').toFixed(0)} | ${(n(soft, 'stepMs') / n(topk, 'stepMs')).toFixed(2)}x | ${n(soft, 'readWriteMs').toFixed(3)} | ${n(topk, 'readWriteMs').toFixed(3)} | ${(n(soft, 'readWriteMs') / n(topk, 'readWriteMs')).toFixed(1)}x |`,
+    );
   }
   return lines;
 }
@@ -91,22 +101,34 @@ function memoryRatios(rows: Row[]): string[] {
 
 const BENCHES: Record<string, { script: string; describe: string; summarize?: (rows: Row[]) => string[] }> = {
   step: { script: 'stepTiming.ts', describe: 'one MemoryAccess.step, forward and forward+backward' },
-  'train-step': { script: 'trainStepTiming.ts', summarize: memoryRatios, describe: 'one training step (LSTM 100, N=128, M=20, length-20 copy sequence = 41 time steps, Adam) of the NTM with 1 and 4 read heads and the DNC with 4 (--memories), alternating in one window' },
+  'train-step': {
+    script: 'trainStepTiming.ts',
+    summarize: memoryRatios,
+    describe:
+      'one training step (LSTM 100, N=128, M=20, length-20 copy sequence = 41 time steps, Adam) of the NTM with 1 and 4 read heads and the DNC with 4 (--memories), alternating in one window',
+  },
   throughput: {
-    script: 'throughput.ts', summarize: throughputRatios,
-    describe: 'training sequences per second (sample + unroll + loss + gradients + clip 50 + Adam) of the NTM at the copy settings (LSTM 100, N=128, M=20, 1R+1W, shifts -1..1), copy lengths 1-20, memory kernels fused vs reference; median over timed blocks after warm-up',
+    script: 'throughput.ts',
+    summarize: throughputRatios,
+    describe:
+      'training sequences per second (sample + unroll + loss + gradients + clip 50 + Adam) of the NTM at the copy settings (LSTM 100, N=128, M=20, 1R+1W, shifts -1..1), copy lengths 1-20, memory kernels fused vs reference; median over timed blocks after warm-up',
   },
   converge: {
-    script: 'converge.ts', summarize: convergeSummary,
-    describe: 'wall time and training sequences until the task is solved (< 0.1 bits/sequence on 640 fresh sequences, evaluation mode) with the experiment\'s own settings, one run per seed; the clock covers sampling, training and the solve checks (a full evaluation runs once the last 10 training batches average < 1 bit/sequence)',
+    script: 'converge.ts',
+    summarize: convergeSummary,
+    describe:
+      "wall time and training sequences until the task is solved (< 0.1 bits/sequence on 640 fresh sequences, evaluation mode) with the experiment's own settings, one run per seed; the clock covers sampling, training and the solve checks (a full evaluation runs once the last 10 training batches average < 1 bit/sequence)",
   },
   scale: {
-    script: 'scale.ts', summarize: scaleSummary,
-    describe: 'memory size scaling at the copy settings otherwise (LSTM 100, M=20, 1R+1W, batch 1, one length-20 copy sequence): training step time (upper median of the repeats), peak live-tensor memory during a step (tf.profile) and the backend heap, and one read + one write (forward + backward, given weights, no addressing) for soft and top-k (k=8) heads',
+    script: 'scale.ts',
+    summarize: scaleSummary,
+    describe:
+      'memory size scaling at the copy settings otherwise (LSTM 100, M=20, 1R+1W, batch 1, one length-20 copy sequence): training step time (upper median of the repeats), peak live-tensor memory during a step (tf.profile) and the backend heap, and one read + one write (forward + backward, given weights, no addressing) for soft and top-k (k=8) heads',
   },
   profile: {
     script: 'profile.ts',
-    describe: 'top tfjs kernels by total time (calls, ms, share of the step) in one NTM training step on a length-20 copy sequence (41 time steps); "(outside kernels)" = engine, tape and JavaScript between kernels',
+    describe:
+      'top tfjs kernels by total time (calls, ms, share of the step) in one NTM training step on a length-20 copy sequence (41 time steps); "(outside kernels)" = engine, tape and JavaScript between kernels',
   },
 };
 
@@ -136,13 +158,22 @@ const outName = tag ? `${name}-${tag}` : name;
 /** Runs the benchmark script in a child process and resolves to its JSON lines. */
 function runChild(backend: string, args: readonly string[]): Promise<Row[]> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(here, bench.script), '--backend', backend, ...args],
-      { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(here, bench.script), '--backend', backend, ...args], {
+      cwd: here,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
     child.on('close', (code, signal) => {
       if (code !== 0) fail(`backend ${backend} failed (${signal ? `signal ${signal}` : `exit ${String(code)}`}; its error is printed above)`);
-      done(out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row));
+      done(
+        out
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Row),
+      );
     });
   });
 }
@@ -159,8 +190,11 @@ function jobArgs(j: number): string[] {
 const rows: Row[] = [];
 for (const backend of backends) {
   process.stderr.write(`bench ${name}: backend ${backend}${jobs > 1 ? `, ${jobs} processes` : ''}...\n`);
-  const parts = await Promise.all(Array.from({ length: jobs }, (_, j) => jobArgs(j)).filter((a) => jobs === 1 || a.length)
-    .map((args) => runChild(backend, args)));
+  const parts = await Promise.all(
+    Array.from({ length: jobs }, (_, j) => jobArgs(j))
+      .filter((a) => jobs === 1 || a.length)
+      .map((args) => runChild(backend, args)),
+  );
   // back in the order one process would have written them: experiments as listed, then seeds
   const order = flag('experiments', 'copy,associative-recall').split(',');
   const rank = (r: Row) => order.indexOf(String(r['experiment']));

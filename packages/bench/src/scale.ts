@@ -54,22 +54,24 @@ function readWriteMs(slots: number, mode: 'soft' | 'topk'): number {
   const sparse = topkWeights(soft, k);
   const erase = tf.fill([batch, 1, WIDTH], 0.5) as tf.Tensor3D;
   const add = tf.fill([batch, 1, WIDTH], 0.1) as tf.Tensor3D;
-  const run = () => tf.tidy(() => {
-    const f = mode === 'soft'
-      ? (m: tf.Tensor, w: tf.Tensor, e: tf.Tensor, a: tf.Tensor) => {
-        const next = fusedWrite(m as tf.Tensor3D, w as tf.Tensor3D, e as tf.Tensor3D, a as tf.Tensor3D);
-        return tf.sum(fusedRead(next, w as tf.Tensor3D));
-      }
-      : (m: tf.Tensor, w: tf.Tensor, e: tf.Tensor, a: tf.Tensor) => {
-        const weights = { indices: sparse.indices, values: w as tf.Tensor3D };
-        const next = fusedSparseWrite(m as tf.Tensor3D, weights, e as tf.Tensor3D, a as tf.Tensor3D);
-        return tf.sum(fusedSparseRead(next, weights));
-      };
-    // cpu and wasm kernels run synchronously: when grads returns, the work is done (reading
-    // back the [B, N, M] memory gradient would time a 5 MB copy at N = 65,536, not the kernels)
-    const grads = tf.grads(f)([memory, mode === 'soft' ? soft : sparse.values, erase, add]);
-    grads[1]!.dataSync();
-  });
+  const run = () =>
+    tf.tidy(() => {
+      const f =
+        mode === 'soft'
+          ? (m: tf.Tensor, w: tf.Tensor, e: tf.Tensor, a: tf.Tensor) => {
+              const next = fusedWrite(m as tf.Tensor3D, w as tf.Tensor3D, e as tf.Tensor3D, a as tf.Tensor3D);
+              return tf.sum(fusedRead(next, w as tf.Tensor3D));
+            }
+          : (m: tf.Tensor, w: tf.Tensor, e: tf.Tensor, a: tf.Tensor) => {
+              const weights = { indices: sparse.indices, values: w as tf.Tensor3D };
+              const next = fusedSparseWrite(m as tf.Tensor3D, weights, e as tf.Tensor3D, a as tf.Tensor3D);
+              return tf.sum(fusedSparseRead(next, weights));
+            };
+      // cpu and wasm kernels run synchronously: when grads returns, the work is done (reading
+      // back the [B, N, M] memory gradient would time a 5 MB copy at N = 65,536, not the kernels)
+      const grads = tf.grads(f)([memory, mode === 'soft' ? soft : sparse.values, erase, add]);
+      grads[1]!.dataSync();
+    });
   const ms = timeIt(run, Math.max(5, repeats * 3), 3);
   tf.dispose([memory, logits, soft, sparse.indices, sparse.values, erase, add]);
   return ms;
@@ -81,12 +83,23 @@ for (const slots of slotsList) {
     const trainer = copyTrainer('auto', batch, new Rng(`scale/${slots}/${mode}`), length, length, { slots, readMode: m, writeMode: m });
     trainer.step(); // warm-up
     const stepMs = timeIt(() => trainer.step(), repeats);
-    const profile = await tf.profile(() => { trainer.step(); });
+    const profile = await tf.profile(() => {
+      trainer.step();
+    });
     trainer.dispose();
     const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.length;
-    console.log(JSON.stringify({
-      backend: backend.name, slots, mode: mode === 'soft' ? 'soft' : `topk k=${k}`, batch, length,
-      stepMs, peakMB: profile.peakBytes / 2 ** 20, heapMB: heap ? heap / 2 ** 20 : null, readWriteMs: readWriteMs(slots, mode),
-    }));
+    console.log(
+      JSON.stringify({
+        backend: backend.name,
+        slots,
+        mode: mode === 'soft' ? 'soft' : `topk k=${k}`,
+        batch,
+        length,
+        stepMs,
+        peakMB: profile.peakBytes / 2 ** 20,
+        heapMB: heap ? heap / 2 ** 20 : null,
+        readWriteMs: readWriteMs(slots, mode),
+      }),
+    );
   }
 }

@@ -43,7 +43,10 @@ for (const batch of batches) {
     for (const g of Object.values(grads)) g.dataSync();
     tf.dispose([value, grads]);
   });
-  for (const [pass, ms] of [['forward', forward], ['forward+backward', backward]] as const) {
+  for (const [pass, ms] of [
+    ['forward', forward],
+    ['forward+backward', backward],
+  ] as const) {
     console.log(JSON.stringify({ backend: backend.name, batch, slots, width, pass, medianMs: median(ms), minMs: Math.min(...ms), repeats }));
   }
   tf.dispose([c, state.memory, state.readVectors, state.readWeights, state.writeWeights]);

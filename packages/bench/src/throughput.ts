@@ -43,10 +43,19 @@ for (const batch of batches) {
       if (performance.now() - start > maxSeconds * 1000) break;
     }
     const med = median(rates);
-    console.log(JSON.stringify({
-      backend: backend.name, kernels, batch, sequencesPerS: med, minSequencesPerS: Math.min(...rates),
-      maxSequencesPerS: Math.max(...rates), msPerStep: (batch * 1000) / med, blocks: rates.length, stepsPerBlock: blockSteps,
-    }));
+    console.log(
+      JSON.stringify({
+        backend: backend.name,
+        kernels,
+        batch,
+        sequencesPerS: med,
+        minSequencesPerS: Math.min(...rates),
+        maxSequencesPerS: Math.max(...rates),
+        msPerStep: (batch * 1000) / med,
+        blocks: rates.length,
+        stepsPerBlock: blockSteps,
+      }),
+    );
     trainer.dispose();
   }
 }

@@ -18,7 +18,9 @@ const length = Number(arg('length', '20'));
 
 /** Copy sequences of exactly `length` 8-bit vectors (the bench's fixed workload). */
 const fixedCopy: SequenceTask = {
-  name: 'copy-fixed', inputSize: 9, outputSize: 8,
+  name: 'copy-fixed',
+  inputSize: 9,
+  outputSize: 8,
   sample(batch: number, rng: Rng): SequenceBatch {
     const steps = 2 * length + 1;
     const x = new Float32Array(steps * batch * 9);
@@ -50,7 +52,14 @@ for (const m of memories) if (!MEMORIES[m]) throw new Error(`--memories: unknown
 
 for (const batch of batches) {
   const trainers = memories.map((name) => {
-    const model = buildModel({ kind: 'ntm', inputSize: 9, outputSize: 8, seed: 1, controller: { kind: 'lstm', units: 100 }, memory: MEMORIES[name] as MemorySettings });
+    const model = buildModel({
+      kind: 'ntm',
+      inputSize: 9,
+      outputSize: 8,
+      seed: 1,
+      controller: { kind: 'lstm', units: 100 },
+      memory: MEMORIES[name] as MemorySettings,
+    });
     const trainer = new Trainer(model, fixedCopy, { steps: 1e9, batchSize: batch, seed: 1 });
     trainer.trainStep(); // warm-up
     return { name, model, trainer, ms: [] as number[] };
@@ -59,7 +68,19 @@ for (const batch of batches) {
   for (const t of trainers) {
     t.ms.sort((a, b) => a - b);
     const median = t.ms[t.ms.length >> 1] as number;
-    console.log(JSON.stringify({ backend: backend.name, memory: t.name, batch, length, timeSteps: 2 * length + 1, medianMs: median, minMs: t.ms[0], sequencesPerS: (batch * 1000) / median, repeats }));
+    console.log(
+      JSON.stringify({
+        backend: backend.name,
+        memory: t.name,
+        batch,
+        length,
+        timeSteps: 2 * length + 1,
+        medianMs: median,
+        minMs: t.ms[0],
+        sequencesPerS: (batch * 1000) / median,
+        repeats,
+      }),
+    );
     t.trainer.dispose();
     t.model.dispose();
   }

@@ -7,8 +7,11 @@ export type Activation = (typeof ACTIVATIONS)[number];
 /** Applies the named activation elementwise. */
 export function activate<T extends tf.Tensor>(name: Activation, x: T): T {
   switch (name) {
-    case 'tanh': return tf.tanh(x);
-    case 'relu': return tf.relu(x);
-    case 'sigmoid': return tf.sigmoid(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'relu':
+      return tf.relu(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
   }
 }

@@ -63,8 +63,11 @@ export function resolveControllerConfig(config: ControllerConfig | ResolvedContr
   }
   const x = positiveInt(inputSize, 'controller.inputSize', 'pass the input width X >= 1');
   if (c.inputSize !== undefined && c.inputSize !== x) {
-    throw new EngramError('controller.inputSize', `the config was made for inputs of width ${JSON.stringify(c.inputSize)} but X = ${x}`,
-      'pass the same input size, or drop inputSize from the config');
+    throw new EngramError(
+      'controller.inputSize',
+      `the config was made for inputs of width ${JSON.stringify(c.inputSize)} but X = ${x}`,
+      'pass the same input size, or drop inputSize from the config',
+    );
   }
   const layers = c.layers === undefined ? undefined : positiveInt(c.layers, 'controller.layers', 'use at least 1 layer');
   let units: number[];

@@ -16,10 +16,19 @@ export interface ControllerState {
   /** Cell state per layer, `[B, units[l]]` (LSTM). */
   readonly c?: readonly tf.Tensor2D[];
 }
-export interface LstmState extends ControllerState { readonly h: readonly tf.Tensor2D[]; readonly c: readonly tf.Tensor2D[] }
-export interface GruState extends ControllerState { readonly h: readonly tf.Tensor2D[]; readonly c?: undefined }
+export interface LstmState extends ControllerState {
+  readonly h: readonly tf.Tensor2D[];
+  readonly c: readonly tf.Tensor2D[];
+}
+export interface GruState extends ControllerState {
+  readonly h: readonly tf.Tensor2D[];
+  readonly c?: undefined;
+}
 /** The feed-forward controller has no recurrence: its state is empty. */
-export interface FeedForwardState extends ControllerState { readonly h?: undefined; readonly c?: undefined }
+export interface FeedForwardState extends ControllerState {
+  readonly h?: undefined;
+  readonly c?: undefined;
+}
 
 /**
  * A controller: maps an input x `[B, X]` and its state to an output `[B, C]` and the next state.
@@ -99,10 +108,18 @@ class StackedController<S extends ControllerState> implements Controller<S> {
     const rng = new Rng(seed);
     const { name, make: makeCell } = CELLS[config.kind];
     const activation = config.activation ?? 'tanh';
-    this.cells = config.units.map((units, l) => makeCell({
-      path: `${prefix}/${name}${l}`, inputSize: l === 0 ? config.inputSize : config.units[l - 1] as number,
-      units, rng, variables, activation, kernels: options.kernels ?? 'auto',
-    }) as Cell);
+    this.cells = config.units.map(
+      (units, l) =>
+        makeCell({
+          path: `${prefix}/${name}${l}`,
+          inputSize: l === 0 ? config.inputSize : (config.units[l - 1] as number),
+          units,
+          rng,
+          variables,
+          activation,
+          kernels: options.kernels ?? 'auto',
+        }) as Cell,
+    );
     this.keys = this.cells[0]?.stateKeys ?? [];
     this.stateSizes = Object.freeze(this.cells.flatMap((cell, l) => this.keys.map((k) => Object.freeze({ name: `${name}${l}/${k}`, size: cell.units }))));
   }
@@ -149,15 +166,18 @@ class StackedController<S extends ControllerState> implements Controller<S> {
   fromList(list: readonly tf.Tensor2D[]): S {
     const where = `${this.where}.fromList`;
     if (!Array.isArray(list) || list.length !== this.stateSizes.length) {
-      throw new EngramError(`${where}(list)`, `expected ${this.stateSizes.length} tensors (${this.stateSizes.map((s) => s.name).join(', ') || 'none'}) but got ${Array.isArray(list) ? list.length : typeof list}`,
-        'pass what toList returned');
+      throw new EngramError(
+        `${where}(list)`,
+        `expected ${this.stateSizes.length} tensors (${this.stateSizes.map((s) => s.name).join(', ') || 'none'}) but got ${Array.isArray(list) ? list.length : typeof list}`,
+        'pass what toList returned',
+      );
     }
     const s = shapes(where);
     list.forEach((t, i) => {
       const { name, size } = this.stateSizes[i] as { name: string; size: number };
       s.check(name, t, ['B', size]);
     });
-    return this.record((_, l, i) => list[i] as tf.Tensor2D);
+    return this.record((_, _layer, i) => list[i] as tf.Tensor2D);
   }
 
   dispose(): void {
@@ -181,8 +201,11 @@ class StackedController<S extends ControllerState> implements Controller<S> {
     for (const k of this.keys) {
       const list = state[k];
       if (!Array.isArray(list) || list.length !== this.cells.length) {
-        throw new EngramError(`${where}(state.${k})`, `expected ${this.cells.length} tensors (one per layer) but got ${Array.isArray(list) ? list.length : typeof list}`,
-          'pass initialState(batch) or the state the previous step returned');
+        throw new EngramError(
+          `${where}(state.${k})`,
+          `expected ${this.cells.length} tensors (one per layer) but got ${Array.isArray(list) ? list.length : typeof list}`,
+          'pass initialState(batch) or the state the previous step returned',
+        );
       }
       this.cells.forEach((cell, l) => s.check(`state.${k}[${l}]`, list[l] as tf.Tensor2D, ['B', cell.units]));
     }
@@ -197,7 +220,11 @@ class StackedController<S extends ControllerState> implements Controller<S> {
  */
 export function makeController(config: ControllerConfig & { kind: 'lstm' }, inputSize: number, options?: ControllerOptions): Controller<LstmState>;
 export function makeController(config: ControllerConfig & { kind: 'gru' }, inputSize: number, options?: ControllerOptions): Controller<GruState>;
-export function makeController(config: ControllerConfig & { kind: 'feedforward' }, inputSize: number, options?: ControllerOptions): Controller<FeedForwardState>;
+export function makeController(
+  config: ControllerConfig & { kind: 'feedforward' },
+  inputSize: number,
+  options?: ControllerOptions,
+): Controller<FeedForwardState>;
 export function makeController(config: ControllerConfig, inputSize: number, options?: ControllerOptions): Controller;
 export function makeController(config: ResolvedControllerConfig, inputSize: number, options?: ControllerOptions): Controller;
 export function makeController(config: ControllerConfig | ResolvedControllerConfig, inputSize: number, options: ControllerOptions = {}): Controller {

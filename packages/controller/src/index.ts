@@ -1,4 +1,12 @@
-export { makeController, type Controller, type ControllerOptions, type ControllerState, type LstmState, type GruState, type FeedForwardState } from './controller.ts';
+export {
+  makeController,
+  type Controller,
+  type ControllerOptions,
+  type ControllerState,
+  type LstmState,
+  type GruState,
+  type FeedForwardState,
+} from './controller.ts';
 export { resolveControllerConfig, CONTROLLER_KINDS, type ControllerConfig, type ControllerKind, type ResolvedControllerConfig } from './config.ts';
 export { ACTIVATIONS, activate, type Activation } from './activation.ts';
 export { lstmCell, lstmUsesFusedGates } from './lstm.ts';

@@ -12,8 +12,11 @@ export function lstmUsesFusedGates(kernels: CellContext['kernels'], backendName:
   if (kernels === 'reference') return false;
   const ok = fusedBackend(backendName);
   if (kernels === 'fused' && !ok) {
-    throw new EngramError('controller.kernels', `'fused' was asked for but fused kernels exist for the cpu and wasm backends only, not '${backendName}'`,
-      "use kernels 'auto' or 'reference'");
+    throw new EngramError(
+      'controller.kernels',
+      `'fused' was asked for but fused kernels exist for the cpu and wasm backends only, not '${backendName}'`,
+      "use kernels 'auto' or 'reference'",
+    );
   }
   return ok;
 }

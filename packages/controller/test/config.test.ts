@@ -25,7 +25,12 @@ describe('config', () => {
   it('resolves defaults', () => {
     expect(resolveControllerConfig({ kind: 'lstm', units: 8 }, X)).toEqual({ kind: 'lstm', units: [8], inputSize: X });
     expect(resolveControllerConfig({ kind: 'gru', units: 8, layers: 3 }, X)).toEqual({ kind: 'gru', units: [8, 8, 8], inputSize: X });
-    expect(resolveControllerConfig({ kind: 'feedforward', units: [8, 5] }, X)).toEqual({ kind: 'feedforward', units: [8, 5], activation: 'tanh', inputSize: X });
+    expect(resolveControllerConfig({ kind: 'feedforward', units: [8, 5] }, X)).toEqual({
+      kind: 'feedforward',
+      units: [8, 5],
+      activation: 'tanh',
+      inputSize: X,
+    });
     expect(resolveControllerConfig({ kind: 'lstm', units: [6, 2], layers: 2 }, X).units).toEqual([6, 2]);
   });
 

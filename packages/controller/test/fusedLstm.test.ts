@@ -82,20 +82,21 @@ describe('no tensor leaks with fused gates', () => {
   it('numTensors unchanged across 100 training steps (variableGrads inside tidy)', () => {
     const ctrl = makeController({ kind: 'lstm', units: 8 }, 4, { seed: 2, kernels: 'fused' }) as Controller<LstmState>;
     const x = tf.ones([2, 4]) as tf.Tensor2D;
-    const step = () => tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => {
-        let state = ctrl.initialState(2);
-        let total = tf.scalar(0);
-        for (let t = 0; t < 3; t++) {
-          const [y, next] = ctrl.step(x, state);
-          total = tf.add(total, tf.sum(y));
-          state = next;
-        }
-        return total as tf.Scalar;
-      }, ctrl.variables);
-      value.dataSync();
-      for (const g of Object.values(grads)) g.dataSync();
-    });
+    const step = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          let state = ctrl.initialState(2);
+          let total = tf.scalar(0);
+          for (let t = 0; t < 3; t++) {
+            const [y, next] = ctrl.step(x, state);
+            total = tf.add(total, tf.sum(y));
+            state = next;
+          }
+          return total as tf.Scalar;
+        }, ctrl.variables);
+        value.dataSync();
+        for (const g of Object.values(grads)) g.dataSync();
+      });
     step();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 100; i++) step();

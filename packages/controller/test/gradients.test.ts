@@ -39,8 +39,11 @@ describe('gradients: tfjs vs central differences of the float64 reference (3 ste
 
       const p64 = params64(ctrl);
       const act = 'activation' in config ? config.activation : undefined;
-      const loss64 = () => run64(config.kind as Kind, 2, p64, xs, act ? { activation: act } : {})
-        .reduce((s, y, t) => s + y.reduce((s2, row, b) => s2 + row.reduce((s3, v, j) => s3 + v * (((ps[t] as Mat)[b] as number[])[j] as number), 0), 0), 0);
+      const loss64 = () =>
+        run64(config.kind as Kind, 2, p64, xs, act ? { activation: act } : {}).reduce(
+          (s, y, t) => s + y.reduce((s2, row, b) => s2 + row.reduce((s3, v, j) => s3 + v * (((ps[t] as Mat)[b] as number[])[j] as number), 0), 0),
+          0,
+        );
       expect(Math.abs((value.dataSync()[0] as number) - loss64())).toBeLessThan(1e-4);
       for (const [name, v] of Object.entries(ctrl.namedVariables)) {
         const g = grads[v.name];
@@ -61,10 +64,14 @@ describe('learned initial state', () => {
       const ctrl = makeController({ kind, units: 3, layers: 2 }, X, { seed: 31 });
       const init = Object.entries(ctrl.namedVariables).filter(([n]) => /\/(h0|c0)$/.test(n));
       expect(init.map(([n]) => n.split('/').slice(1).join('/'))).toEqual(
-        kind === 'lstm' ? ['lstm0/h0', 'lstm0/c0', 'lstm1/h0', 'lstm1/c0'] : ['gru0/h0', 'gru1/h0']);
+        kind === 'lstm' ? ['lstm0/h0', 'lstm0/c0', 'lstm1/h0', 'lstm1/c0'] : ['gru0/h0', 'gru1/h0'],
+      );
       const xs = randomMats(32, T, B, X).map((x) => tf.tensor2d(x));
       const ps = randomMats(33, T, B, 3).map((p) => tf.tensor2d(p));
-      const { value, grads } = tf.variableGrads(() => lossTf(ctrl, xs, ps), init.map(([, v]) => v));
+      const { value, grads } = tf.variableGrads(
+        () => lossTf(ctrl, xs, ps),
+        init.map(([, v]) => v),
+      );
       for (const [name, v] of init) {
         const g = grads[v.name] as tf.Tensor;
         expect(g.shape, name).toEqual([1, 3]);

@@ -14,10 +14,11 @@ describe('tensor memory', () => {
     it(`${config.kind}: 50 steps inside tf.tidy leave tf.memory().numTensors unchanged`, () => {
       const ctrl = makeController(config, X, { seed: 1 });
       const x = tf.randomUniform([2, X], -1, 1, 'float32', 5) as tf.Tensor2D;
-      const run = (steps: number) => tf.tidy(() => {
-        let s = ctrl.initialState(2);
-        for (let t = 0; t < steps; t++) s = ctrl.step(x, s)[1];
-      });
+      const run = (steps: number) =>
+        tf.tidy(() => {
+          let s = ctrl.initialState(2);
+          for (let t = 0; t < steps; t++) s = ctrl.step(x, s)[1];
+        });
       run(1); // warm-up
       const before = tf.memory().numTensors;
       run(50);

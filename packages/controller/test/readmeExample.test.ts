@@ -10,7 +10,11 @@ describe('README example', () => {
     tf.tidy(() => {
       const xs = tf.unstack(tf.randomUniform([10, 4, 8], 0, 1, 'float32', 1)) as tf.Tensor2D[];
       let state = ctrl.initialState(4);
-      const ys = xs.map((x) => { const [y, next] = ctrl.step(x, state); state = next; return y; });
+      const ys = xs.map((x) => {
+        const [y, next] = ctrl.step(x, state);
+        state = next;
+        return y;
+      });
       const json = JSON.stringify(ctrl.config);
       const grads = tf.variableGrads(() => tf.mean(tf.stack(xs.map((x) => ctrl.step(x, ctrl.initialState(4))[0]))) as tf.Scalar, ctrl.variables);
 

@@ -66,7 +66,10 @@ describe('shapes', () => {
     const seen: string[] = [];
     const ctrl = makeController({ kind: 'gru', units: 2 }, 3, {
       prefix: 'ntm/ctrl',
-      variables: (name, init) => { seen.push(name); return tf.variable(tf.tidy(init), true); },
+      variables: (name, init) => {
+        seen.push(name);
+        return tf.variable(tf.tidy(init), true);
+      },
     });
     expect(seen).toEqual(Object.keys(ctrl.namedVariables));
     expect(seen[0]).toBe('ntm/ctrl/gru0/gateKernel');

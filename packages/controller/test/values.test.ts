@@ -13,7 +13,10 @@ describe('known values on planted weights (computed by hand in float64)', () => 
     const ctrl = makeController({ kind: 'lstm', units: 1 }, 1);
     const v = ctrl.namedVariables;
     // kernel rows: x then h; columns: i, f, g, o
-    set(v['controller/lstm0/kernel'], [[0.5, -0.3, 0.8, 0.2], [0.1, 0.4, -0.6, 0.7]]);
+    set(v['controller/lstm0/kernel'], [
+      [0.5, -0.3, 0.8, 0.2],
+      [0.1, 0.4, -0.6, 0.7],
+    ]);
     set(v['controller/lstm0/bias'], [0.1, 1.0, -0.2, 0.05]);
     set(v['controller/lstm0/h0'], [[0.3]]);
     set(v['controller/lstm0/c0'], [[-0.4]]);
@@ -35,7 +38,7 @@ describe('known values on planted weights (computed by hand in float64)', () => 
       const out: number[] = [];
       for (const x of xs) {
         const [y, next] = ctrl.step(tf.tensor2d([[x]]), s);
-        out.push((y.dataSync()[0] as number), (next.c[0] as tf.Tensor).dataSync()[0] as number);
+        out.push(y.dataSync()[0] as number, (next.c[0] as tf.Tensor).dataSync()[0] as number);
         s = next;
       }
       return out;
@@ -47,7 +50,10 @@ describe('known values on planted weights (computed by hand in float64)', () => 
   it('gru, X = 1, U = 1, two steps', () => {
     const ctrl = makeController({ kind: 'gru', units: 1 }, 1);
     const v = ctrl.namedVariables;
-    set(v['controller/gru0/gateKernel'], [[0.6, -0.5], [0.3, 0.9]]); // columns r, u
+    set(v['controller/gru0/gateKernel'], [
+      [0.6, -0.5],
+      [0.3, 0.9],
+    ]); // columns r, u
     set(v['controller/gru0/gateBias'], [0.1, -0.2]);
     set(v['controller/gru0/candidateKernel'], [[1.1], [-0.7]]);
     set(v['controller/gru0/candidateBias'], [0.05]);
@@ -77,7 +83,10 @@ describe('known values on planted weights (computed by hand in float64)', () => 
     it(`feedforward ${activation}, X = 2, units [2, 1]`, () => {
       const ctrl = makeController({ kind: 'feedforward', units: [2, 1], activation }, 2);
       const v = ctrl.namedVariables;
-      set(v['controller/dense0/kernel'], [[0.5, -1.0], [0.25, 0.75]]);
+      set(v['controller/dense0/kernel'], [
+        [0.5, -1.0],
+        [0.25, 0.75],
+      ]);
       set(v['controller/dense0/bias'], [0.1, -0.3]);
       set(v['controller/dense1/kernel'], [[1.5], [-0.5]]);
       set(v['controller/dense1/bias'], [0.2]);

@@ -43,8 +43,16 @@ async function main(): Promise<void> {
   // Cues: each pattern with a fraction `noise` of its bits flipped.
   const cues = Float32Array.from(stored, (v) => (rng.next() < noise ? -v : v));
   const query = tf.tensor(cues, [1, patterns, width]) as tf.Tensor3D;
-  const scores: [string, ScoreFn][] = [['cosine', cosine], ['dot', dot], ['scaledDot', scaledDot]];
-  const norms: [string, Normalizer, number][] = [['softmax', softmax, 20], ['sparsemax', sparsemax, 5], ['hard', hardmax, 1]];
+  const scores: [string, ScoreFn][] = [
+    ['cosine', cosine],
+    ['dot', dot],
+    ['scaledDot', scaledDot],
+  ];
+  const norms: [string, Normalizer, number][] = [
+    ['softmax', softmax, 20],
+    ['sparsemax', sparsemax, 5],
+    ['hard', hardmax, 1],
+  ];
   console.log(`engram demo: ${patterns} random +-1 patterns of width ${width} written into a ${slots} x ${width} memory;`);
   console.log(`recall from cues with ${(noise * 100).toFixed(0)}% of bits flipped (seed ${seed}, backend ${backend.name})\n`);
   console.log('similarity  normaliser  beta  exact recalls  bit accuracy  weight on right slot');
@@ -55,7 +63,9 @@ async function main(): Promise<void> {
         const { output, weights } = attend(query, memory, memory, { score, normalize, strength });
         const got = output.sign().dataSync();
         const w = weights.dataSync();
-        let exactCount = 0, bitCount = 0, onRight = 0;
+        let exactCount = 0,
+          bitCount = 0,
+          onRight = 0;
         for (let p = 0; p < patterns; p++) {
           let ok = true;
           for (let j = 0; j < width; j++) {
@@ -68,7 +78,9 @@ async function main(): Promise<void> {
         }
         return { exact: exactCount, bits: bitCount / (patterns * width), right: onRight / patterns };
       });
-      console.log(`${sName.padEnd(11)} ${nName.padEnd(11)} ${String(beta).padEnd(5)} ${`${exact}/${patterns}`.padEnd(14)} ${(bits * 100).toFixed(1).padStart(11)}%  ${right.toFixed(3).padStart(20)}`);
+      console.log(
+        `${sName.padEnd(11)} ${nName.padEnd(11)} ${String(beta).padEnd(5)} ${`${exact}/${patterns}`.padEnd(14)} ${(bits * 100).toFixed(1).padStart(11)}%  ${right.toFixed(3).padStart(20)}`,
+      );
     }
   }
   console.log(`\ndone in ${((performance.now() - t0) / 1000).toFixed(2)} s. "exact recalls": the sign of the read vector equals the stored pattern.`);

@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { ntmAddress } from './addressing.ts';
-import { activateControls, controlTable, headLength, initialBias, INTERFACE_CLIP, WRITE_GATE_INITIAL_BIAS, type ControlSpec, type HeadControls } from './controls.ts';
+import {
+  activateControls,
+  controlTable,
+  headLength,
+  initialBias,
+  INTERFACE_CLIP,
+  WRITE_GATE_INITIAL_BIAS,
+  type ControlSpec,
+  type HeadControls,
+} from './controls.ts';
 import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from './init.ts';
 import { applyMode, parseMode, type AddressingMode, type AddressingModeSpec, type HeadWeights, type ScoreTerms } from './modes.ts';
 import { softmax, sparsemax } from './normalize.ts';
@@ -140,9 +149,8 @@ export function positiveInt(v: unknown, field: string, fix: string): number {
   return v;
 }
 
-function modesFor(spec: AddressingModeSpec | readonly AddressingModeSpec[] | undefined, heads: number,
-  slots: number, field: string): AddressingMode[] {
-  const list = Array.isArray(spec) ? spec as readonly AddressingModeSpec[] : Array.from({ length: heads }, () => (spec ?? 'soft') as AddressingModeSpec);
+function modesFor(spec: AddressingModeSpec | readonly AddressingModeSpec[] | undefined, heads: number, slots: number, field: string): AddressingMode[] {
+  const list = Array.isArray(spec) ? (spec as readonly AddressingModeSpec[]) : Array.from({ length: heads }, () => (spec ?? 'soft') as AddressingModeSpec);
   if (list.length !== heads) {
     throw new EngramError(field, `${list.length} modes given for ${heads} heads`, 'give one mode, or one per head');
   }
@@ -180,13 +188,28 @@ export function resolveAccessConfig(c: MemoryAccessConfig): ResolvedAccessConfig
   }
   const writeGateBias = c.writeGateBias ?? WRITE_GATE_INITIAL_BIAS;
   if (!Number.isFinite(writeGateBias) || Math.abs(writeGateBias) > INTERFACE_CLIP) {
-    throw new EngramError('memory.writeGateBias', `${writeGateBias} is not a finite number within ±${INTERFACE_CLIP}`, 'use e.g. -3 (the default) or 0 for none');
+    throw new EngramError(
+      'memory.writeGateBias',
+      `${writeGateBias} is not a finite number within ±${INTERFACE_CLIP}`,
+      'use e.g. -3 (the default) or 0 for none',
+    );
   }
   if (kernels === 'fused' && similarity !== 'cosine') {
     throw new EngramError('memory.kernels', `'fused' was asked for but ${fusedUnsupportedReason(similarity, 'cpu')}`, "use kernels 'auto' or 'reference'");
   }
   return {
-    slots, width, readHeads, writeHeads, shiftRange, similarity, init, controllerSize, seed, kernels, order, writeGateBias,
+    slots,
+    width,
+    readHeads,
+    writeHeads,
+    shiftRange,
+    similarity,
+    init,
+    controllerSize,
+    seed,
+    kernels,
+    order,
+    writeGateBias,
     readModes: modesFor(c.readMode, readHeads, slots, 'memory.readMode'),
     writeModes: modesFor(c.writeMode, writeHeads, slots, 'memory.writeMode'),
   };
@@ -240,16 +263,20 @@ export class MemoryAccess implements MemoryModule<AccessState> {
     this.similarity = makeSimilarity(c.similarity, c.width, rng, c.width, variables);
     this.memoryInit = makeMemoryInit(c.init, c.slots, c.width, rng, variables);
     this.projection = variables('memory/projection', () => rng.glorotTensor([c.controllerSize, this.interfaceSize]));
-    this.projectionBias = variables('memory/projectionBias', () => tf.tensor1d([
-      ...initialBias(this.writeTable, c.writeHeads), ...initialBias(this.readTable, c.readHeads)]));
+    this.projectionBias = variables('memory/projectionBias', () =>
+      tf.tensor1d([...initialBias(this.writeTable, c.writeHeads), ...initialBias(this.readTable, c.readHeads)]),
+    );
     this.readInit = variables('memory/initialReadVectors', () => rng.normalTensor([1, c.readHeads, c.width], 0, 0.5));
     // The initial weightings focus on slot 0 (softmax of logits INITIAL_FOCUS_LOGIT there, 0
     // elsewhere; learned afterwards). Uniform initial weightings over a constant-initialised
     // memory never break the symmetry between slots: every content, shift and sharpen step of
     // a uniform weighting is uniform again, every write adds the same to every row, and the
     // heads stay uniform for ever (measured: 1,400 copy steps with exactly 1/N everywhere).
-    const focused = (heads: number) => () => tf.tensor3d(
-      Array.from({ length: heads * c.slots }, (_, i) => (i % c.slots === 0 ? INITIAL_FOCUS_LOGIT : 0)), [1, heads, c.slots]);
+    const focused = (heads: number) => () =>
+      tf.tensor3d(
+        Array.from({ length: heads * c.slots }, (_, i) => (i % c.slots === 0 ? INITIAL_FOCUS_LOGIT : 0)),
+        [1, heads, c.slots],
+      );
     this.readWeightInit = variables('memory/initialReadWeightLogits', focused(c.readHeads));
     this.writeWeightInit = variables('memory/initialWriteWeightLogits', focused(c.writeHeads));
     // Fail early when the backend is already chosen; otherwise the first step checks.
@@ -272,10 +299,18 @@ export class MemoryAccess implements MemoryModule<AccessState> {
     return reason === undefined;
   }
 
-  get slots(): number { return this.config.slots; }
-  get width(): number { return this.config.width; }
-  get readHeads(): number { return this.config.readHeads; }
-  get writeHeads(): number { return this.config.writeHeads; }
+  get slots(): number {
+    return this.config.slots;
+  }
+  get width(): number {
+    return this.config.width;
+  }
+  get readHeads(): number {
+    return this.config.readHeads;
+  }
+  get writeHeads(): number {
+    return this.config.writeHeads;
+  }
 
   /** Every trainable weight by its path (`memory/projection`, `similarity/W`, ...). */
   readonly namedVariables: Readonly<Record<string, tf.Variable>>;
@@ -327,12 +362,19 @@ export class MemoryAccess implements MemoryModule<AccessState> {
   }
 
   /** Address one group of heads: the NTM pipeline, then each head's mode. */
-  private address(memory: tf.Tensor3D, ctl: HeadControls, prev: tf.Tensor3D, modes: readonly AddressingMode[],
-    options: StepOptions, fused: boolean): HeadWeights {
+  private address(
+    memory: tf.Tensor3D,
+    ctl: HeadControls,
+    prev: tf.Tensor3D,
+    modes: readonly AddressingMode[],
+    options: StepOptions,
+    fused: boolean,
+  ): HeadWeights {
     const score = this.similarity.score;
-    const pipeline = (normalize = softmax) => fused
-      ? fusedAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, normalize === sparsemax ? 'sparsemax' : 'softmax')
-      : ntmAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, score, normalize);
+    const pipeline = (normalize = softmax) =>
+      fused
+        ? fusedAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, normalize === sparsemax ? 'sparsemax' : 'softmax')
+        : ntmAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, score, normalize);
     const ctx = { training: options.training ?? true, rng: options.rng, tau: options.tau, trainingStep: options.trainingStep };
     const first = modes[0] as AddressingMode;
     const uniform = modes.every((m) => JSON.stringify(m) === JSON.stringify(first));
@@ -346,7 +388,10 @@ export class MemoryAccess implements MemoryModule<AccessState> {
         const src = m.kind === 'sparsemax' && sparse ? sparse : soft;
         return applyMode(m, tf.slice(src, [0, h, 0], [-1, 1, -1]), ctx);
       });
-      const dense = tf.concat(heads.map((w) => w.dense), 1) as tf.Tensor3D;
+      const dense = tf.concat(
+        heads.map((w) => w.dense),
+        1,
+      ) as tf.Tensor3D;
       const score = heads.reduce<ScoreTerms | undefined>((sum, w) => addScores(sum, w.score), undefined);
       return score ? { dense, score } : { dense };
     });

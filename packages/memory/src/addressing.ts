@@ -14,8 +14,13 @@ import { softmax, type Normalizer } from './normalize.ts';
  * @param normalize default softmax; sparsemax gives exact zeros.
  * @returns `[B, H, N]`
  */
-export function contentWeights(memory: tf.Tensor3D, keys: tf.Tensor3D, beta: tf.Tensor2D,
-  score: ScoreFn = cosine, normalize: Normalizer = softmax): tf.Tensor3D {
+export function contentWeights(
+  memory: tf.Tensor3D,
+  keys: tf.Tensor3D,
+  beta: tf.Tensor2D,
+  score: ScoreFn = cosine,
+  normalize: Normalizer = softmax,
+): tf.Tensor3D {
   return attentionWeights(keys, memory, { score, normalize, strength: beta });
 }
 
@@ -69,8 +74,11 @@ export function shift(weights: tf.Tensor3D, shiftDist: tf.Tensor3D): tf.Tensor3D
   const width = shiftDist.shape[2];
   const range = (width - 1) / 2;
   if (!Number.isInteger(range) || width > n) {
-    throw new EngramError('shift(shiftDist)', `last dimension ${width} must be odd (2S+1) and at most N=${n}`,
-      'pass a distribution over shifts -S..+S with 2S+1 <= N');
+    throw new EngramError(
+      'shift(shiftDist)',
+      `last dimension ${width} must be odd (2S+1) and at most N=${n}`,
+      'pass a distribution over shifts -S..+S with 2S+1 <= N',
+    );
   }
   return tf.tidy(() => {
     const rolled = tf.gather(weights, shiftIndices(n, range), 2); // [B,H,2S+1,N]
@@ -107,9 +115,17 @@ export function sharpen(weights: tf.Tensor3D, gamma: tf.Tensor2D): tf.Tensor3D {
  * @param prev `[B, H, N]`
  * @returns `[B, H, N]`
  */
-export function ntmAddress(memory: tf.Tensor3D, key: tf.Tensor3D, beta: tf.Tensor2D, gate: tf.Tensor2D,
-  shiftDist: tf.Tensor3D, gamma: tf.Tensor2D, prev: tf.Tensor3D, score: ScoreFn = cosine,
-  normalize: Normalizer = softmax): tf.Tensor3D {
+export function ntmAddress(
+  memory: tf.Tensor3D,
+  key: tf.Tensor3D,
+  beta: tf.Tensor2D,
+  gate: tf.Tensor2D,
+  shiftDist: tf.Tensor3D,
+  gamma: tf.Tensor2D,
+  prev: tf.Tensor3D,
+  score: ScoreFn = cosine,
+  normalize: Normalizer = softmax,
+): tf.Tensor3D {
   return tf.tidy(() => {
     const wc = contentWeights(memory, key, beta, score, normalize);
     const wg = interpolate(wc, prev, gate);

@@ -54,8 +54,7 @@ export function weightedSum(values: tf.Tensor3D, weights: tf.Tensor3D): tf.Tenso
  * @param values `[B, N, V]`
  * @returns output `[B, H, V]` and weights `[B, H, N]`.
  */
-export function attend(query: tf.Tensor3D, keys: tf.Tensor3D, values: tf.Tensor3D, options: AttendOptions = {}):
-{ output: tf.Tensor3D; weights: tf.Tensor3D } {
+export function attend(query: tf.Tensor3D, keys: tf.Tensor3D, values: tf.Tensor3D, options: AttendOptions = {}): { output: tf.Tensor3D; weights: tf.Tensor3D } {
   shapes('attend').check('keys', keys, ['B', 'N', 'K']);
   shapes('attend').check('values', values, [keys.shape[0], keys.shape[1], 'V']);
   const weights = attentionWeights(query, keys, options);

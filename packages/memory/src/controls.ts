@@ -81,12 +81,18 @@ export interface HeadControls {
 
 function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
   switch (activation) {
-    case 'tanh': return tf.tanh(x);
-    case 'sigmoid': return tf.sigmoid(x);
-    case 'softplus': return tf.softplus(x);
-    case 'oneplus': return tf.add(1, tf.softplus(x));
-    case 'softmax': return tf.softmax(x, -1);
-    case 'linear': return x;
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'softplus':
+      return tf.softplus(x);
+    case 'oneplus':
+      return tf.add(1, tf.softplus(x));
+    case 'softmax':
+      return tf.softmax(x, -1);
+    case 'linear':
+      return x;
   }
 }
 
@@ -100,9 +106,15 @@ export function activateTable<Name extends string>(raw: tf.Tensor2D, heads: numb
   return tidy(() => {
     const b = raw.shape[0];
     const perHead = tf.reshape(raw, [b, heads, headLength(table)]);
-    const parts = tf.split(perHead, table.map((c) => c.length), 2);
+    const parts = tf.split(
+      perHead,
+      table.map((c) => c.length),
+      2,
+    );
     const out = {} as Record<Name, tf.Tensor3D>;
-    table.forEach((c, i) => { out[c.name] = activate(parts[i] as tf.Tensor, c.activation) as tf.Tensor3D; });
+    table.forEach((c, i) => {
+      out[c.name] = activate(parts[i] as tf.Tensor, c.activation) as tf.Tensor3D;
+    });
     return out;
   });
 }

@@ -22,8 +22,7 @@ export interface MemoryInitializer {
   dispose(): void;
 }
 
-export function makeMemoryInit(scheme: MemoryInit, slots: number, width: number, rng: Rng,
-  variables: VariableFactory = plainVariables): MemoryInitializer {
+export function makeMemoryInit(scheme: MemoryInit, slots: number, width: number, rng: Rng, variables: VariableFactory = plainVariables): MemoryInitializer {
   switch (scheme) {
     case 'constant':
       return { scheme, variables: [], initial: (b) => tf.fill([b, slots, width], CONSTANT_MEMORY_VALUE) as tf.Tensor3D, dispose: () => {} };

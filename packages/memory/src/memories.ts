@@ -23,15 +23,19 @@ function kindOf(config: { kind?: unknown }): 'ntm' | 'dnc' {
  */
 export function makeMemory(config: MemoryConfig, variables: VariableFactory = plainVariables): MemoryModule {
   switch (kindOf(config)) {
-    case 'ntm': return new MemoryAccess(config as MemoryAccessConfig, variables);
-    case 'dnc': return new DncAccess(config as DncAccessConfig, variables);
+    case 'ntm':
+      return new MemoryAccess(config as MemoryAccessConfig, variables);
+    case 'dnc':
+      return new DncAccess(config as DncAccessConfig, variables);
   }
 }
 
 /** A memory's state tensors from its config alone, without building it (the tf.layers cell sizes its states with this). */
 export function memoryStateTensors(config: DistributiveOmit<MemoryConfig, 'controllerSize' | 'seed'>): StateTensorSpec[] {
   switch (kindOf(config)) {
-    case 'ntm': return commonStateTensors(config.slots, config.width, config.readHeads ?? 1, config.writeHeads ?? 1);
-    case 'dnc': return dncStateTensors(config);
+    case 'ntm':
+      return commonStateTensors(config.slots, config.width, config.readHeads ?? 1, config.writeHeads ?? 1);
+    case 'dnc':
+      return dncStateTensors(config);
   }
 }

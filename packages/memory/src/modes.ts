@@ -28,9 +28,16 @@ export type AddressingMode =
   | { readonly kind: 'reinforce'; readonly entropy: number; readonly softMix: number };
 
 /** A mode as written in a config: a bare name, or an object with its parameters. */
-export type AddressingModeSpec = AddressingMode['kind'] | {
-  kind: AddressingMode['kind']; tau?: number; hard?: boolean; k?: number; entropy?: number; softMix?: number;
-};
+export type AddressingModeSpec =
+  | AddressingMode['kind']
+  | {
+      kind: AddressingMode['kind'];
+      tau?: number;
+      hard?: boolean;
+      k?: number;
+      entropy?: number;
+      softMix?: number;
+    };
 
 export const MODE_KINDS = ['soft', 'sparsemax', 'hard', 'gumbel', 'topk', 'reinforce'] as const;
 
@@ -39,7 +46,9 @@ export function parseMode(spec: AddressingModeSpec, slots: number, field: string
   const kind = typeof spec === 'string' ? spec : spec?.kind;
   const opts: { tau?: number; hard?: boolean; k?: number; entropy?: number; softMix?: number } = typeof spec === 'string' ? {} : spec;
   switch (kind) {
-    case 'soft': case 'sparsemax': case 'hard':
+    case 'soft':
+    case 'sparsemax':
+    case 'hard':
       return { kind };
     case 'gumbel': {
       const tau = opts.tau ?? 1;
@@ -56,8 +65,10 @@ export function parseMode(spec: AddressingModeSpec, slots: number, field: string
     case 'reinforce': {
       const entropy = opts.entropy ?? 1e-3;
       const softMix = opts.softMix ?? 0;
-      if (!(entropy >= 0) || !Number.isFinite(entropy)) throw new EngramError(`${field}.entropy`, `${entropy} is not a non-negative number`, 'use an entropy bonus weight >= 0, e.g. 0.001');
-      if (!(softMix >= 0 && softMix <= 1)) throw new EngramError(`${field}.softMix`, `${softMix} is not a probability`, 'use 0 <= softMix <= 1 (0 turns the soft mixing off)');
+      if (!(entropy >= 0) || !Number.isFinite(entropy))
+        throw new EngramError(`${field}.entropy`, `${entropy} is not a non-negative number`, 'use an entropy bonus weight >= 0, e.g. 0.001');
+      if (!(softMix >= 0 && softMix <= 1))
+        throw new EngramError(`${field}.softMix`, `${softMix} is not a probability`, 'use 0 <= softMix <= 1 (0 turns the soft mixing off)');
       return { kind, entropy, softMix };
     }
     default:
@@ -123,7 +134,8 @@ export interface ModeContext {
 export function applyMode(mode: AddressingMode, soft: tf.Tensor3D, ctx: ModeContext): HeadWeights {
   if (!ctx.training && isDiscrete(mode)) return sparseAndDense(soft, 1);
   switch (mode.kind) {
-    case 'soft': case 'sparsemax':
+    case 'soft':
+    case 'sparsemax':
       return { dense: soft };
     case 'hard':
       return { dense: tf.tidy(() => straightThrough(soft, hardmax(stopGradient(soft))) as tf.Tensor3D) };
@@ -133,7 +145,7 @@ export function applyMode(mode: AddressingMode, soft: tf.Tensor3D, ctx: ModeCont
       const noise = ctx.rng.gumbelTensor(soft.shape);
       const dense = tf.tidy(() => {
         const y = tf.softmax(tf.div(tf.add(tf.log(tf.add(soft, LOG_EPSILON)), noise), tau), -1) as tf.Tensor3D;
-        return mode.hard ? straightThrough(y, hardmax(stopGradient(y))) as tf.Tensor3D : y;
+        return mode.hard ? (straightThrough(y, hardmax(stopGradient(y))) as tf.Tensor3D) : y;
       });
       noise.dispose();
       return { dense };

@@ -42,13 +42,14 @@ const sparsemaxOp = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
 }) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 /** One-hot at the argmax of the last axis (ties: the lowest index). No gradient. */
-export const hardmax: Normalizer = (scores) => tf.tidy(() => {
-  const n = scores.shape[scores.shape.length - 1] as number;
-  if (n === 1) return tf.onesLike(scores); // tf.oneHot needs a depth >= 2
-  const idx = tf.argMax(scores, -1);
-  // The wasm OneHot kernel ignores a float32 dtype (all zeros), so make int32 and cast.
-  return tf.cast(tf.oneHot(idx, n), 'float32');
-});
+export const hardmax: Normalizer = (scores) =>
+  tf.tidy(() => {
+    const n = scores.shape[scores.shape.length - 1] as number;
+    if (n === 1) return tf.onesLike(scores); // tf.oneHot needs a depth >= 2
+    const idx = tf.argMax(scores, -1);
+    // The wasm OneHot kernel ignores a float32 dtype (all zeros), so make int32 and cast.
+    return tf.cast(tf.oneHot(idx, n), 'float32');
+  });
 
 /**
  * Straight-through estimator: the forward value is `hard`, the gradient with respect to

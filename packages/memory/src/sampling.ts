@@ -28,7 +28,10 @@ export function sampleSlots(weights: tf.Tensor3D, rng: Rng): SlotSample {
     let pick = n - 1;
     for (let i = 0; i < n; i++) {
       acc += w[row * n + i] as number;
-      if (u < acc) { pick = i; break; }
+      if (u < acc) {
+        pick = i;
+        break;
+      }
     }
     hot[row * n + pick] = 1;
   }

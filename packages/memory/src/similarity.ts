@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngramError, plainVariables, Rng, type VariableFactory } from '@engram/tensor';
+import { EngramError, plainVariables, type Rng, type VariableFactory } from '@engram/tensor';
 import { KEY_NORM_EPSILON, ROW_NORM_FLOOR } from './constants.ts';
 
 /**
@@ -30,30 +30,31 @@ function flooredNorm(x: tf.Tensor, floorSq: number): tf.Tensor {
  * Cosine similarity, the NTM's K(u, v) = u.v / (|u| |v|), with the query's norm floored by
  * KEY_NORM_EPSILON and each memory row's by ROW_NORM_FLOOR (constants.ts says why).
  */
-export const cosine: ScoreFn = (keys, queries) => tf.tidy(() => {
-  const dots = tf.matMul(queries, keys, false, true); // [B,H,N]
-  const qNorm = flooredNorm(queries, KEY_NORM_EPSILON); // [B,H,1]
-  const kNorm = tf.transpose(flooredNorm(keys, ROW_NORM_FLOOR * ROW_NORM_FLOOR), [0, 2, 1]); // [B,1,N]
-  return tf.div(dots, tf.mul(qNorm, kNorm)) as tf.Tensor3D;
-});
+export const cosine: ScoreFn = (keys, queries) =>
+  tf.tidy(() => {
+    const dots = tf.matMul(queries, keys, false, true); // [B,H,N]
+    const qNorm = flooredNorm(queries, KEY_NORM_EPSILON); // [B,H,1]
+    const kNorm = tf.transpose(flooredNorm(keys, ROW_NORM_FLOOR * ROW_NORM_FLOOR), [0, 2, 1]); // [B,1,N]
+    return tf.div(dots, tf.mul(qNorm, kNorm)) as tf.Tensor3D;
+  });
 
 /** Luong's "dot" score: u.v. */
 export const dot: ScoreFn = (keys, queries) => tf.matMul(queries, keys, false, true);
 
 /** Scaled dot product: u.v / sqrt(K) (Vaswani et al.). */
-export const scaledDot: ScoreFn = (keys, queries) => tf.tidy(() =>
-  tf.div(tf.matMul(queries, keys, false, true), Math.sqrt(keys.shape[2])) as tf.Tensor3D);
+export const scaledDot: ScoreFn = (keys, queries) => tf.tidy(() => tf.div(tf.matMul(queries, keys, false, true), Math.sqrt(keys.shape[2])) as tf.Tensor3D);
 
 /**
  * Luong's "general" score q^T W k with a learned `W: [K, K]` (Glorot initialised from `rng`).
  */
 export function bilinear(width: number, rng: Rng, variables: VariableFactory = plainVariables): Similarity {
   const w = variables('similarity/W', () => rng.glorotTensor([width, width]));
-  const score: ScoreFn = (keys, queries) => tf.tidy(() => {
-    const [b, h, k] = queries.shape;
-    const qw = tf.reshape(tf.matMul(tf.reshape(queries, [b * h, k]), w), [b, h, k]) as tf.Tensor3D;
-    return tf.matMul(qw, keys, false, true);
-  });
+  const score: ScoreFn = (keys, queries) =>
+    tf.tidy(() => {
+      const [b, h, k] = queries.shape;
+      const qw = tf.reshape(tf.matMul(tf.reshape(queries, [b * h, k]), w), [b, h, k]) as tf.Tensor3D;
+      return tf.matMul(qw, keys, false, true);
+    });
   return { name: 'bilinear', score, variables: [w] };
 }
 
@@ -65,14 +66,15 @@ export function additive(width: number, hidden: number, rng: Rng, variables: Var
   const wq = variables('similarity/Wq', () => rng.glorotTensor([width, hidden]));
   const wk = variables('similarity/Wk', () => rng.glorotTensor([width, hidden]));
   const v = variables('similarity/v', () => rng.glorotTensor([hidden, 1]));
-  const score: ScoreFn = (keys, queries) => tf.tidy(() => {
-    const [b, h, k] = queries.shape;
-    const n = keys.shape[1];
-    const q = tf.reshape(tf.matMul(tf.reshape(queries, [b * h, k]), wq), [b, h, 1, hidden]);
-    const kk = tf.reshape(tf.matMul(tf.reshape(keys, [b * n, k]), wk), [b, 1, n, hidden]);
-    const t = tf.tanh(tf.add(q, kk)); // [B,H,N,A]
-    return tf.reshape(tf.matMul(tf.reshape(t, [b * h * n, hidden]), v), [b, h, n]) as tf.Tensor3D;
-  });
+  const score: ScoreFn = (keys, queries) =>
+    tf.tidy(() => {
+      const [b, h, k] = queries.shape;
+      const n = keys.shape[1];
+      const q = tf.reshape(tf.matMul(tf.reshape(queries, [b * h, k]), wq), [b, h, 1, hidden]);
+      const kk = tf.reshape(tf.matMul(tf.reshape(keys, [b * n, k]), wk), [b, 1, n, hidden]);
+      const t = tf.tanh(tf.add(q, kk)); // [B,H,N,A]
+      return tf.reshape(tf.matMul(tf.reshape(t, [b * h * n, hidden]), v), [b, h, n]) as tf.Tensor3D;
+    });
   return { name: 'additive', score, variables: [wq, wk, v] };
 }
 
@@ -80,14 +82,18 @@ export function additive(width: number, hidden: number, rng: Rng, variables: Var
  * Makes a similarity by name. `bilinear` and `additive` create their weights here, from `rng`.
  * @param width K, the key width.
  */
-export function makeSimilarity(name: SimilarityName, width: number, rng: Rng, additiveHidden = width,
-  variables: VariableFactory = plainVariables): Similarity {
+export function makeSimilarity(name: SimilarityName, width: number, rng: Rng, additiveHidden = width, variables: VariableFactory = plainVariables): Similarity {
   switch (name) {
-    case 'cosine': return { name, score: cosine, variables: [] };
-    case 'dot': return { name, score: dot, variables: [] };
-    case 'scaledDot': return { name, score: scaledDot, variables: [] };
-    case 'bilinear': return bilinear(width, rng, variables);
-    case 'additive': return additive(width, additiveHidden, rng, variables);
+    case 'cosine':
+      return { name, score: cosine, variables: [] };
+    case 'dot':
+      return { name, score: dot, variables: [] };
+    case 'scaledDot':
+      return { name, score: scaledDot, variables: [] };
+    case 'bilinear':
+      return bilinear(width, rng, variables);
+    case 'additive':
+      return additive(width, additiveHidden, rng, variables);
     default:
       throw new EngramError('similarity', `unknown similarity '${String(name)}'`, `use one of ${SIMILARITIES.join(', ')}`);
   }

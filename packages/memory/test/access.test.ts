@@ -5,8 +5,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { EngramError, Rng, tidy } from '@engram/tensor';
-import { CONSTANT_MEMORY_VALUE, INITIAL_FOCUS_LOGIT, WRITE_GATE_INITIAL_BIAS, controlTable, headLength, MemoryAccess, type AccessState, type AddressingModeSpec,
-  type MemoryAccessConfig } from '../src/index.ts';
+import {
+  CONSTANT_MEMORY_VALUE,
+  INITIAL_FOCUS_LOGIT,
+  WRITE_GATE_INITIAL_BIAS,
+  controlTable,
+  headLength,
+  MemoryAccess,
+  type AccessState,
+  type AddressingModeSpec,
+  type MemoryAccessConfig,
+} from '../src/index.ts';
 import * as ref from './reference/ntm64.ts';
 import { allFinite, arr, dotNested, flat, maxDiff, mulberry32, randomNested, relErr, type Mat, type T3 } from './helpers.ts';
 
@@ -17,8 +26,16 @@ function stateArrays(s: AccessState): ref.AccessState {
 
 function refParams(a: MemoryAccess): ref.AccessParams {
   const c = a.config;
-  return { projection: arr<Mat>(a.projection), bias: arr<number[]>(a.projectionBias), N: c.slots, M: c.width,
-    readHeads: c.readHeads, writeHeads: c.writeHeads, shiftRange: c.shiftRange, order: c.order };
+  return {
+    projection: arr<Mat>(a.projection),
+    bias: arr<number[]>(a.projectionBias),
+    N: c.slots,
+    M: c.width,
+    readHeads: c.readHeads,
+    writeHeads: c.writeHeads,
+    shiftRange: c.shiftRange,
+    order: c.order,
+  };
 }
 
 function disposeState(s: AccessState): void {
@@ -51,7 +68,12 @@ describe('shapes', () => {
       const W = config.writeHeads ?? 1;
       const s0 = a.initialState(batch);
       const expected = { memory: [batch, N, M], readWeights: [batch, R, N], writeWeights: [batch, W, N], readVectors: [batch, R, M] };
-      const shapesOf = (s: AccessState) => ({ memory: s.memory.shape, readWeights: s.readWeights.shape, writeWeights: s.writeWeights.shape, readVectors: s.readVectors.shape });
+      const shapesOf = (s: AccessState) => ({
+        memory: s.memory.shape,
+        readWeights: s.readWeights.shape,
+        writeWeights: s.writeWeights.shape,
+        readVectors: s.readVectors.shape,
+      });
       expect(shapesOf(s0)).toEqual(expected);
       const c = tf.tensor2d(randomNested<Mat>([batch, config.controllerSize], mulberry32(1)));
       const [reads, s1] = a.step(c, s0);
@@ -62,7 +84,12 @@ describe('shapes', () => {
       // the initial weights focus on slot 0 (softmax of logit INITIAL_FOCUS_LOGIT there, 0 elsewhere): not uniform, so slots are not symmetric
       const focus = 1 / (1 + (N - 1) * Math.exp(-INITIAL_FOCUS_LOGIT));
       for (const row of [...arr<T3>(s0.readWeights).flat(), ...arr<T3>(s0.writeWeights).flat()]) {
-        expect(maxDiff(row, row.map((_, i) => (i === 0 ? focus : (1 - focus) / (N - 1))))).toBeLessThan(1e-6);
+        expect(
+          maxDiff(
+            row,
+            row.map((_, i) => (i === 0 ? focus : (1 - focus) / (N - 1))),
+          ),
+        ).toBeLessThan(1e-6);
       }
       tf.dispose([c, reads]);
       disposeState(s0);
@@ -73,7 +100,12 @@ describe('shapes', () => {
 });
 
 describe('step equals the float64 reference accessStep', () => {
-  for (const [S, order] of [[1, 'read-write'], [2, 'read-write'], [1, 'write-read'], [2, 'write-read']] as const) {
+  for (const [S, order] of [
+    [1, 'read-write'],
+    [2, 'read-write'],
+    [1, 'write-read'],
+    [2, 'write-read'],
+  ] as const) {
     it(`R=2, W=2, S=${S}, ${order}, over 3 steps (random initial memory)`, () => {
       const a = new MemoryAccess({ slots: 7, width: 4, readHeads: 2, writeHeads: 2, shiftRange: S, controllerSize: 5, init: 'random', seed: 3 + S, order });
       const params = refParams(a);
@@ -104,7 +136,10 @@ describe('step equals the float64 reference accessStep', () => {
   }
 
   it('with one-entry controls: shiftRange 0 and width 1', () => {
-    for (const [S, M] of [[0, 3], [1, 1]] as const) {
+    for (const [S, M] of [
+      [0, 3],
+      [1, 1],
+    ] as const) {
       const a = new MemoryAccess({ slots: 5, width: M, readHeads: 2, writeHeads: 1, shiftRange: S, controllerSize: 3, init: 'random', seed: 8 });
       const c = randomNested<Mat>([2, 3], mulberry32(84), 1.5);
       const s0 = a.initialState(2);
@@ -190,15 +225,23 @@ describe('controls', () => {
     const read = controlTable(M, S, false);
     const write = controlTable(M, S, true);
     expect(read.map((c) => [c.name, c.length, c.activation])).toEqual([
-      ['key', M, 'tanh'], ['beta', 1, 'softplus'], ['gate', 1, 'sigmoid'], ['shift', 2 * S + 1, 'softmax'], ['gamma', 1, 'oneplus']]);
+      ['key', M, 'tanh'],
+      ['beta', 1, 'softplus'],
+      ['gate', 1, 'sigmoid'],
+      ['shift', 2 * S + 1, 'softmax'],
+      ['gamma', 1, 'oneplus'],
+    ]);
     const shape = (cs: typeof read) => cs.map((c) => [c.name, c.length, c.activation]);
     expect(shape(write.slice(0, read.length))).toEqual(shape(read));
-    expect(write.slice(read.length).map((c) => [c.name, c.length, c.activation])).toEqual([['erase', M, 'sigmoid'], ['add', M, 'tanh']]);
+    expect(write.slice(read.length).map((c) => [c.name, c.length, c.activation])).toEqual([
+      ['erase', M, 'sigmoid'],
+      ['add', M, 'tanh'],
+    ]);
     expect(headLength(read)).toBe(ref.controlLength(M, S, false));
     expect(headLength(write)).toBe(ref.controlLength(M, S, true));
   });
 
-  it('the projection bias starts at the tables\' initial biases: write gates at WRITE_GATE_INITIAL_BIAS, everything else 0', () => {
+  it("the projection bias starts at the tables' initial biases: write gates at WRITE_GATE_INITIAL_BIAS, everything else 0", () => {
     expect(WRITE_GATE_INITIAL_BIAS).toBe(-3);
     const a = new MemoryAccess({ slots: 9, width: M, readHeads: 2, writeHeads: 2, shiftRange: S, controllerSize: 3 });
     const bias = Array.from(a.projectionBias.dataSync());
@@ -229,22 +272,38 @@ describe('controls', () => {
     const out = tf.tidy(() => {
       const ctl = a.controls(tf.tensor2d(c));
       const toArr = (h: typeof ctl.read) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, arr(v as tf.Tensor)]));
-      return { write: toArr(ctl.write), read: toArr(ctl.read), shapes: Object.fromEntries(Object.entries(ctl.write).map(([k, v]) => [k, (v as tf.Tensor).shape])) };
+      return {
+        write: toArr(ctl.write),
+        read: toArr(ctl.read),
+        shapes: Object.fromEntries(Object.entries(ctl.write).map(([k, v]) => [k, (v as tf.Tensor).shape])),
+      };
     });
     expect(out.shapes).toEqual({ key: [3, 2, M], beta: [3, 2], gate: [3, 2], shift: [3, 2, 5], gamma: [3, 2], erase: [3, 2, M], add: [3, 2, M] });
     expect(Object.keys(out.read).sort()).toEqual(['beta', 'gamma', 'gate', 'key', 'shift']);
     for (const g of [out.write, out.read]) {
       for (const v of flat(g['beta'] as number[][])) expect(v).toBeGreaterThanOrEqual(0);
-      for (const v of flat(g['gate'] as number[][])) { expect(v).toBeGreaterThan(0); expect(v).toBeLessThan(1); }
+      for (const v of flat(g['gate'] as number[][])) {
+        expect(v).toBeGreaterThan(0);
+        expect(v).toBeLessThan(1);
+      }
       for (const v of flat(g['gamma'] as number[][])) expect(v).toBeGreaterThanOrEqual(1);
-      for (const v of flat(g['key'] as T3)) { expect(v).toBeGreaterThan(-1); expect(v).toBeLessThan(1); }
+      for (const v of flat(g['key'] as T3)) {
+        expect(v).toBeGreaterThan(-1);
+        expect(v).toBeLessThan(1);
+      }
       for (const row of (g['shift'] as T3).flat()) {
         expect(Math.abs(row.reduce((s, x) => s + x, 0) - 1)).toBeLessThan(1e-6);
         for (const x of row) expect(x).toBeGreaterThan(0);
       }
     }
-    for (const v of flat(out.write['erase'] as T3)) { expect(v).toBeGreaterThan(0); expect(v).toBeLessThan(1); }
-    for (const v of flat(out.write['add'] as T3)) { expect(v).toBeGreaterThan(-1); expect(v).toBeLessThan(1); }
+    for (const v of flat(out.write['erase'] as T3)) {
+      expect(v).toBeGreaterThan(0);
+      expect(v).toBeLessThan(1);
+    }
+    for (const v of flat(out.write['add'] as T3)) {
+      expect(v).toBeGreaterThan(-1);
+      expect(v).toBeLessThan(1);
+    }
     // by hand: z = c P + b; write head 1 starts at headLength(write); read head 0 at 2 * headLength(write)
     const p = arr<Mat>(a.projection);
     const b = arr<number[]>(a.projectionBias);
@@ -280,12 +339,28 @@ describe('every addressing mode', () => {
   for (const [name, mode] of MODES) {
     for (const training of [true, false]) {
       it(`${name}, ${training ? 'training' : 'eval'}: 5 steps with finite outputs and finite gradients`, () => {
-        const a = new MemoryAccess({ slots: N, width: 3, readHeads: 2, writeHeads: W, controllerSize: 4, readMode: mode, writeMode: mode, init: 'random', seed: 21 });
+        const a = new MemoryAccess({
+          slots: N,
+          width: 3,
+          readHeads: 2,
+          writeHeads: W,
+          controllerSize: 4,
+          readMode: mode,
+          writeMode: mode,
+          init: 'random',
+          seed: 21,
+        });
         const cs = Array.from({ length: 5 }, (_, t) => randomNested<Mat>([2, 4], mulberry32(100 + t), 2));
         const opts = { training, rng: new Rng(1) };
         // forward, checking how many rows each write touches
         let state = a.initialState(2);
-        const maxRows: number = training ? (typeof mode === 'object' && mode.kind === 'topk' ? mode.k as number : N) : (mode === 'soft' || mode === 'sparsemax' ? N : 1);
+        const maxRows: number = training
+          ? typeof mode === 'object' && mode.kind === 'topk'
+            ? (mode.k as number)
+            : N
+          : mode === 'soft' || mode === 'sparsemax'
+            ? N
+            : 1;
         for (const c of cs) {
           const [reads, next] = a.step(tf.tensor2d(c), state, opts);
           expect(allFinite(reads)).toBe(true);
@@ -325,8 +400,16 @@ describe('every addressing mode', () => {
   }
 
   it('mixed modes per head (soft, topk, hard read heads; sparsemax and gumbel write heads) run with finite gradients', () => {
-    const a = new MemoryAccess({ slots: N, width: 3, readHeads: 3, writeHeads: 2, controllerSize: 4, seed: 22,
-      readMode: ['soft', { kind: 'topk', k: 3 }, 'hard'], writeMode: ['sparsemax', { kind: 'gumbel', tau: 0.7 }] });
+    const a = new MemoryAccess({
+      slots: N,
+      width: 3,
+      readHeads: 3,
+      writeHeads: 2,
+      controllerSize: 4,
+      seed: 22,
+      readMode: ['soft', { kind: 'topk', k: 3 }, 'hard'],
+      writeMode: ['sparsemax', { kind: 'gumbel', tau: 0.7 }],
+    });
     const c = tf.tensor2d(randomNested<Mat>([2, 4], mulberry32(110), 2));
     const { value, grads } = tf.variableGrads(() => {
       let s = a.initialState(2);
@@ -350,7 +433,9 @@ describe('every addressing mode', () => {
     const s = a.initialState(1);
     expect(engramMessage(() => tidy(() => a.step(tf.zeros([1, 3]) as tf.Tensor2D, s)))).toMatch(/^step\(options\.rng\)/);
     // evaluation needs none
-    tf.tidy(() => { a.step(tf.zeros([1, 3]) as tf.Tensor2D, s, { training: false }); });
+    tf.tidy(() => {
+      a.step(tf.zeros([1, 3]) as tf.Tensor2D, s, { training: false });
+    });
     disposeState(s);
     a.dispose();
   });
@@ -437,9 +522,14 @@ describe('no tensor leaks', () => {
       const s0 = a.initialState(2);
       const c = tf.tensor2d(randomNested<Mat>([2, 4], mulberry32(120)));
       const opts = { rng: new Rng(4) };
-      tf.tidy(() => { a.step(c, s0, opts); }); // warm-up (caches the shift index table)
+      tf.tidy(() => {
+        a.step(c, s0, opts);
+      }); // warm-up (caches the shift index table)
       const before = tf.memory().numTensors;
-      for (let t = 0; t < 50; t++) tf.tidy(() => { a.step(c, s0, opts); });
+      for (let t = 0; t < 50; t++)
+        tf.tidy(() => {
+          a.step(c, s0, opts);
+        });
       expect(tf.memory().numTensors).toBe(before);
       const last = tf.tidy(() => {
         let s = s0;
@@ -602,12 +692,14 @@ describe('variable names', () => {
 });
 
 describe('memory.writeGateBias', () => {
-  it('sets the write gates\' initial bias (0 = none) and refuses what the interface clip would cut', () => {
+  it("sets the write gates' initial bias (0 = none) and refuses what the interface clip would cut", () => {
     const none = new MemoryAccess({ slots: 8, width: 4, controllerSize: 5, writeGateBias: 0 });
     expect(Math.max(...(none.projectionBias.dataSync() as Float32Array).map(Math.abs))).toBe(0);
     const two = new MemoryAccess({ slots: 8, width: 4, controllerSize: 5, writeGateBias: -2 });
     expect(Array.from(two.projectionBias.dataSync()).filter((x) => x !== 0)).toEqual([-2]);
-    expect(() => new MemoryAccess({ slots: 8, width: 4, controllerSize: 5, writeGateBias: -50 })).toThrow(/memory\.writeGateBias: -50 is not a finite number within ±20/);
+    expect(() => new MemoryAccess({ slots: 8, width: 4, controllerSize: 5, writeGateBias: -50 })).toThrow(
+      /memory\.writeGateBias: -50 is not a finite number within ±20/,
+    );
     none.dispose();
     two.dispose();
   });

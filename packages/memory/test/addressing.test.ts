@@ -24,7 +24,17 @@ describe('hand-computed cases', () => {
 
   it('a one-hot shift of -1 moves slot 0 to N-1; S=2 shifts by +2 and -2', () => {
     expect(shiftTf([[oneHot(5, 0)]], [[[1, 0, 0]]])).toEqual([[oneHot(5, 4)]]);
-    expect(shiftTf([[oneHot(7, 6), oneHot(7, 1)]], [[[0, 0, 0, 0, 1], [1, 0, 0, 0, 0]]])).toEqual([[oneHot(7, 1), oneHot(7, 6)]]);
+    expect(
+      shiftTf(
+        [[oneHot(7, 6), oneHot(7, 1)]],
+        [
+          [
+            [0, 0, 0, 0, 1],
+            [1, 0, 0, 0, 0],
+          ],
+        ],
+      ),
+    ).toEqual([[oneHot(7, 1), oneHot(7, 6)]]);
   });
 
   it('shift by 0 is the identity, exactly', () => {
@@ -39,11 +49,23 @@ describe('hand-computed cases', () => {
   });
 
   it('sharpen with gamma 1 is the identity to 1e-6; gamma 2 squares and renormalises', () => {
-    const w: T3 = [[[0.1, 0.2, 0.3, 0.4], [0.5, 0.5, 0, 0]]];
+    const w: T3 = [
+      [
+        [0.1, 0.2, 0.3, 0.4],
+        [0.5, 0.5, 0, 0],
+      ],
+    ];
     const id = tf.tidy(() => arr<T3>(sharpen(tf.tensor3d(w), tf.tensor2d([[1, 1]]))));
     expect(maxDiff(id, w)).toBeLessThan(1e-6);
     const sq = tf.tidy(() => arr<T3>(sharpen(tf.tensor3d(w), tf.tensor2d([[2, 2]]))));
-    expect(maxDiff(sq, [[[0.01 / 0.3, 0.04 / 0.3, 0.09 / 0.3, 0.16 / 0.3], [0.5, 0.5, 0, 0]]])).toBeLessThan(1e-6);
+    expect(
+      maxDiff(sq, [
+        [
+          [0.01 / 0.3, 0.04 / 0.3, 0.09 / 0.3, 0.16 / 0.3],
+          [0.5, 0.5, 0, 0],
+        ],
+      ]),
+    ).toBeLessThan(1e-6);
   });
 
   it('interpolate with gate 1 gives the content weights, with gate 0 the previous weights', () => {
@@ -51,16 +73,39 @@ describe('hand-computed cases', () => {
     const content = softmaxRows(randomT3([2, 2, 5], rng));
     const prev = softmaxRows(randomT3([2, 2, 5], rng));
     const run = (g: Mat) => tf.tidy(() => arr<T3>(interpolate(tf.tensor3d(content), tf.tensor3d(prev), tf.tensor2d(g))));
-    expect(maxDiff(run([[1, 1], [1, 1]]), content)).toBeLessThan(1e-7);
-    expect(run([[0, 0], [0, 0]])).toEqual(mapNested(prev, Math.fround));
+    expect(
+      maxDiff(
+        run([
+          [1, 1],
+          [1, 1],
+        ]),
+        content,
+      ),
+    ).toBeLessThan(1e-7);
+    expect(
+      run([
+        [0, 0],
+        [0, 0],
+      ]),
+    ).toEqual(mapNested(prev, Math.fround));
     // mixed: head 0 takes content, head 1 keeps prev
-    const mixed = run([[1, 0], [0, 1]]);
+    const mixed = run([
+      [1, 0],
+      [0, 1],
+    ]);
     expect(maxDiff(mixed[0]![0]!, content[0]![0]!)).toBeLessThan(1e-7);
     expect(mixed[0]![1]).toEqual(prev[0]![1]!.map(Math.fround));
   });
 
   it('content addressing favours the row most similar to the key', () => {
-    const memory: T3 = [[[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]]];
+    const memory: T3 = [
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+        [1, 1, 0],
+      ],
+    ];
     const w = tf.tidy(() => arr<T3>(contentWeights(tf.tensor3d(memory), tf.tensor3d([[[0, 0.1, 2]]]), tf.tensor2d([[20]]))));
     const row = w[0]![0]!;
     expect(row.indexOf(Math.max(...row))).toBe(2);
@@ -139,8 +184,20 @@ interface Fixture {
 describe('ntmAddress vs the pytorch-ntm fixture', () => {
   const fx = JSON.parse(readFileSync(new URL('./fixtures/pytorch_ntm_address.json', import.meta.url), 'utf8')) as Fixture;
   const i = fx.inputs;
-  const run = (d: T3) => tf.tidy(() => arr<T3>(ntmAddress(tf.tensor3d(i.memory), tf.tensor3d(i.key), tf.tensor2d(i.beta),
-    tf.tensor2d(i.gate), tf.tensor3d(d), tf.tensor2d(i.gamma), tf.tensor3d(i.prev))));
+  const run = (d: T3) =>
+    tf.tidy(() =>
+      arr<T3>(
+        ntmAddress(
+          tf.tensor3d(i.memory),
+          tf.tensor3d(i.key),
+          tf.tensor2d(i.beta),
+          tf.tensor2d(i.gate),
+          tf.tensor3d(d),
+          tf.tensor2d(i.gamma),
+          tf.tensor3d(i.prev),
+        ),
+      ),
+    );
 
   it('matches the expected weights to 1e-5', () => {
     expect(maxDiff(run(i.shiftDist), fx.expected)).toBeLessThan(1e-5);
@@ -159,7 +216,7 @@ describe('ntmAddress vs the pytorch-ntm fixture', () => {
     expect(maxDiff(out.s, fx.intermediates.shifted)).toBeLessThan(3e-5);
   });
 
-  it('the shift order matters: pytorch-ntm\'s (+1, 0, -1) order gives a different answer', () => {
+  it("the shift order matters: pytorch-ntm's (+1, 0, -1) order gives a different answer", () => {
     expect(maxDiff(run(i.shiftDistPytorchOrder), fx.expected)).toBeGreaterThan(1e-3);
   });
 });
@@ -167,8 +224,8 @@ describe('ntmAddress vs the pytorch-ntm fixture', () => {
 describe('gradients of ntmAddress', () => {
   it('w.r.t. memory, key, beta, gate, shiftDist, gamma and prev match finite differences of the reference', () => {
     const errs = checkGradients(
-      (m, k, b, g, s, ga, p) => ntmAddress(m as tf.Tensor3D, k as tf.Tensor3D, b as tf.Tensor2D, g as tf.Tensor2D,
-        s as tf.Tensor3D, ga as tf.Tensor2D, p as tf.Tensor3D),
+      (m, k, b, g, s, ga, p) =>
+        ntmAddress(m as tf.Tensor3D, k as tf.Tensor3D, b as tf.Tensor2D, g as tf.Tensor2D, s as tf.Tensor3D, ga as tf.Tensor2D, p as tf.Tensor3D),
       (m: T3, k: T3, b: Mat, g: Mat, s: T3, ga: Mat, p: T3) => ref.ntmAddress(m, k, b, g, s, ga, p),
       [memory, key, beta, gate, shiftDist, gamma, prev] as [T3, T3, Mat, Mat, T3, Mat, T3],
     );
@@ -176,14 +233,27 @@ describe('gradients of ntmAddress', () => {
   });
 
   it('of each stage on its own (contentWeights, interpolate, shift, sharpen)', () => {
-    checkGradients((m, k, b) => contentWeights(m as tf.Tensor3D, k as tf.Tensor3D, b as tf.Tensor2D),
-      (m: T3, k: T3, b: Mat) => ref.contentWeights(m, k, b), [memory, key, beta] as [T3, T3, Mat]);
+    checkGradients(
+      (m, k, b) => contentWeights(m as tf.Tensor3D, k as tf.Tensor3D, b as tf.Tensor2D),
+      (m: T3, k: T3, b: Mat) => ref.contentWeights(m, k, b),
+      [memory, key, beta] as [T3, T3, Mat],
+    );
     const content = ref.contentWeights(memory, key, beta);
-    checkGradients((c, p, g) => interpolate(c as tf.Tensor3D, p as tf.Tensor3D, g as tf.Tensor2D),
-      (c: T3, p: T3, g: Mat) => ref.interpolate(c, p, g), [content, prev, gate] as [T3, T3, Mat]);
-    checkGradients((w, s) => shift(w as tf.Tensor3D, s as tf.Tensor3D), (w: T3, s: T3) => ref.shift(w, s), [prev, shiftDist]);
-    checkGradients((w, g) => sharpen(w as tf.Tensor3D, g as tf.Tensor2D), (w: T3, g: Mat) => ref.sharpen(w, g),
-      [prev, gamma] as [T3, Mat]);
+    checkGradients(
+      (c, p, g) => interpolate(c as tf.Tensor3D, p as tf.Tensor3D, g as tf.Tensor2D),
+      (c: T3, p: T3, g: Mat) => ref.interpolate(c, p, g),
+      [content, prev, gate] as [T3, T3, Mat],
+    );
+    checkGradients(
+      (w, s) => shift(w as tf.Tensor3D, s as tf.Tensor3D),
+      (w: T3, s: T3) => ref.shift(w, s),
+      [prev, shiftDist],
+    );
+    checkGradients(
+      (w, g) => sharpen(w as tf.Tensor3D, g as tf.Tensor2D),
+      (w: T3, g: Mat) => ref.sharpen(w, g),
+      [prev, gamma] as [T3, Mat],
+    );
   });
 });
 
@@ -192,11 +262,19 @@ describe('invariants on random inputs', () => {
     for (let seed = 0; seed < 5; seed++) {
       const r = mulberry32(100 + seed);
       const n = 5 + seed;
-      const w = tf.tidy(() => arr<T3>(ntmAddress(
-        tf.tensor3d(randomT3([3, n, 4], r, 3)), tf.tensor3d(randomT3([3, 2, 4], r)),
-        tf.tensor2d(randomMat(3, 2, r, (x) => 10 * (x + 1))), tf.tensor2d(randomMat(3, 2, r, (x) => (x + 1) / 2)),
-        tf.tensor3d(softmaxRows(randomT3([3, 2, 3], r, 3))), tf.tensor2d(randomMat(3, 2, r, (x) => 1 + 10 * (x + 1))),
-        tf.tensor3d(softmaxRows(randomT3([3, 2, n], r, 3))))));
+      const w = tf.tidy(() =>
+        arr<T3>(
+          ntmAddress(
+            tf.tensor3d(randomT3([3, n, 4], r, 3)),
+            tf.tensor3d(randomT3([3, 2, 4], r)),
+            tf.tensor2d(randomMat(3, 2, r, (x) => 10 * (x + 1))),
+            tf.tensor2d(randomMat(3, 2, r, (x) => (x + 1) / 2)),
+            tf.tensor3d(softmaxRows(randomT3([3, 2, 3], r, 3))),
+            tf.tensor2d(randomMat(3, 2, r, (x) => 1 + 10 * (x + 1))),
+            tf.tensor3d(softmaxRows(randomT3([3, 2, n], r, 3))),
+          ),
+        ),
+      );
       for (const row of w.flat()) {
         expect(row).toHaveLength(n);
         for (const x of row) expect(x).toBeGreaterThanOrEqual(0);
@@ -221,8 +299,12 @@ describe('sharpen with a large gamma', () => {
 
   it('has finite gradients there, matching finite differences of the reference', () => {
     const small: T3 = [[uniform[0]![1]!.slice(0, 40).map((x) => x * 3)]];
-    checkGradients((w, g) => sharpen(w as tf.Tensor3D, g as tf.Tensor2D), (w: T3, g: Mat) => ref.sharpen(w, g),
-      [small, [[30]]] as [T3, Mat], { tol: 2e-3 });
+    checkGradients(
+      (w, g) => sharpen(w as tf.Tensor3D, g as tf.Tensor2D),
+      (w: T3, g: Mat) => ref.sharpen(w, g),
+      [small, [[30]]] as [T3, Mat],
+      { tol: 2e-3 },
+    );
   });
 });
 

@@ -32,7 +32,10 @@ function run(queries: number[][], options: Parameters<typeof attend>[3] = {}): {
 
 describe('attend on a hand-made key-value memory', () => {
   // queries that are noisy copies of keys 2 and 0
-  const queries = [[0.05, -0.02, 0.9, 0.12], [1.1, 0.05, 0.02, -0.03]];
+  const queries = [
+    [0.05, -0.02, 0.9, 0.12],
+    [1.1, 0.05, 0.02, -0.03],
+  ];
 
   it('with a large strength and softmax the output is (almost) the value whose key matches', () => {
     const strength = tf.tensor2d([[60, 60]]);
@@ -52,7 +55,10 @@ describe('attend on a hand-made key-value memory', () => {
 
   it('with the hard normaliser the output is exactly the matching value', () => {
     const { output, weights } = run(queries, { normalize: hardmax });
-    expect(weights).toEqual([[0, 0, 1, 0], [1, 0, 0, 0]]);
+    expect(weights).toEqual([
+      [0, 0, 1, 0],
+      [1, 0, 0, 0],
+    ]);
     expect(output).toEqual([VALUES[2], VALUES[0]]);
   });
 

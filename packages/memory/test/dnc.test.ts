@@ -5,15 +5,29 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { EngramError } from '@engram/tensor';
-import { allocationOf, DncAccess, dncTemporalReference, fusedTemporal, dncAllocation, dncDirectionalWeights, dncLinkage, dncUsage, makeMemory, maskedCosine, sharpenDirectional, type DncState } from '../src/index.ts';
+import {
+  allocationOf,
+  DncAccess,
+  dncTemporalReference,
+  fusedTemporal,
+  dncAllocation,
+  dncDirectionalWeights,
+  dncLinkage,
+  dncUsage,
+  makeMemory,
+  maskedCosine,
+  sharpenDirectional,
+  type DncState,
+} from '../src/index.ts';
 import * as ref from './reference/dnc64.ts';
 import { arr, checkGradients, compare, maxDiff, mulberry32, randomNested, softmaxRows, type Mat, type Nested, type T3 } from './helpers.ts';
 
 type T4 = ref.T4;
 const oneHot = (n: number, i: number): number[] => Array.from({ length: n }, (_, j) => (j === i ? 1 : 0));
-const uniform01 = <T extends Nested>(shape: number[], seed: number): T => randomNested<Nested>(shape, mulberry32(seed)).map(function f(x: Nested | number): Nested | number {
-  return typeof x === 'number' ? (x + 1) / 2 : (x as Nested[]).map(f) as Nested;
-}) as T;
+const uniform01 = <T extends Nested>(shape: number[], seed: number): T =>
+  randomNested<Nested>(shape, mulberry32(seed)).map(function f(x: Nested | number): Nested | number {
+    return typeof x === 'number' ? (x + 1) / 2 : ((x as Nested[]).map(f) as Nested);
+  }) as T;
 /** Rows of soft weights that sum to < 1 (a write or read weighting), [B][H][N]. */
 const weights = (b: number, h: number, n: number, seed: number, mass = 0.9): T3 =>
   softmaxRows(randomNested<T3>([b, h, n], mulberry32(seed), 3)).map((hs) => hs.map((w) => w.map((x) => x * mass)));
@@ -132,24 +146,46 @@ describe('against the float64 reference', () => {
   const free = uniform01<Mat>([b, r], 3);
   const prevRead = weights(b, r, n, 4);
   const gates = uniform01<Mat>([b, w], 5);
-  const link = ref.linkage(randomNested<T4>([b, w, n, n], mulberry32(6)).map((x) => x.map((y) => y.map((z) => z.map((v) => Math.abs(v) / n)))), weights(b, w, n, 7, 0.8), weights(b, w, n, 8, 0.5)).link;
+  const link = ref.linkage(
+    randomNested<T4>([b, w, n, n], mulberry32(6)).map((x) => x.map((y) => y.map((z) => z.map((v) => Math.abs(v) / n)))),
+    weights(b, w, n, 7, 0.8),
+    weights(b, w, n, 8, 0.5),
+  ).link;
   const precedence = weights(b, w, n, 9, 0.7);
 
   it('usage: values, and gradients for usage, free gates and read weights; none for the write weights (stop-gradient)', () => {
-    expect(maxDiff(arr(dncUsage(tf.tensor2d(prevUsage), tf.tensor3d(prevWrite), tf.tensor2d(free), tf.tensor3d(prevRead))), ref.usage(prevUsage, prevWrite, free, prevRead))).toBeLessThan(1e-6);
-    checkGradients((u, f, rw) => dncUsage(u as tf.Tensor2D, tf.tensor3d(prevWrite), f as tf.Tensor2D, rw as tf.Tensor3D),
-      (u, f, rw) => ref.usage(u as Mat, prevWrite, f as Mat, rw as T3), [prevUsage, free, prevRead]);
+    expect(
+      maxDiff(
+        arr(dncUsage(tf.tensor2d(prevUsage), tf.tensor3d(prevWrite), tf.tensor2d(free), tf.tensor3d(prevRead))),
+        ref.usage(prevUsage, prevWrite, free, prevRead),
+      ),
+    ).toBeLessThan(1e-6);
+    checkGradients(
+      (u, f, rw) => dncUsage(u as tf.Tensor2D, tf.tensor3d(prevWrite), f as tf.Tensor2D, rw as tf.Tensor3D),
+      (u, f, rw) => ref.usage(u as Mat, prevWrite, f as Mat, rw as T3),
+      [prevUsage, free, prevRead],
+    );
     // no path from the write weights to usage at all
-    expect(() => tf.grad((ww: tf.Tensor) => tf.sum(dncUsage(tf.tensor2d(prevUsage), ww as tf.Tensor3D, tf.tensor2d(free), tf.tensor3d(prevRead))))(tf.tensor3d(prevWrite)))
-      .toThrow(/Cannot compute gradient/);
+    expect(() =>
+      tf.grad((ww: tf.Tensor) => tf.sum(dncUsage(tf.tensor2d(prevUsage), ww as tf.Tensor3D, tf.tensor2d(free), tf.tensor3d(prevRead))))(tf.tensor3d(prevWrite)),
+    ).toThrow(/Cannot compute gradient/);
   });
 
   it('allocation: values and gradients for usage and gates, one and two write heads', () => {
     const usage = uniform01<Mat>([b, n], 10);
     expect(maxDiff(arr(dncAllocation(tf.tensor2d(usage), tf.tensor2d(gates))), ref.allocation(usage, gates))).toBeLessThan(1e-6);
-    checkGradients((u, g) => dncAllocation(u as tf.Tensor2D, g as tf.Tensor2D), (u, g) => ref.allocation(u as Mat, g as Mat), [usage, gates]);
+    checkGradients(
+      (u, g) => dncAllocation(u as tf.Tensor2D, g as tf.Tensor2D),
+      (u, g) => ref.allocation(u as Mat, g as Mat),
+      [usage, gates],
+    );
     const one = gates.map((g) => [g[0]!]); // one head: its gate only raises the usage later heads see
-    checkGradients((u) => dncAllocation(u as tf.Tensor2D, tf.tensor2d(one)), (u) => ref.allocation(u as Mat, one), [usage], { seed: 7 });
+    checkGradients(
+      (u) => dncAllocation(u as tf.Tensor2D, tf.tensor2d(one)),
+      (u) => ref.allocation(u as Mat, one),
+      [usage],
+      { seed: 7 },
+    );
   });
 
   it('linkage: values and gradients for the previous link, precedence and write weights', () => {
@@ -158,17 +194,28 @@ describe('against the float64 reference', () => {
     const want = ref.linkage(link, precedence, ww);
     expect(maxDiff(arr(got.link), want.link)).toBeLessThan(1e-6);
     expect(maxDiff(arr(got.precedence), want.precedence)).toBeLessThan(1e-6);
-    checkGradients((l, p, x) => dncLinkage(l as tf.Tensor4D, p as tf.Tensor3D, x as tf.Tensor3D).link,
-      (l, p, x) => ref.linkage(l as T4, p as T3, x as T3).link, [link, precedence, ww]);
-    checkGradients((p, x) => dncLinkage(tf.tensor4d(link), p as tf.Tensor3D, x as tf.Tensor3D).precedence,
-      (p, x) => ref.linkage(link, p as T3, x as T3).precedence, [precedence, ww]);
+    checkGradients(
+      (l, p, x) => dncLinkage(l as tf.Tensor4D, p as tf.Tensor3D, x as tf.Tensor3D).link,
+      (l, p, x) => ref.linkage(l as T4, p as T3, x as T3).link,
+      [link, precedence, ww],
+    );
+    checkGradients(
+      (p, x) => dncLinkage(tf.tensor4d(link), p as tf.Tensor3D, x as tf.Tensor3D).precedence,
+      (p, x) => ref.linkage(link, p as T3, x as T3).precedence,
+      [precedence, ww],
+    );
   });
 
   it('directional weights, forward and backward: values and gradients', () => {
     for (const forward of [true, false]) {
-      expect(maxDiff(arr(dncDirectionalWeights(tf.tensor4d(link), tf.tensor3d(prevRead), forward)), ref.directional(link, prevRead, forward))).toBeLessThan(1e-6);
-      checkGradients((l, rw) => dncDirectionalWeights(l as tf.Tensor4D, rw as tf.Tensor3D, forward),
-        (l, rw) => ref.directional(l as T4, rw as T3, forward), [link, prevRead]);
+      expect(maxDiff(arr(dncDirectionalWeights(tf.tensor4d(link), tf.tensor3d(prevRead), forward)), ref.directional(link, prevRead, forward))).toBeLessThan(
+        1e-6,
+      );
+      checkGradients(
+        (l, rw) => dncDirectionalWeights(l as tf.Tensor4D, rw as tf.Tensor3D, forward),
+        (l, rw) => ref.directional(l as T4, rw as T3, forward),
+        [link, prevRead],
+      );
     }
   });
 
@@ -176,12 +223,21 @@ describe('against the float64 reference', () => {
     const d = ref.directional(link, prevRead, true);
     const s = uniform01<Mat>([b, r], 12).map((x) => x.map((v) => 1 + 3 * v));
     expect(maxDiff(arr(sharpenDirectional(tf.tensor4d(d), tf.tensor2d(s))), ref.sharpen(d, s))).toBeLessThan(1e-5);
-    checkGradients((x, y) => sharpenDirectional(x as tf.Tensor4D, y as tf.Tensor2D), (x, y) => ref.sharpen(x as T4, y as Mat), [d, s], { tol: 3e-3 });
+    checkGradients(
+      (x, y) => sharpenDirectional(x as tf.Tensor4D, y as tf.Tensor2D),
+      (x, y) => ref.sharpen(x as T4, y as Mat),
+      [d, s],
+      { tol: 3e-3 },
+    );
     const mem = randomNested<T3>([b, n, m], mulberry32(13));
     const keys = randomNested<T3>([b, r, m], mulberry32(14));
     const mask = uniform01<T3>([b, r, m], 15);
     expect(maxDiff(arr(maskedCosine(tf.tensor3d(mem), tf.tensor3d(keys), tf.tensor3d(mask))), ref.maskedCosine(mem, keys, mask))).toBeLessThan(1e-5);
-    checkGradients((x, k, y) => maskedCosine(x as tf.Tensor3D, k as tf.Tensor3D, y as tf.Tensor3D), (x, k, y) => ref.maskedCosine(x as T3, k as T3, y as T3), [mem, keys, mask]);
+    checkGradients(
+      (x, k, y) => maskedCosine(x as tf.Tensor3D, k as tf.Tensor3D, y as tf.Tensor3D),
+      (x, k, y) => ref.maskedCosine(x as T3, k as T3, y as T3),
+      [mem, keys, mask],
+    );
   });
 });
 
@@ -196,17 +252,32 @@ describe('DncAccess', () => {
     const { link, precedence } = linkAfter(ws, n);
     const memory = tf.tensor3d(randomNested<T3>([b, n, m], mulberry32(seed + 10)));
     const readWeights = tf.tensor3d(weights(b, r, n, seed + 11));
-    return Object.freeze({ ...access.initialState(b), memory, readWeights, writeWeights: tf.tensor3d(ws[2]!), readVectors: tf.matMul(readWeights, memory) as tf.Tensor3D,
-      usage: tf.tensor2d(uniform01<Mat>([b, n], seed + 12).map((row) => row.map((x) => 0.05 + 0.9 * x))), link, precedence });
+    return Object.freeze({
+      ...access.initialState(b),
+      memory,
+      readWeights,
+      writeWeights: tf.tensor3d(ws[2]!),
+      readVectors: tf.matMul(readWeights, memory) as tf.Tensor3D,
+      usage: tf.tensor2d(uniform01<Mat>([b, n], seed + 12).map((row) => row.map((x) => 0.05 + 0.9 * x))),
+      link,
+      precedence,
+    });
   }
 
   function refState(s: DncState): ref.DncState64 {
-    return { memory: arr(s.memory), readWeights: arr(s.readWeights), writeWeights: arr(s.writeWeights), readVectors: arr(s.readVectors),
-      usage: arr(s.usage), link: arr(s.link), precedence: arr(s.precedence) };
+    return {
+      memory: arr(s.memory),
+      readWeights: arr(s.readWeights),
+      writeWeights: arr(s.writeWeights),
+      readVectors: arr(s.readVectors),
+      usage: arr(s.usage),
+      link: arr(s.link),
+      precedence: arr(s.precedence),
+    };
   }
 
   for (const options of variants) {
-    const label = Object.keys(options).length ? 'with the DNC-MD options' : 'the paper\'s DNC';
+    const label = Object.keys(options).length ? 'with the DNC-MD options' : "the paper's DNC";
     it(`${label}: four steps match the float64 reference (reads and every state tensor)`, () => {
       const access = new DncAccess({ kind: 'dnc', ...sizes, ...options, seed: 3 });
       const p: ref.DncParams = { projection: arr(access.projection), bias: arr(access.projectionBias), N: 6, M: 4, R: 2, W: 2, ...options };
@@ -234,26 +305,34 @@ describe('DncAccess', () => {
       const init = refState(start);
       // usage takes the previous writes without gradient: the reference sees the unperturbed ones
       const frozen: T3[] = [init.writeWeights];
-      hs.reduce((s, h) => { const r = ref.dncStep(p, h, s); frozen.push(r.state.writeWeights); return r.state; }, init);
-      checkGradients((h0, h1, h2) => {
-        let s = start;
-        const reads: tf.Tensor[] = [];
-        for (const h of [h0, h1, h2]) {
-          const [rv, next] = access.step(h as tf.Tensor2D, s);
-          reads.push(rv);
-          s = next;
-        }
-        return tf.stack(reads);
-      }, (h0, h1, h2) => {
-        let s = init;
-        const reads: T3[] = [];
-        for (const [t, h] of [h0, h1, h2].entries()) {
-          const r = ref.dncStep(p, h as Mat, s, frozen[t]);
-          reads.push(r.reads);
-          s = r.state;
-        }
-        return reads;
-      }, hs as [Mat, Mat, Mat]);
+      hs.reduce((s, h) => {
+        const r = ref.dncStep(p, h, s);
+        frozen.push(r.state.writeWeights);
+        return r.state;
+      }, init);
+      checkGradients(
+        (h0, h1, h2) => {
+          let s = start;
+          const reads: tf.Tensor[] = [];
+          for (const h of [h0, h1, h2]) {
+            const [rv, next] = access.step(h as tf.Tensor2D, s);
+            reads.push(rv);
+            s = next;
+          }
+          return tf.stack(reads);
+        },
+        (h0, h1, h2) => {
+          let s = init;
+          const reads: T3[] = [];
+          for (const [t, h] of [h0, h1, h2].entries()) {
+            const r = ref.dncStep(p, h as Mat, s, frozen[t]);
+            reads.push(r.reads);
+            s = r.state;
+          }
+          return reads;
+        },
+        hs as [Mat, Mat, Mat],
+      );
       access.dispose();
     });
   }
@@ -286,7 +365,16 @@ describe('DncAccess', () => {
   it('declares its state tensors with their shapes, and rejects bad options with the field named', () => {
     const access = new DncAccess({ kind: 'dnc', ...sizes });
     const state = access.initialState(3) as unknown as Record<string, tf.Tensor>;
-    expect(access.stateTensors.map((t) => t.name)).toEqual(['memory', 'readWeights', 'writeWeights', 'readVectors', 'usage', 'link', 'precedence', 'readModes']);
+    expect(access.stateTensors.map((t) => t.name)).toEqual([
+      'memory',
+      'readWeights',
+      'writeWeights',
+      'readVectors',
+      'usage',
+      'link',
+      'precedence',
+      'readModes',
+    ]);
     for (const t of access.stateTensors) expect(state[t.name]!.shape).toEqual([3, ...t.shape]);
     expect(access.readSize).toBe(8);
     // W = 2: per write head 3M + 3, per read head M + 2 + 2W + 1
@@ -299,9 +387,15 @@ describe('DncAccess', () => {
 
 describe('the fused temporal kernel', () => {
   it('matches dncLinkage + dncDirectionalWeights on values and gradients (1e-5 relative), W = 1 and 2, R = 1 and 3', () => {
-    for (const [w, r] of [[1, 1], [2, 3]] as const) {
+    for (const [w, r] of [
+      [1, 1],
+      [2, 3],
+    ] as const) {
       const [b, n] = [2, 7];
-      const link = linkAfter([0, 1, 2].map((t) => weights(b, w, n, 80 + t, 0.7)), n);
+      const link = linkAfter(
+        [0, 1, 2].map((t) => weights(b, w, n, 80 + t, 0.7)),
+        n,
+      );
       const inputs = [link.link, link.precedence, tf.tensor3d(weights(b, w, n, 90, 0.6)), tf.tensor3d(weights(b, r, n, 91))];
       // all four outputs side by side, so every input reaches the compared tensor
       const all = (f: typeof fusedTemporal) => (l: tf.Tensor, p: tf.Tensor, x: tf.Tensor, u: tf.Tensor) => {
@@ -322,12 +416,18 @@ describe('the fused temporal kernel', () => {
     expect(fused.usesFusedKernels()).toBe(true);
     expect(reference.usesFusedKernels()).toBe(false);
     const hs = [0, 1, 2, 3].map((t) => tf.tensor2d(randomNested<Mat>([2, 5], mulberry32(110 + t), 2)));
-    const unrolled = (a: DncAccess) => (...xs: tf.Tensor[]) => {
-      let s = a.initialState(2);
-      const out: tf.Tensor[] = [];
-      for (const h of xs) { const [rv, next] = a.step(h as tf.Tensor2D, s); out.push(rv); s = next; }
-      return tf.stack(out);
-    };
+    const unrolled =
+      (a: DncAccess) =>
+      (...xs: tf.Tensor[]) => {
+        let s = a.initialState(2);
+        const out: tf.Tensor[] = [];
+        for (const h of xs) {
+          const [rv, next] = a.step(h as tf.Tensor2D, s);
+          out.push(rv);
+          s = next;
+        }
+        return tf.stack(out);
+      };
     const res = compare(unrolled(fused), unrolled(reference), hs, 120);
     expect(res.value).toBeLessThan(1e-5);
     for (const g of res.grads) expect(g).toBeLessThan(1e-5);

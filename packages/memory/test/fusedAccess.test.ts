@@ -11,7 +11,10 @@ import { EngramError, Rng } from '@engram/tensor';
 import { MemoryAccess, resolveAccessConfig, type AccessState, type AddressingModeSpec, type MemoryAccessConfig } from '../src/index.ts';
 import { allFinite, rel, mulberry32, randomNested, type Mat } from './helpers.ts';
 
-interface Outcome { values: tf.Tensor[]; grads: Record<string, tf.Tensor> }
+interface Outcome {
+  values: tf.Tensor[];
+  grads: Record<string, tf.Tensor>;
+}
 
 /**
  * Two steps of a fresh MemoryAccess from a random initial state; returns every output and the
@@ -32,8 +35,12 @@ function twoSteps(kernels: 'fused' | 'reference', config: MemoryAccessConfig, ba
   const noise = new Rng(seed);
   let values: tf.Tensor[] = [];
   const f = () => {
-    const s0: AccessState = { memory: inputs['memory'] as tf.Tensor3D, readWeights: inputs['readWeights'] as tf.Tensor3D,
-      writeWeights: inputs['writeWeights'] as tf.Tensor3D, readVectors: init.readVectors };
+    const s0: AccessState = {
+      memory: inputs['memory'] as tf.Tensor3D,
+      readWeights: inputs['readWeights'] as tf.Tensor3D,
+      writeWeights: inputs['writeWeights'] as tf.Tensor3D,
+      readVectors: init.readVectors,
+    };
     const options = { training, rng: noise };
     const [r1, s1] = access.step(inputs['c1'] as tf.Tensor2D, s0, options);
     const [r2, s2] = access.step(inputs['c2'] as tf.Tensor2D, s1, options);
@@ -67,8 +74,11 @@ function expectAgree(config: MemoryAccessConfig, batch: number, seed: number, tr
 }
 
 const MODES: [string, AddressingModeSpec][] = [
-  ['soft', 'soft'], ['sparsemax', 'sparsemax'], ['hard', 'hard'],
-  ['gumbel', { kind: 'gumbel', tau: 0.7 }], ['topk k=2', { kind: 'topk', k: 2 }],
+  ['soft', 'soft'],
+  ['sparsemax', 'sparsemax'],
+  ['hard', 'hard'],
+  ['gumbel', { kind: 'gumbel', tau: 0.7 }],
+  ['topk k=2', { kind: 'topk', k: 2 }],
 ];
 
 describe('fused MemoryAccess.step equals the reference step (values and gradients, 1e-5 relative)', () => {
@@ -77,8 +87,18 @@ describe('fused MemoryAccess.step equals the reference step (values and gradient
       for (const heads of [1, 2]) {
         for (const shiftRange of [0, 1, 2]) {
           it(`${name}, B=${batch}, ${heads} read + ${heads} write heads, S=${shiftRange}`, () => {
-            const config: MemoryAccessConfig = { slots: 9, width: 4, readHeads: heads, writeHeads: heads, shiftRange,
-              controllerSize: 6, seed: 3, readMode: mode, writeMode: mode, init: 'random' };
+            const config: MemoryAccessConfig = {
+              slots: 9,
+              width: 4,
+              readHeads: heads,
+              writeHeads: heads,
+              shiftRange,
+              controllerSize: 6,
+              seed: 3,
+              readMode: mode,
+              writeMode: mode,
+              init: 'random',
+            };
             expectAgree(config, batch, 1000 + 100 * batch + 10 * heads + shiftRange);
           });
         }
@@ -86,8 +106,16 @@ describe('fused MemoryAccess.step equals the reference step (values and gradient
     }
   }
   it('mixed modes per head (soft + topk reads, sparsemax + hard writes)', () => {
-    const config: MemoryAccessConfig = { slots: 10, width: 3, readHeads: 2, writeHeads: 2, controllerSize: 5, seed: 4,
-      readMode: ['soft', { kind: 'topk', k: 2 }], writeMode: ['sparsemax', 'hard'] };
+    const config: MemoryAccessConfig = {
+      slots: 10,
+      width: 3,
+      readHeads: 2,
+      writeHeads: 2,
+      controllerSize: 5,
+      seed: 4,
+      readMode: ['soft', { kind: 'topk', k: 2 }],
+      writeMode: ['sparsemax', 'hard'],
+    };
     expectAgree(config, 2, 77);
   });
   it('discrete modes in evaluation (one-hot reads and writes)', () => {
@@ -121,8 +149,9 @@ describe('the kernels switch', () => {
     }
   });
   it("'fused' with a similarity or backend that has no fused kernels says why and what to use", () => {
-    expect(() => resolveAccessConfig({ slots: 4, width: 2, controllerSize: 3, kernels: 'fused', similarity: 'bilinear' }))
-      .toThrow(/memory.kernels: 'fused' was asked for but fused kernels implement cosine similarity only.*use kernels 'auto' or 'reference'/);
+    expect(() => resolveAccessConfig({ slots: 4, width: 2, controllerSize: 3, kernels: 'fused', similarity: 'bilinear' })).toThrow(
+      /memory.kernels: 'fused' was asked for but fused kernels implement cosine similarity only.*use kernels 'auto' or 'reference'/,
+    );
     const a = new MemoryAccess({ slots: 4, width: 2, controllerSize: 3, kernels: 'fused' });
     expect(() => a.usesFusedKernels('tensorflow')).toThrow(/cpu and wasm backends only, not 'tensorflow'.*'auto' or 'reference'/);
     a.dispose();
@@ -146,24 +175,28 @@ describe('degenerate inputs on the fused path', () => {
 });
 
 describe('no tensor leaks on the fused path', () => {
-  for (const [name, mode] of [['soft', 'soft'], ['topk', { kind: 'topk', k: 2 }]] as [string, AddressingModeSpec][]) {
+  for (const [name, mode] of [
+    ['soft', 'soft'],
+    ['topk', { kind: 'topk', k: 2 }],
+  ] as [string, AddressingModeSpec][]) {
     it(`${name}: numTensors unchanged across 100 training steps (variableGrads inside tidy)`, () => {
       const a = new MemoryAccess({ slots: 16, width: 6, controllerSize: 8, kernels: 'fused', readMode: mode, writeMode: mode });
       const c = tf.tensor2d(randomNested<Mat>([2, 8], mulberry32(3)));
-      const trainStep = () => tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => {
-          let state = a.initialState(2);
-          let total = tf.scalar(0);
-          for (let t = 0; t < 3; t++) {
-            const [r, next] = a.step(c, state);
-            total = tf.add(total, tf.sum(r));
-            state = next;
-          }
-          return total as tf.Scalar;
-        }, a.variables);
-        value.dataSync();
-        for (const g of Object.values(grads)) g.dataSync();
-      });
+      const trainStep = () =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => {
+            let state = a.initialState(2);
+            let total = tf.scalar(0);
+            for (let t = 0; t < 3; t++) {
+              const [r, next] = a.step(c, state);
+              total = tf.add(total, tf.sum(r));
+              state = next;
+            }
+            return total as tf.Scalar;
+          }, a.variables);
+          value.dataSync();
+          for (const g of Object.values(grads)) g.dataSync();
+        });
       trainStep();
       const before = tf.memory().numTensors;
       for (let i = 0; i < 100; i++) trainStep();

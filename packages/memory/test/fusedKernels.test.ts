@@ -23,12 +23,33 @@ function addressInputs(B: number, H: number, N: number, M: number, S: number, se
   return [tf.tensor3d(memory), tf.tensor3d(key), tf.tensor2d(beta), tf.tensor2d(gate), tf.tensor3d(shift), tf.tensor2d(gamma), tf.tensor3d(prev)];
 }
 
-const composite = (normalize: typeof softmax) => (...x: tf.Tensor[]) =>
-  ntmAddress(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor2D, x[3] as tf.Tensor2D, x[4] as tf.Tensor3D,
-    x[5] as tf.Tensor2D, x[6] as tf.Tensor3D, cosine, normalize);
-const fused = (normalize: 'softmax' | 'sparsemax') => (...x: tf.Tensor[]) =>
-  fusedAddress(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor2D, x[3] as tf.Tensor2D, x[4] as tf.Tensor3D,
-    x[5] as tf.Tensor2D, x[6] as tf.Tensor3D, normalize);
+const composite =
+  (normalize: typeof softmax) =>
+  (...x: tf.Tensor[]) =>
+    ntmAddress(
+      x[0] as tf.Tensor3D,
+      x[1] as tf.Tensor3D,
+      x[2] as tf.Tensor2D,
+      x[3] as tf.Tensor2D,
+      x[4] as tf.Tensor3D,
+      x[5] as tf.Tensor2D,
+      x[6] as tf.Tensor3D,
+      cosine,
+      normalize,
+    );
+const fused =
+  (normalize: 'softmax' | 'sparsemax') =>
+  (...x: tf.Tensor[]) =>
+    fusedAddress(
+      x[0] as tf.Tensor3D,
+      x[1] as tf.Tensor3D,
+      x[2] as tf.Tensor2D,
+      x[3] as tf.Tensor2D,
+      x[4] as tf.Tensor3D,
+      x[5] as tf.Tensor2D,
+      x[6] as tf.Tensor3D,
+      normalize,
+    );
 
 describe('fused addressing equals ntmAddress (values and gradients, 1e-5 relative)', () => {
   for (const B of [1, 3]) {
@@ -65,15 +86,30 @@ describe('fused addressing equals ntmAddress (values and gradients, 1e-5 relativ
 });
 
 describe('fused group kernels equal the composite address-then-write and address-then-read (values and gradients, 1e-5 relative)', () => {
-  for (const [B, H, S, normalize] of [[1, 1, 1, 'softmax'], [3, 2, 2, 'softmax'], [3, 2, 0, 'softmax'], [2, 2, 1, 'sparsemax']] as const) {
+  for (const [B, H, S, normalize] of [
+    [1, 1, 1, 'softmax'],
+    [3, 2, 2, 'softmax'],
+    [3, 2, 0, 'softmax'],
+    [2, 2, 1, 'sparsemax'],
+  ] as const) {
     it(`address + write, B=${B}, W=${H}, S=${S}, ${normalize}`, () => {
       const inputs = addressInputs(B, H, 11, 5, S, 500 + 10 * B + H + S);
       const rng = mulberry32(600 + B);
       inputs.push(tf.tensor3d(randomT3([B, H, 5], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.45 * v)))), tf.tensor3d(randomT3([B, H, 5], rng)));
       const norm = normalize === 'sparsemax' ? sparsemax : softmax;
       const f = (...x: tf.Tensor[]) => {
-        const r = fusedAddressWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor2D, x[3] as tf.Tensor2D, x[4] as tf.Tensor3D,
-          x[5] as tf.Tensor2D, x[6] as tf.Tensor3D, x[7] as tf.Tensor3D, x[8] as tf.Tensor3D, normalize);
+        const r = fusedAddressWrite(
+          x[0] as tf.Tensor3D,
+          x[1] as tf.Tensor3D,
+          x[2] as tf.Tensor2D,
+          x[3] as tf.Tensor2D,
+          x[4] as tf.Tensor3D,
+          x[5] as tf.Tensor2D,
+          x[6] as tf.Tensor3D,
+          x[7] as tf.Tensor3D,
+          x[8] as tf.Tensor3D,
+          normalize,
+        );
         return tf.concat([tf.reshape(r.weights, [-1]), tf.reshape(r.memory, [-1])]);
       };
       const g = (...x: tf.Tensor[]) => {
@@ -92,8 +128,16 @@ describe('fused group kernels equal the composite address-then-write and address
       const inputs = addressInputs(B, H, 11, 5, S, 700 + 10 * B + H + S);
       const norm = normalize === 'sparsemax' ? sparsemax : softmax;
       const f = (...x: tf.Tensor[]) => {
-        const r = fusedAddressRead(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor2D, x[3] as tf.Tensor2D, x[4] as tf.Tensor3D,
-          x[5] as tf.Tensor2D, x[6] as tf.Tensor3D, normalize);
+        const r = fusedAddressRead(
+          x[0] as tf.Tensor3D,
+          x[1] as tf.Tensor3D,
+          x[2] as tf.Tensor2D,
+          x[3] as tf.Tensor2D,
+          x[4] as tf.Tensor3D,
+          x[5] as tf.Tensor2D,
+          x[6] as tf.Tensor3D,
+          normalize,
+        );
         return tf.concat([tf.reshape(r.weights, [-1]), tf.reshape(r.reads, [-1])]);
       };
       const g = (...x: tf.Tensor[]) => {
@@ -124,8 +168,12 @@ describe('fused write equals write (values and gradients, 1e-5 relative)', () =>
           tf.tensor3d(randomT3([B, W, M], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.5 * v)))),
           tf.tensor3d(randomT3([B, W, M], rng)),
         ];
-        const r = compare((...x) => fusedWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
-          (...x) => write(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D), inputs, 3);
+        const r = compare(
+          (...x) => fusedWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
+          (...x) => write(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
+          inputs,
+          3,
+        );
         expect(r.value).toBeLessThan(1e-5);
         r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
         tf.dispose(inputs);
@@ -140,7 +188,12 @@ describe('fused read equals read (values and gradients, 1e-5 relative)', () => {
       it(`B=${B}, R=${R}`, () => {
         const rng = mulberry32(70 + 10 * B + R);
         const inputs = [tf.tensor3d(randomT3([B, 9, 4], rng)), tf.tensor3d(softmaxRows(randomT3([B, R, 9], rng, 3)))];
-        const r = compare((...x) => fusedRead(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D), (...x) => read(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D), inputs, 4);
+        const r = compare(
+          (...x) => fusedRead(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D),
+          (...x) => read(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D),
+          inputs,
+          4,
+        );
         expect(r.value).toBeLessThan(1e-5);
         r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
         tf.dispose(inputs);
@@ -151,7 +204,15 @@ describe('fused read equals read (values and gradients, 1e-5 relative)', () => {
 
 describe('fused controls equal clipByValue + activateControls (values and gradients, 1e-5 relative)', () => {
   // clip 2 acts on about half of the entries (z ~ 3 N(0,1) + bias), INTERFACE_CLIP (20) on none
-  for (const [W, R, S, clip] of [[1, 1, 1, INTERFACE_CLIP], [2, 1, 0, INTERFACE_CLIP], [1, 2, 2, INTERFACE_CLIP], [0, 2, 1, INTERFACE_CLIP], [2, 0, 1, INTERFACE_CLIP], [1, 1, 1, 2], [2, 2, 2, 2]] as const) {
+  for (const [W, R, S, clip] of [
+    [1, 1, 1, INTERFACE_CLIP],
+    [2, 1, 0, INTERFACE_CLIP],
+    [1, 2, 2, INTERFACE_CLIP],
+    [0, 2, 1, INTERFACE_CLIP],
+    [2, 0, 1, INTERFACE_CLIP],
+    [1, 1, 1, 2],
+    [2, 2, 2, 2],
+  ] as const) {
     it(`W=${W}, R=${R}, S=${S}, clip ${clip}`, () => {
       const M = 3;
       const B = 2;
@@ -162,7 +223,10 @@ describe('fused controls equal clipByValue + activateControls (values and gradie
       const z = tf.tensor2d(randomNested<Mat>([B, L], rng, 3));
       const bias = tf.tensor1d(randomNested<number[]>([L], rng, 1));
       const flatten = (c: Record<string, tf.Tensor | undefined>) =>
-        tf.concat(['key', 'beta', 'gate', 'shift', 'gamma', 'erase', 'add'].flatMap((k) => c[k] ? [tf.reshape(c[k] as tf.Tensor, [B, -1])] : []), 1);
+        tf.concat(
+          ['key', 'beta', 'gate', 'shift', 'gamma', 'erase', 'add'].flatMap((k) => (c[k] ? [tf.reshape(c[k] as tf.Tensor, [B, -1])] : [])),
+          1,
+        );
       const f = (x: tf.Tensor, b: tf.Tensor) => {
         const c = fusedControls(x as tf.Tensor2D, M, S, W, R, b as tf.Tensor1D, clip);
         return tf.concat([...(c.write ? [flatten(c.write as never)] : []), ...(c.read ? [flatten(c.read as never)] : [])], 1);
@@ -185,35 +249,50 @@ describe('fused controls equal clipByValue + activateControls (values and gradie
 });
 
 describe('fused backward against central differences of the float64 reference', () => {
-  for (const [H, S] of [[1, 1], [2, 2], [2, 0]] as const) {
+  for (const [H, S] of [
+    [1, 1],
+    [2, 2],
+    [2, 0],
+  ] as const) {
     it(`addressing, B=2, H=${H}, S=${S}: every input`, () => {
       const rng = mulberry32(300 + H * 10 + S);
       const B = 2;
       const N = 7;
       const M = 4;
       const inputs = [
-        randomT3([B, N, M], rng), randomT3([B, H, M], rng),
+        randomT3([B, N, M], rng),
+        randomT3([B, H, M], rng),
         randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 2 + x)),
         randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 0.5 + 0.4 * x)),
         softmaxRows(randomT3([B, H, 2 * S + 1], rng, 2)),
         randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 1.5 + 0.5 * x)),
         softmaxRows(randomT3([B, H, N], rng, 2)),
       ] as [T3, T3, Mat, Mat, T3, Mat, T3];
-      checkGradients(fused('softmax'), (m, k, b, g, s, y, p) => ref.ntmAddress(m, k, b, g, s, y, p), inputs,
-        { allowZero: S === 0 ? [4] : [] });
+      checkGradients(fused('softmax'), (m, k, b, g, s, y, p) => ref.ntmAddress(m, k, b, g, s, y, p), inputs, { allowZero: S === 0 ? [4] : [] });
     });
   }
   it('read, B=2, R=2: every input', () => {
     const rng = mulberry32(78);
     const inputs = [randomT3([2, 6, 3], rng), softmaxRows(randomT3([2, 2, 6], rng, 2))] as [T3, T3];
-    checkGradients((...x) => fusedRead(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D), (m, w) => ref.read(m, w), inputs);
+    checkGradients(
+      (...x) => fusedRead(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D),
+      (m, w) => ref.read(m, w),
+      inputs,
+    );
   });
   it('write, B=2, W=2: every input', () => {
     const rng = mulberry32(77);
-    const inputs = [randomT3([2, 6, 3], rng), softmaxRows(randomT3([2, 2, 6], rng, 2)),
-      randomT3([2, 2, 3], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.4 * v))), randomT3([2, 2, 3], rng)] as [T3, T3, T3, T3];
-    checkGradients((...x) => fusedWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
-      (m, w, e, a) => ref.write(m, w, e, a), inputs);
+    const inputs = [
+      randomT3([2, 6, 3], rng),
+      softmaxRows(randomT3([2, 2, 6], rng, 2)),
+      randomT3([2, 2, 3], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.4 * v))),
+      randomT3([2, 2, 3], rng),
+    ] as [T3, T3, T3, T3];
+    checkGradients(
+      (...x) => fusedWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
+      (m, w, e, a) => ref.write(m, w, e, a),
+      inputs,
+    );
   });
 });
 
@@ -222,8 +301,15 @@ describe('degenerate inputs', () => {
     it(`${normalize}: all-zero memory and zero keys give finite weights and gradients`, () => {
       tf.tidy(() => {
         const [B, H, N, M] = [2, 2, 8, 4];
-        const inputs = [tf.zeros([B, N, M]), tf.zeros([B, H, M]), tf.fill([B, H], 5), tf.fill([B, H], 0.5),
-          tf.tensor3d(softmaxRows(randomT3([B, H, 3], mulberry32(1)))), tf.fill([B, H], 30), tf.fill([B, H, N], 1 / N)];
+        const inputs = [
+          tf.zeros([B, N, M]),
+          tf.zeros([B, H, M]),
+          tf.fill([B, H], 5),
+          tf.fill([B, H], 0.5),
+          tf.tensor3d(softmaxRows(randomT3([B, H, 3], mulberry32(1)))),
+          tf.fill([B, H], 30),
+          tf.fill([B, H, N], 1 / N),
+        ];
         const f = fused(normalize);
         const w = f(...inputs);
         expect(allFinite(w)).toBe(true);

@@ -13,10 +13,14 @@ import { compare, mulberry32, randomNested, randomT3 } from './helpers.ts';
 /** Random rows (or the given ones) and positive values for `[B, H, k]`. */
 function sparseWeights(B: number, H: number, k: number, N: number, seed: number, rows?: number[][][]): SparseWeights {
   const rng = mulberry32(seed);
-  const idx = rows ?? Array.from({ length: B }, () => Array.from({ length: H }, () => {
-    const pool = Array.from({ length: N }, (_, i) => i).sort(() => rng() - 0.5);
-    return pool.slice(0, k);
-  }));
+  const idx =
+    rows ??
+    Array.from({ length: B }, () =>
+      Array.from({ length: H }, () => {
+        const pool = Array.from({ length: N }, (_, i) => i).sort(() => rng() - 0.5);
+        return pool.slice(0, k);
+      }),
+    );
   const values = randomNested<number[][][]>([B, H, k], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.45 * v)));
   return { indices: tf.tensor3d(idx, [B, H, k], 'int32'), values: tf.tensor3d(values) };
 }
@@ -26,7 +30,18 @@ const CASES: [string, number, number, number, number[][][] | undefined][] = [
   ['B=3, H=1, k=3', 3, 1, 3, undefined],
   ['B=2, H=2, k=2', 2, 2, 2, undefined],
   // both heads on row 4; head 0 names row 1 twice
-  ['B=1, H=2, k=3, rows shared and repeated', 1, 2, 3, [[[4, 1, 1], [2, 4, 7]]]],
+  [
+    'B=1, H=2, k=3, rows shared and repeated',
+    1,
+    2,
+    3,
+    [
+      [
+        [4, 1, 1],
+        [2, 4, 7],
+      ],
+    ],
+  ],
 ];
 
 describe('fused sparse read equals sparseRead (values and gradients, 1e-5 relative)', () => {
@@ -36,8 +51,12 @@ describe('fused sparse read equals sparseRead (values and gradients, 1e-5 relati
       const M = 4;
       const w = sparseWeights(B, H, k, N, 10 + B + H + k, rows);
       const memory = tf.tensor3d(randomT3([B, N, M], mulberry32(20 + B)));
-      const r = compare((m, v) => fusedSparseRead(m as tf.Tensor3D, { indices: w.indices, values: v as tf.Tensor3D }),
-        (m, v) => sparseRead(m as tf.Tensor3D, { indices: w.indices, values: v as tf.Tensor3D }), [memory, w.values], 5);
+      const r = compare(
+        (m, v) => fusedSparseRead(m as tf.Tensor3D, { indices: w.indices, values: v as tf.Tensor3D }),
+        (m, v) => sparseRead(m as tf.Tensor3D, { indices: w.indices, values: v as tf.Tensor3D }),
+        [memory, w.values],
+        5,
+      );
       expect(r.value).toBeLessThan(1e-5);
       r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
       tf.dispose([memory, w.indices, w.values]);
@@ -80,12 +99,17 @@ describe('sparse writes touch only the addressed rows', () => {
     const before = memory.arraySync();
     const after = out.arraySync();
     const dy = tf.tensor3d(randomT3([B, N, M], mulberry32(5)));
-    const dMemory = tf.grad((m: tf.Tensor) => tf.sum(tf.mul(fusedSparseWrite(m as tf.Tensor3D, w, erase, add), dy)))(memory).arraySync() as number[][][];
+    const dMemory = tf
+      .grad((m: tf.Tensor) => tf.sum(tf.mul(fusedSparseWrite(m as tf.Tensor3D, w, erase, add), dy)))(memory)
+      .arraySync() as number[][][];
     const dyv = dy.arraySync();
     for (let b = 0; b < B; b++) {
       for (let i = 0; i < N; i++) {
         const addressed = rows[b]![0]!.includes(i);
-        expect(after[b]![i]!.every((v, j) => v === before[b]![i]![j]), `row ${b},${i} unchanged`).toBe(!addressed);
+        expect(
+          after[b]![i]!.every((v, j) => v === before[b]![i]![j]),
+          `row ${b},${i} unchanged`,
+        ).toBe(!addressed);
         if (!addressed) expect(dMemory[b]![i]).toEqual(dyv[b]![i]);
       }
     }

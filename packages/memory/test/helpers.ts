@@ -91,11 +91,15 @@ export function checkGradients<A extends Nested[]>(
     return which.map((i) => (g[i] as tf.Tensor).arraySync() as Nested);
   });
   return which.map((i, j) => {
-    const numeric = numericGradient((x: Nested) => {
-      const args = [...inputs] as Nested[];
-      args[i] = x;
-      return dotNested(refFn(...(args as A)), proj);
-    }, inputs[i] as Nested, options.h ?? 1e-6);
+    const numeric = numericGradient(
+      (x: Nested) => {
+        const args = [...inputs] as Nested[];
+        args[i] = x;
+        return dotNested(refFn(...(args as A)), proj);
+      },
+      inputs[i] as Nested,
+      options.h ?? 1e-6,
+    );
     const err = relErr(tfGrads[j] as Nested, numeric);
     if (!options.allowZero?.includes(i)) {
       expect(Math.max(...flatten(numeric).values.map(Math.abs)), `numeric gradient of input ${i} is zero`).toBeGreaterThan(1e-6);
@@ -138,15 +142,22 @@ export function rel(a: tf.Tensor, b: tf.Tensor): number {
  * Values of f and g (same inputs) and the gradients of sum(out * P) for a random P, w.r.t.
  * every input; returns the largest relative error of each.
  */
-export function compare(f: (...xs: tf.Tensor[]) => tf.Tensor, g: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], seed: number):
-{ value: number; grads: number[]; absGrads: number[] } {
+export function compare(
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  g: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  seed: number,
+): { value: number; grads: number[]; absGrads: number[] } {
   return tf.tidy(() => {
     const yf = f(...inputs);
     const yg = g(...inputs);
     const p = tf.tensor(randomNested<number[]>([yg.size], mulberry32(seed)), yg.shape);
     const gf = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), p)))(inputs);
     const gg = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(g(...xs), p)))(inputs);
-    return { value: rel(yf, yg), grads: gf.map((t, i) => rel(t, gg[i] as tf.Tensor)),
-      absGrads: gf.map((t, i) => tf.max(tf.abs(tf.sub(t, gg[i] as tf.Tensor))).dataSync()[0] as number) };
+    return {
+      value: rel(yf, yg),
+      grads: gf.map((t, i) => rel(t, gg[i] as tf.Tensor)),
+      absGrads: gf.map((t, i) => tf.max(tf.abs(tf.sub(t, gg[i] as tf.Tensor))).dataSync()[0] as number),
+    };
   });
 }

@@ -105,34 +105,38 @@ describe('topk mode', () => {
       const r = applyMode(topk, tf.tensor3d(soft), { training: true });
       return { dense: arr<T3>(r.dense), indices: arr<T3>(r.sparse!.indices), values: arr<T3>(r.sparse!.values) };
     });
-    dense.forEach((hs, b) => hs.forEach((row, h) => {
-      const src = soft[b]![h]!;
-      const largest = [...src.keys()].sort((i, j) => src[j]! - src[i]!).slice(0, k);
-      const nonZero = [...row.keys()].filter((i) => row[i] !== 0);
-      expect(nonZero.sort()).toEqual([...largest].sort());
-      expect(Math.abs(row.reduce((s, x) => s + x, 0) - 1)).toBeLessThan(1e-6);
-      // renormalised: proportional to the soft weights on the kept rows
-      const total = largest.reduce((s, i) => s + src[i]!, 0);
-      for (const i of largest) expect(Math.abs(row[i]! - src[i]! / total)).toBeLessThan(1e-6);
-      expect([...indices[b]![h]!].sort()).toEqual([...largest].sort());
-      expect(values[b]![h]!.map((v, j) => Math.abs(v - row[indices[b]![h]![j]!]!)).every((d) => d === 0)).toBe(true);
-    }));
+    dense.forEach((hs, b) =>
+      hs.forEach((row, h) => {
+        const src = soft[b]![h]!;
+        const largest = [...src.keys()].sort((i, j) => src[j]! - src[i]!).slice(0, k);
+        const nonZero = [...row.keys()].filter((i) => row[i] !== 0);
+        expect(nonZero.sort()).toEqual([...largest].sort());
+        expect(Math.abs(row.reduce((s, x) => s + x, 0) - 1)).toBeLessThan(1e-6);
+        // renormalised: proportional to the soft weights on the kept rows
+        const total = largest.reduce((s, i) => s + src[i]!, 0);
+        for (const i of largest) expect(Math.abs(row[i]! - src[i]! / total)).toBeLessThan(1e-6);
+        expect([...indices[b]![h]!].sort()).toEqual([...largest].sort());
+        expect(values[b]![h]!.map((v, j) => Math.abs(v - row[indices[b]![h]![j]!]!)).every((d) => d === 0)).toBe(true);
+      }),
+    );
   });
 
-  it('gradient flows only to the kept weights, and equals the renormalisation\'s gradient there', () => {
+  it("gradient flows only to the kept weights, and equals the renormalisation's gradient there", () => {
     const w = tf.tensor3d(soft);
     const p = tf.tensor3d(proj);
     const g = arr<T3>(tf.grad((x: tf.Tensor) => tf.sum(tf.mul(sparseToDense(topkWeights(x as tf.Tensor3D, k), N), p)) as tf.Scalar)(w));
-    soft.forEach((hs, b) => hs.forEach((src, h) => {
-      const kept = [...src.keys()].sort((i, j) => src[j]! - src[i]!).slice(0, k);
-      const total = kept.reduce((s, i) => s + src[i]!, 0);
-      const pr = proj[b]![h]!;
-      // d/dw_i of sum_j p_j w_j / S = p_i / S - sum_j p_j w_j / S^2 for i kept, 0 otherwise
-      const mean = kept.reduce((s, j) => s + pr[j]! * src[j]!, 0) / (total * total);
-      const expected = src.map((_, i) => (kept.includes(i) ? pr[i]! / total - mean : 0));
-      expect(maxDiff(g[b]![h]!, expected)).toBeLessThan(1e-4);
-      for (let i = 0; i < N; i++) if (!kept.includes(i)) expect(g[b]![h]![i]).toBe(0);
-    }));
+    soft.forEach((hs, b) =>
+      hs.forEach((src, h) => {
+        const kept = [...src.keys()].sort((i, j) => src[j]! - src[i]!).slice(0, k);
+        const total = kept.reduce((s, i) => s + src[i]!, 0);
+        const pr = proj[b]![h]!;
+        // d/dw_i of sum_j p_j w_j / S = p_i / S - sum_j p_j w_j / S^2 for i kept, 0 otherwise
+        const mean = kept.reduce((s, j) => s + pr[j]! * src[j]!, 0) / (total * total);
+        const expected = src.map((_, i) => (kept.includes(i) ? pr[i]! / total - mean : 0));
+        expect(maxDiff(g[b]![h]!, expected)).toBeLessThan(1e-4);
+        for (let i = 0; i < N; i++) if (!kept.includes(i)) expect(g[b]![h]![i]).toBe(0);
+      }),
+    );
     tf.dispose([w, p]);
   });
 
@@ -141,7 +145,12 @@ describe('topk mode', () => {
     expect(one.flat(2).every((v) => v === 1)).toBe(true);
     const z = tf.zeros([1, 2, N]) as tf.Tensor3D;
     const vals = topkWeights(z, 3).values;
-    expect(arr(vals)).toEqual([[[0, 0, 0], [0, 0, 0]]]);
+    expect(arr(vals)).toEqual([
+      [
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+    ]);
     const g = tf.grad((x: tf.Tensor) => tf.sum(topkWeights(x as tf.Tensor3D, 3).values) as tf.Scalar)(z);
     expect(flat(g).every(Number.isFinite)).toBe(true);
     tf.dispose([z, vals, g]);

@@ -18,13 +18,41 @@ describe('sparsemax', () => {
   it('projects the planted [1, 0.5, -1] to exactly [0.75, 0.25, 0]', () => {
     const out = tf.tidy(() => arr(sparsemax(tf.tensor1d([1, 0.5, -1]))));
     expect(out).toEqual([0.75, 0.25, 0]);
-    const batched = tf.tidy(() => arr(sparsemax(tf.tensor2d([[1, 0.5, -1], [-1, 1, 0.5], [3, 0, 0]]))));
-    expect(batched).toEqual([[0.75, 0.25, 0], [0, 0.75, 0.25], [1, 0, 0]]);
+    const batched = tf.tidy(() =>
+      arr(
+        sparsemax(
+          tf.tensor2d([
+            [1, 0.5, -1],
+            [-1, 1, 0.5],
+            [3, 0, 0],
+          ]),
+        ),
+      ),
+    );
+    expect(batched).toEqual([
+      [0.75, 0.25, 0],
+      [0, 0.75, 0.25],
+      [1, 0, 0],
+    ]);
   });
 
   it('equal scores share the mass equally; adding a constant to every score changes nothing', () => {
-    const out = tf.tidy(() => arr<number[][]>(sparsemax(tf.tensor2d([[2, 2, 2, 2], [7, 7, -5, 7]]))));
-    expect(maxDiff(out, [[0.25, 0.25, 0.25, 0.25], [1 / 3, 1 / 3, 0, 1 / 3]])).toBeLessThan(1e-6);
+    const out = tf.tidy(() =>
+      arr<number[][]>(
+        sparsemax(
+          tf.tensor2d([
+            [2, 2, 2, 2],
+            [7, 7, -5, 7],
+          ]),
+        ),
+      ),
+    );
+    expect(
+      maxDiff(out, [
+        [0.25, 0.25, 0.25, 0.25],
+        [1 / 3, 1 / 3, 0, 1 / 3],
+      ]),
+    ).toBeLessThan(1e-6);
     expect(out[1]?.[2]).toBe(0);
     const shifted = tf.tidy(() => arr<number[][]>(sparsemax(tf.tensor2d([[1 + 10, 0.5 + 10, -1 + 10]]))));
     expect(shifted).toEqual([[0.75, 0.25, 0]]);
@@ -47,7 +75,9 @@ describe('sparsemax', () => {
     // the reference's zeros are zeros here too, exactly
     const refFlat = flat(ref.sparsemax(x));
     const outFlat = flat(out);
-    refFlat.forEach((r, i) => { if (r === 0) expect(outFlat[i]).toBe(0); });
+    refFlat.forEach((r, i) => {
+      if (r === 0) expect(outFlat[i]).toBe(0);
+    });
     expect(zeros).toBeGreaterThan(20); // sparse: a good share of exact zeros
     expect(positives).toBeGreaterThan(12);
   });
@@ -62,7 +92,11 @@ describe('sparsemax', () => {
       if (v.every((z) => Math.abs(z - tau) > 0.05) && ref.sparsemax(v).filter((p) => p > 0).length >= 2) rows.push(v);
     }
     const x: T3 = [rows.slice(0, 4), rows.slice(4)];
-    checkGradients((z) => sparsemax(z), (z: T3) => ref.sparsemax(z), [x]);
+    checkGradients(
+      (z) => sparsemax(z),
+      (z: T3) => ref.sparsemax(z),
+      [x],
+    );
   });
 
   it('gradient is zero outside the support and sums to zero inside (Jacobian diag(s) - s s^T/|S|)', () => {
@@ -83,21 +117,41 @@ describe('sparsemax', () => {
 
 describe('hardmax', () => {
   it('is one-hot at the argmax of the last axis, ties at the lowest index', () => {
-    const x = tf.tensor3d([[[0.1, 0.7, 0.2], [5, -1, 4]], [[-3, -2, -1], [2, 9, 9]]]);
+    const x = tf.tensor3d([
+      [
+        [0.1, 0.7, 0.2],
+        [5, -1, 4],
+      ],
+      [
+        [-3, -2, -1],
+        [2, 9, 9],
+      ],
+    ]);
     const out = hardmax(x);
     expect(out.dtype).toBe('float32');
-    expect(arr(out)).toEqual([[[0, 1, 0], [1, 0, 0]], [[0, 0, 1], [0, 1, 0]]]);
+    expect(arr(out)).toEqual([
+      [
+        [0, 1, 0],
+        [1, 0, 0],
+      ],
+      [
+        [0, 0, 1],
+        [0, 1, 0],
+      ],
+    ]);
     tf.dispose([x, out]);
   });
 
   it('on random inputs every row has exactly one 1 at the argmax and zeros elsewhere', () => {
     const x = randomT3([2, 3, 11], mulberry32(23));
     const out = tf.tidy(() => arr<T3>(hardmax(tf.tensor3d(x))));
-    out.forEach((hs, b) => hs.forEach((row, h) => {
-      const src = x[b]![h]!;
-      const arg = src.indexOf(Math.max(...src));
-      expect(row).toEqual(src.map((_, i) => (i === arg ? 1 : 0)));
-    }));
+    out.forEach((hs, b) =>
+      hs.forEach((row, h) => {
+        const src = x[b]![h]!;
+        const arg = src.indexOf(Math.max(...src));
+        expect(row).toEqual(src.map((_, i) => (i === arg ? 1 : 0)));
+      }),
+    );
   });
 
   it('NORMALIZERS maps names to the functions', () => {

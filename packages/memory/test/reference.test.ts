@@ -28,15 +28,7 @@ import {
   type Mat,
   type T3,
 } from './reference/ntm64.ts';
-import {
-  centralDifference,
-  flatten,
-  maxAbsDiff,
-  mulberry32,
-  numericGradient,
-  randomNested,
-  unflatten,
-} from './reference/finiteDiff.ts';
+import { centralDifference, flatten, maxAbsDiff, mulberry32, numericGradient, randomNested, unflatten } from './reference/finiteDiff.ts';
 
 interface PytorchNtmFixture {
   note: string;
@@ -55,9 +47,7 @@ interface PytorchNtmFixture {
   expected: T3;
 }
 
-const fixture = JSON.parse(
-  readFileSync(new URL('./fixtures/pytorch_ntm_address.json', import.meta.url), 'utf8'),
-) as PytorchNtmFixture;
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/pytorch_ntm_address.json', import.meta.url), 'utf8')) as PytorchNtmFixture;
 
 /** Sums over the last axis of [B][H][N]. */
 const sums = (w: T3): number[] => w.flat().map((v) => v.reduce((s, x) => s + x, 0));
@@ -69,7 +59,18 @@ describe('ntm64 primitives', () => {
   it('sparsemax projects [1, 0.5, -1] to [0.75, 0.25, 0]', () => {
     const out = sparsemax([1, 0.5, -1]);
     expect(maxAbsDiff(out, [0.75, 0.25, 0])).toBeLessThan(1e-15);
-    expect(maxAbsDiff(sparsemax([[1, 0.5, -1], [3, 0, 0]]), [[0.75, 0.25, 0], [1, 0, 0]])).toBeLessThan(1e-15);
+    expect(
+      maxAbsDiff(
+        sparsemax([
+          [1, 0.5, -1],
+          [3, 0, 0],
+        ]),
+        [
+          [0.75, 0.25, 0],
+          [1, 0, 0],
+        ],
+      ),
+    ).toBeLessThan(1e-15);
   });
 
   it('softmax is max-subtracted and sums to 1', () => {
@@ -86,9 +87,21 @@ describe('ntm64 primitives', () => {
   });
 
   it('write with one-hot weight, full erase and add [5, 6] replaces only that row', () => {
-    const memory: T3 = [[[1, 2], [3, 4], [7, 8]]];
+    const memory: T3 = [
+      [
+        [1, 2],
+        [3, 4],
+        [7, 8],
+      ],
+    ];
     const out = write(memory, [[[0, 1, 0]]], [[[1, 1]]], [[[5, 6]]]);
-    expect(out).toEqual([[[1, 2], [5, 6], [7, 8]]]);
+    expect(out).toEqual([
+      [
+        [1, 2],
+        [5, 6],
+        [7, 8],
+      ],
+    ]);
   });
 
   it('write composes multiple heads multiplicatively (erase) and additively (add)', () => {
@@ -98,19 +111,59 @@ describe('ntm64 primitives', () => {
   });
 
   it('read is the weighted sum of rows', () => {
-    expect(read([[[1, 2], [3, 4]]], [[[0.25, 0.75], [1, 0]]])).toEqual([[[2.5, 3.5], [1, 2]]]);
+    expect(
+      read(
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+        [
+          [
+            [0.25, 0.75],
+            [1, 0],
+          ],
+        ],
+      ),
+    ).toEqual([
+      [
+        [2.5, 3.5],
+        [1, 2],
+      ],
+    ]);
   });
 
   it('score functions agree with hand-computed values', () => {
-    const memory: T3 = [[[1, 0], [3, 4]]];
+    const memory: T3 = [
+      [
+        [1, 0],
+        [3, 4],
+      ],
+    ];
     const keys: T3 = [[[0, 2]]];
     expect(dotScores(memory, keys)).toEqual([[[0, 8]]]);
     expect(maxAbsDiff(scaledDotScores(memory, keys), [[[0, 8 / Math.SQRT2]]])).toBeLessThan(1e-15);
     expect(maxAbsDiff(cosineScores(memory, keys), [[[0, 8 / (Math.sqrt(25 + 1e-4) * Math.sqrt(4 + 1e-8))]]])).toBeLessThan(1e-15);
     expect(maxAbsDiff(cosineScores(memory, keys, 0, 0), [[[0, 0.8]]])).toBeLessThan(1e-15);
-    expect(bilinearScores(memory, keys, [[1, 0], [0, 1]])).toEqual(dotScores(memory, keys));
-    expect(bilinearScores(memory, keys, [[0, 1], [0, 0]])).toEqual([[[0, 0]]]); // k_0 W01 m_1 with k_0 = 0
-    expect(bilinearScores(memory, keys, [[0, 0], [1, 0]])).toEqual([[[2, 6]]]); // k_1 W10 m_0
+    expect(
+      bilinearScores(memory, keys, [
+        [1, 0],
+        [0, 1],
+      ]),
+    ).toEqual(dotScores(memory, keys));
+    expect(
+      bilinearScores(memory, keys, [
+        [0, 1],
+        [0, 0],
+      ]),
+    ).toEqual([[[0, 0]]]); // k_0 W01 m_1 with k_0 = 0
+    expect(
+      bilinearScores(memory, keys, [
+        [0, 0],
+        [1, 0],
+      ]),
+    ).toEqual([[[2, 6]]]); // k_1 W10 m_0
     const add = additiveScores(memory, keys, [[1], [0]], [[0], [1]], [2]);
     // 2 tanh(k_0 + m_1): slot 0 -> 2 tanh(0 + 0), slot 1 -> 2 tanh(0 + 4)
     expect(maxAbsDiff(add, [[[0, 2 * Math.tanh(4)]]])).toBeLessThan(1e-15);
@@ -281,18 +334,34 @@ describe('finiteDiff', () => {
   it('centralDifference of a sum of squares matches 2x', () => {
     const x = [0.3, -1.2, 2.5, 0];
     const g = centralDifference((v) => v.reduce((s, xi) => s + xi * xi, 0), x);
-    expect(maxAbsDiff(g, x.map((xi) => 2 * xi))).toBeLessThan(1e-8);
+    expect(
+      maxAbsDiff(
+        g,
+        x.map((xi) => 2 * xi),
+      ),
+    ).toBeLessThan(1e-8);
     expect(x).toEqual([0.3, -1.2, 2.5, 0]); // input untouched
   });
 
   it('numericGradient of read w.r.t. the weights is the memory row sums', () => {
-    const memory: T3 = [[[1, 2], [3, 4], [5, -6]]];
+    const memory: T3 = [
+      [
+        [1, 2],
+        [3, 4],
+        [5, -6],
+      ],
+    ];
     const g = numericGradient((w: T3) => flatten(read(memory, w)).values.reduce((s, x) => s + x, 0), [[[0.2, 0.3, 0.5]]]);
     expect(maxAbsDiff(g, [[[3, 7, -1]]])).toBeLessThan(1e-8);
   });
 
   it('flatten and unflatten round-trip and reject ragged arrays', () => {
-    const nested = [[[1, 2, 3], [4, 5, 6]]];
+    const nested = [
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    ];
     const { values, shape } = flatten(nested);
     expect(shape).toEqual([1, 2, 3]);
     expect(values).toEqual([1, 2, 3, 4, 5, 6]);

@@ -4,7 +4,7 @@ import { Rng } from '@engram/tensor';
 import { reinforceSurrogate, sampleSlots } from '../src/sampling.ts';
 
 describe('sampleSlots', () => {
-  it('draws one-hot samples with the weights\' frequencies, the same for the same seed', () => {
+  it("draws one-hot samples with the weights' frequencies, the same for the same seed", () => {
     const w = tf.tensor3d([[[0.1, 0.6, 0.3]]]);
     const big = tf.tile(w, [6000, 1, 1]) as tf.Tensor3D;
     const a = sampleSlots(big, new Rng(1));
@@ -37,7 +37,11 @@ describe('REINFORCE estimator', () => {
   // E[loss] = sum_i p_i f_i, so d E / d theta_j = p_j (f_j - E[loss]).
   const theta0 = [0.3, -0.5, 1.1, 0.0];
   const f = [1, 3, -2, 0.5];
-  const p = (() => { const e = theta0.map(Math.exp); const z = e.reduce((a, b) => a + b, 0); return e.map((v) => v / z); })();
+  const p = (() => {
+    const e = theta0.map(Math.exp);
+    const z = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / z);
+  })();
   const expected = f.reduce((s, v, i) => s + v * p[i]!, 0);
   const exact = p.map((pj, j) => pj * (f[j]! - expected));
 
@@ -54,7 +58,10 @@ describe('REINFORCE estimator', () => {
       return reinforceSurrogate(sample.logProb, loss, tf.fill([batch], baselineValue) as tf.Tensor1D);
     })(theta);
     // per-sample gradients (f_b - c)(onehot_b - p), for the estimator's variance
-    const per = hot.map((h) => { const i = h.indexOf(1); return h.map((v, j) => (f[i]! - baselineValue) * (v - p[j]!)); });
+    const per = hot.map((h) => {
+      const i = h.indexOf(1);
+      return h.map((v, j) => (f[i]! - baselineValue) * (v - p[j]!));
+    });
     const mean = g.arraySync() as number[];
     const variance = per.reduce((s, gb) => s + gb.reduce((a, v, j) => a + (v - mean[j]!) ** 2, 0), 0) / batch;
     tf.dispose([theta, g]);

@@ -30,8 +30,19 @@ function learned(): { name: string; score: ScoreFn; refScore: ref.ScoreFn; dispo
   const [wq, wk, v] = ad.variables.map((x) => x.arraySync()) as [Mat, Mat, Mat];
   return [
     { name: 'bilinear', score: bi.score, refScore: (m, k) => ref.bilinearScores(m, k, w), dispose: () => tf.dispose([...bi.variables]) },
-    { name: 'additive', score: ad.score, refScore: (m, k) => ref.additiveScores(m, k, wq, wk, v.map((r) => r[0] as number)),
-      dispose: () => tf.dispose([...ad.variables]) },
+    {
+      name: 'additive',
+      score: ad.score,
+      refScore: (m, k) =>
+        ref.additiveScores(
+          m,
+          k,
+          wq,
+          wk,
+          v.map((r) => r[0] as number),
+        ),
+      dispose: () => tf.dispose([...ad.variables]),
+    },
   ];
 }
 
@@ -64,7 +75,11 @@ describe('similarities vs the float64 reference', () => {
     const bi = makeSimilarity('bilinear', M, new Rng(1));
     const ad = makeSimilarity('additive', M, new Rng(1), 6);
     expect(bi.variables.map((v) => v.shape)).toEqual([[M, M]]);
-    expect(ad.variables.map((v) => v.shape)).toEqual([[M, 6], [M, 6], [6, 1]]);
+    expect(ad.variables.map((v) => v.shape)).toEqual([
+      [M, 6],
+      [M, 6],
+      [6, 1],
+    ]);
     expect([...bi.variables, ...ad.variables].every((v) => v.trainable)).toBe(true);
     for (const name of ['cosine', 'dot', 'scaledDot'] as const) expect(makeSimilarity(name, M, new Rng(1)).variables).toHaveLength(0);
     tf.dispose([...bi.variables, ...ad.variables]);
@@ -72,7 +87,11 @@ describe('similarities vs the float64 reference', () => {
 
   it('gradients w.r.t. memory and keys match finite differences of the reference', () => {
     for (const s of [...fixed, ...learned()]) {
-      checkGradients((m, k) => s.score(m as tf.Tensor3D, k as tf.Tensor3D), (m: T3, k: T3) => s.refScore(m, k), [memory, keys]);
+      checkGradients(
+        (m, k) => s.score(m as tf.Tensor3D, k as tf.Tensor3D),
+        (m: T3, k: T3) => s.refScore(m, k),
+        [memory, keys],
+      );
       if ('dispose' in s) (s as { dispose: () => void }).dispose();
     }
   });
@@ -88,7 +107,7 @@ describe('similarities vs the float64 reference', () => {
   });
 });
 
-describe('a key\'s score does not depend on N', () => {
+describe("a key's score does not depend on N", () => {
   const extra = randomT3([B, 4, M], mulberry32(12), 3);
   const grown = memory.map((rows, b) => [...rows, ...(extra[b] as number[][])]);
 
@@ -110,8 +129,16 @@ describe('cosine on all-zero vectors', () => {
     const zm = tf.zeros([1, 4, 3]) as tf.Tensor3D;
     const zk = tf.zeros([1, 2, 3]) as tf.Tensor3D;
     const out = cosine(zm, zk);
-    expect(arr(out)).toEqual([[[0, 0, 0, 0], [0, 0, 0, 0]]]);
-    const [gm, gk] = tf.grads((m: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(cosine(m as tf.Tensor3D, k as tf.Tensor3D), tf.range(1, 9).reshape([1, 2, 4]))))([zm, zk]);
+    expect(arr(out)).toEqual([
+      [
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+      ],
+    ]);
+    const [gm, gk] = tf.grads((m: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(cosine(m as tf.Tensor3D, k as tf.Tensor3D), tf.range(1, 9).reshape([1, 2, 4]))))([
+      zm,
+      zk,
+    ]);
     expect(allFinite(gm as tf.Tensor)).toBe(true);
     expect(allFinite(gk as tf.Tensor)).toBe(true);
     tf.dispose([zm, zk, out, gm as tf.Tensor, gk as tf.Tensor]);
@@ -125,8 +152,11 @@ describe('cosine on all-zero vectors', () => {
     expect(allFinite(g)).toBe(true);
     expect(allFinite(g1)).toBe(true);
     // d/dk of sum_n m_n.k / (|m_n|_δ sqrt(ε)) at k = 0 is sum_n m_n / (|m_n|_δ 1e-4): large but finite
-    const expected = memory.map((rows) => Array.from({ length: H }, () =>
-      rows[0]!.map((_, j) => rows.reduce((s, r) => s + r[j]! / (Math.sqrt(ref.dot(r, r) + ref.ROW_NORM_FLOOR ** 2) * Math.sqrt(ref.KEY_NORM_EPSILON)), 0))));
+    const expected = memory.map((rows) =>
+      Array.from({ length: H }, () =>
+        rows[0]!.map((_, j) => rows.reduce((s, r) => s + r[j]! / (Math.sqrt(ref.dot(r, r) + ref.ROW_NORM_FLOOR ** 2) * Math.sqrt(ref.KEY_NORM_EPSILON)), 0)),
+      ),
+    );
     expect(maxDiff(g1, expected) / Math.max(...expected.flat(2).map(Math.abs))).toBeLessThan(1e-4);
     tf.dispose([m, zk, g, g1]);
   });

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { makeController, type Controller, type ControllerState } from '@engram/controller';
 import type { ModelConfig, ModelStepOptions, SequenceModel } from './model.ts';

@@ -69,7 +69,11 @@ export async function checkpointArtifacts(ckpt: Checkpoint): Promise<tf.io.Model
 /** The inverse of {@link checkpointArtifacts}; `where` names the source in errors. */
 export function checkpointFromArtifacts(artifacts: tf.io.ModelArtifacts, where: string): Checkpoint {
   if (artifacts.format !== CHECKPOINT_FORMAT) {
-    throw new EngramError('checkpoint', `${where} has format '${artifacts.format}', not ${CHECKPOINT_FORMAT}`, 'load a checkpoint written by this version of engram');
+    throw new EngramError(
+      'checkpoint',
+      `${where} has format '${artifacts.format}', not ${CHECKPOINT_FORMAT}`,
+      'load a checkpoint written by this version of engram',
+    );
   }
   const tensors = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
   const weights: Record<string, tf.Tensor> = {};
@@ -107,13 +111,21 @@ export function firstDifference(a: unknown, b: unknown, path = 'model'): { path:
 export function assignWeights(variables: Readonly<Record<string, tf.Variable>>, modelConfig: unknown, ckpt: Checkpoint): void {
   const diff = firstDifference(ckpt.modelConfig, modelConfig);
   if (diff) {
-    throw new EngramError('checkpoint', `${diff.path} is ${JSON.stringify(diff.a)} in the checkpoint but ${JSON.stringify(diff.b)} in this model`, 'build the model with the checkpoint\'s config, or start a new run');
+    throw new EngramError(
+      'checkpoint',
+      `${diff.path} is ${JSON.stringify(diff.a)} in the checkpoint but ${JSON.stringify(diff.b)} in this model`,
+      "build the model with the checkpoint's config, or start a new run",
+    );
   }
   for (const [name, v] of Object.entries(variables)) {
     const w = ckpt.weights[name];
     if (!w) throw new EngramError('checkpoint', `weight ${name} is missing`, 'the checkpoint belongs to another model: start a new run');
     if (w.shape.join() !== v.shape.join()) {
-      throw new EngramError('checkpoint', `weight ${name} has shape [${w.shape}] but the model needs [${v.shape}]`, 'the checkpoint belongs to another model: start a new run');
+      throw new EngramError(
+        'checkpoint',
+        `weight ${name} has shape [${w.shape}] but the model needs [${v.shape}]`,
+        'the checkpoint belongs to another model: start a new run',
+      );
     }
   }
   for (const [name, v] of Object.entries(variables)) v.assign(ckpt.weights[name] as tf.Tensor);

@@ -9,5 +9,14 @@ export { ReinforceBaseline } from './reinforceBaseline.ts';
 export { makeOptimizer, adam, rmsprop, type Optimizer, type OptimizerConfig } from './optimizers.ts';
 export { clipGradients, globalNorm, type ClipConfig } from './clip.ts';
 export { Trainer, gumbelTauAt, type GumbelSchedule, type StopWhen, type TrainConfig, type StepRecord, type EvalRecord, type TrainCallbacks } from './train.ts';
-export { assignWeights, firstDifference, checkpointArtifacts, checkpointFromArtifacts, CHECKPOINT_FORMAT, CHECKPOINTS_KEPT,
-  type Checkpoint, type CheckpointChoice, type CheckpointStore } from './checkpoint.ts';
+export {
+  assignWeights,
+  firstDifference,
+  checkpointArtifacts,
+  checkpointFromArtifacts,
+  CHECKPOINT_FORMAT,
+  CHECKPOINTS_KEPT,
+  type Checkpoint,
+  type CheckpointChoice,
+  type CheckpointStore,
+} from './checkpoint.ts';

@@ -60,8 +60,11 @@ export class EngramCell extends tf.layers.Layer {
     };
     this.core = new MemoryCore({ inputSize, controller: this.args.controller, memory: this.args.memory, seed: this.args.seed }, layerVariables);
     if (this.core.access.needsScoreFunction) {
-      throw new EngramError('memory.readMode', 'reinforce addressing needs the score-function term that only engram\'s Trainer adds, not model.fit',
-        'use soft, sparsemax, hard, gumbel or topk in a tf.layers cell, or train with Trainer');
+      throw new EngramError(
+        'memory.readMode',
+        "reinforce addressing needs the score-function term that only engram's Trainer adds, not model.fit",
+        'use soft, sparsemax, hard, gumbel or topk in a tf.layers cell, or train with Trainer',
+      );
     }
     this.built = true;
   }
@@ -76,8 +79,9 @@ export class EngramCell extends tf.layers.Layer {
       const flag = list[list.length - 1] as tf.Tensor2D;
       const initial = core.initialState(b);
       const initialFlat = flatten(core, initial);
-      const blended = list.slice(2, list.length - 1).map((s, i) =>
-        tf.add(tf.mul(flag, s), tf.mul(tf.sub(1, flag), initialFlat[i] as tf.Tensor2D)) as tf.Tensor2D);
+      const blended = list
+        .slice(2, list.length - 1)
+        .map((s, i) => tf.add(tf.mul(flag, s), tf.mul(tf.sub(1, flag), initialFlat[i] as tf.Tensor2D)) as tf.Tensor2D);
       const [features, next] = core.step(x, unflatten(core, blended, b), { training: kwargs['training'] === true, rng: this.noise });
       return [features, features, ...flatten(core, next), tf.onesLike(flag)];
     });
@@ -103,15 +107,15 @@ export class EngramCell extends tf.layers.Layer {
 function flatten(core: MemoryCore, state: MemoryCellState): tf.Tensor2D[] {
   const b = state.access.memory.shape[0];
   const fields = state.access as unknown as Readonly<Record<string, tf.Tensor>>;
-  return [...core.controller.toList(state.controller),
-    ...core.access.stateTensors.map((t) => tf.reshape(fields[t.name] as tf.Tensor, [b, -1]) as tf.Tensor2D)];
+  return [...core.controller.toList(state.controller), ...core.access.stateTensors.map((t) => tf.reshape(fields[t.name] as tf.Tensor, [b, -1]) as tf.Tensor2D)];
 }
 
 function unflatten(core: MemoryCore, flat: tf.Tensor2D[], b: number): MemoryCellState {
   const n = core.controller.stateSizes.length;
   const memory = flat.slice(n);
-  const access = Object.freeze(Object.fromEntries(core.access.stateTensors.map((t, i) =>
-    [t.name, tf.reshape(memory[i] as tf.Tensor, [b, ...t.shape])]))) as unknown as MemoryState;
+  const access = Object.freeze(
+    Object.fromEntries(core.access.stateTensors.map((t, i) => [t.name, tf.reshape(memory[i] as tf.Tensor, [b, ...t.shape])])),
+  ) as unknown as MemoryState;
   return Object.freeze({ controller: core.controller.fromList(flat.slice(0, n)), access });
 }
 

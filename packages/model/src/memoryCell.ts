@@ -145,8 +145,13 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
     const a = state.access;
     const traced = this.core.access.tracedTensors;
     const all = a as unknown as Readonly<Record<string, tf.Tensor>>;
-    return { readWeights: a.readWeights, writeWeights: a.writeWeights, readVectors: a.readVectors, memory: a.memory,
-      ...(traced.length ? { extras: Object.fromEntries(traced.map((name) => [name, all[name] as tf.Tensor])) } : {}) };
+    return {
+      readWeights: a.readWeights,
+      writeWeights: a.writeWeights,
+      readVectors: a.readVectors,
+      memory: a.memory,
+      ...(traced.length ? { extras: Object.fromEntries(traced.map((name) => [name, all[name] as tf.Tensor])) } : {}),
+    };
   }
 
   dispose(): void {

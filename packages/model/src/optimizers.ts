@@ -55,14 +55,20 @@ class SlotStore {
 
 /** Adam (Kingma & Ba) with bias correction computed from the step count in float64. */
 export function adam(c: Extract<OptimizerConfig, { kind: 'adam' }>): Optimizer {
-  const config = { kind: 'adam' as const, lr: positive(c.lr ?? 1e-3, 'optimizer.lr'), beta1: c.beta1 ?? 0.9, beta2: c.beta2 ?? 0.999, epsilon: c.epsilon ?? 1e-8 };
+  const config = {
+    kind: 'adam' as const,
+    lr: positive(c.lr ?? 1e-3, 'optimizer.lr'),
+    beta1: c.beta1 ?? 0.9,
+    beta2: c.beta2 ?? 0.999,
+    epsilon: c.epsilon ?? 1e-8,
+  };
   const slots = new SlotStore();
   let t = 0;
   return {
     config,
     apply(variables, grads) {
       t += 1;
-      const lrT = config.lr * Math.sqrt(1 - config.beta2 ** t) / (1 - config.beta1 ** t);
+      const lrT = (config.lr * Math.sqrt(1 - config.beta2 ** t)) / (1 - config.beta1 ** t);
       tf.tidy(() => {
         for (const [name, g] of Object.entries(grads)) {
           const v = variables[name];
@@ -91,7 +97,13 @@ export function adam(c: Extract<OptimizerConfig, { kind: 'adam' }>): Optimizer {
  * n = d n + (1-d) g^2; a = d a + (1-d) g; delta = momentum * delta - lr g / sqrt(n - a^2 + eps).
  */
 export function rmsprop(c: Extract<OptimizerConfig, { kind: 'rmsprop' }>): Optimizer {
-  const config = { kind: 'rmsprop' as const, lr: positive(c.lr ?? 1e-4, 'optimizer.lr'), decay: c.decay ?? 0.95, momentum: c.momentum ?? 0.9, epsilon: c.epsilon ?? 1e-10 };
+  const config = {
+    kind: 'rmsprop' as const,
+    lr: positive(c.lr ?? 1e-4, 'optimizer.lr'),
+    decay: c.decay ?? 0.95,
+    momentum: c.momentum ?? 0.9,
+    epsilon: c.epsilon ?? 1e-10,
+  };
   const slots = new SlotStore();
   return {
     config,
@@ -119,8 +131,10 @@ export function rmsprop(c: Extract<OptimizerConfig, { kind: 'rmsprop' }>): Optim
 
 export function makeOptimizer(config: OptimizerConfig): Optimizer {
   switch (config.kind) {
-    case 'adam': return adam(config);
-    case 'rmsprop': return rmsprop(config);
+    case 'adam':
+      return adam(config);
+    case 'rmsprop':
+      return rmsprop(config);
     default:
       throw new EngramError('optimizer.kind', `unknown optimizer '${String((config as { kind: unknown }).kind)}'`, 'use adam or rmsprop');
   }

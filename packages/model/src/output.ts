@@ -14,6 +14,9 @@ export function denseOutput(inSize: number, outSize: number, rng: Rng, variables
   return {
     namedVariables: { [`${prefix}/kernel`]: kernel, [`${prefix}/bias`]: bias },
     apply: (x) => tf.tidy(() => tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D),
-    dispose: () => { kernel.dispose(); bias.dispose(); },
+    dispose: () => {
+      kernel.dispose();
+      bias.dispose();
+    },
   };
 }

@@ -102,8 +102,16 @@ function isRngState(x: unknown): x is RngState {
 }
 
 /** The trainer's part of a checkpoint's metadata, checked: a field missing or of the wrong kind is an error naming it. */
-function checkpointMeta(meta: Readonly<Record<string, unknown>>, dir: string): { step: number; sequences: number; dataRng: RngState; noiseRng: RngState; solvedAt?: EvalRecord } {
-  const bad = (field: string) => new EngramError('checkpoint', `${dir} has no valid ${field} in its metadata`, 'the checkpoint is damaged or was not written by engram\'s Trainer: resume from an earlier one or start a new run');
+function checkpointMeta(
+  meta: Readonly<Record<string, unknown>>,
+  dir: string,
+): { step: number; sequences: number; dataRng: RngState; noiseRng: RngState; solvedAt?: EvalRecord } {
+  const bad = (field: string) =>
+    new EngramError(
+      'checkpoint',
+      `${dir} has no valid ${field} in its metadata`,
+      "the checkpoint is damaged or was not written by engram's Trainer: resume from an earlier one or start a new run",
+    );
   if (!Number.isInteger(meta['step']) || (meta['step'] as number) < 0) throw bad('step');
   if (!Number.isInteger(meta['sequences']) || (meta['sequences'] as number) < 0) throw bad('sequences');
   if (!isRngState(meta['dataRng'])) throw bad('dataRng (data generator state)');
@@ -127,7 +135,6 @@ export class Trainer {
   private stepCount = 0;
   private sequenceCount = 0;
   private stopRequested = false;
-  private lastCheckpointStep: number | undefined;
   private solvedAt: EvalRecord | undefined;
 
   private currentTask: SequenceTask;
@@ -140,32 +147,49 @@ export class Trainer {
    * @param options.extraMeta JSON stored in every checkpoint beside the trainer's own state
    *   (e.g. a curriculum's state); {@link resume} returns it.
    */
-  constructor(readonly model: SequenceModel, task: SequenceTask, config: TrainConfig,
+  constructor(
+    readonly model: SequenceModel,
+    task: SequenceTask,
+    config: TrainConfig,
     readonly options: {
-      checkpoints?: CheckpointStore; callbacks?: TrainCallbacks; extraMeta?: () => Record<string, unknown>;
+      checkpoints?: CheckpointStore;
+      callbacks?: TrainCallbacks;
+      extraMeta?: () => Record<string, unknown>;
       /** The task's own cost (bits per sequence); default {@link bitsPerSequence}. */
       cost?: (logits: tf.Tensor3D, batch: SequenceBatch) => number;
-    } = {}) {
+    } = {},
+  ) {
     this.currentTask = task;
     this.evalTask = task;
     const c = {
-      steps: config.steps, batchSize: config.batchSize,
+      steps: config.steps,
+      batchSize: config.batchSize,
       optimizer: config.optimizer ?? { kind: 'adam' as const, lr: 1e-3 },
       clip: config.clip ?? { globalNorm: 50 },
-      evalEvery: config.evalEvery ?? 100, evalSequences: config.evalSequences ?? 640,
-      checkpointEvery: config.checkpointEvery ?? 500, seed: config.seed ?? 0,
+      evalEvery: config.evalEvery ?? 100,
+      evalSequences: config.evalSequences ?? 640,
+      checkpointEvery: config.checkpointEvery ?? 500,
+      seed: config.seed ?? 0,
       ...(config.gumbelTau ? { gumbelTau: config.gumbelTau } : {}),
       ...(config.stopWhen ? { stopWhen: config.stopWhen } : {}),
     };
     if (c.gumbelTau) {
       const g = c.gumbelTau;
       if (!(g.start > 0) || !(g.end > 0) || g.end > g.start) {
-        throw new EngramError('train.gumbelTau', `start ${g.start}, end ${g.end} is not a decreasing pair of positive temperatures`, 'use 0 < end <= start, e.g. { start: 1, end: 0.1, steps: 2000 }');
+        throw new EngramError(
+          'train.gumbelTau',
+          `start ${g.start}, end ${g.end} is not a decreasing pair of positive temperatures`,
+          'use 0 < end <= start, e.g. { start: 1, end: 0.1, steps: 2000 }',
+        );
       }
       need(g.steps, 'train.gumbelTau.steps');
     }
     if (c.stopWhen && !(Number.isFinite(c.stopWhen.cost) && c.stopWhen.cost > 0)) {
-      throw new EngramError('train.stopWhen.cost', `${JSON.stringify(c.stopWhen.cost)} is not a positive number`, 'use a positive cost in bits per sequence, e.g. { cost: 0.1 }');
+      throw new EngramError(
+        'train.stopWhen.cost',
+        `${JSON.stringify(c.stopWhen.cost)} is not a positive number`,
+        'use a positive cost in bits per sequence, e.g. { cost: 0.1 }',
+      );
     }
     if (c.stopWhen?.checkEvery !== undefined) need(c.stopWhen.checkEvery, 'train.stopWhen.checkEvery');
     need(c.steps, 'train.steps');
@@ -177,7 +201,11 @@ export class Trainer {
       if (v !== undefined && !(v > 0)) throw new EngramError(`train.clip.${k}`, `${v} is not positive`, 'use a positive threshold or leave it out');
     }
     if (task.inputSize !== model.inputSize || task.outputSize !== model.outputSize) {
-      throw new EngramError('model.inputSize', `model is ${model.inputSize} -> ${model.outputSize} bits but task ${task.name} is ${task.inputSize} -> ${task.outputSize}`, 'build the model with the task\'s sizes');
+      throw new EngramError(
+        'model.inputSize',
+        `model is ${model.inputSize} -> ${model.outputSize} bits but task ${task.name} is ${task.inputSize} -> ${task.outputSize}`,
+        "build the model with the task's sizes",
+      );
     }
     this.config = c;
     this.optimizer = makeOptimizer(c.optimizer);
@@ -185,9 +213,13 @@ export class Trainer {
     this.noiseRng = new Rng(`${c.seed}/noise`);
   }
 
-  get step(): number { return this.stepCount; }
+  get step(): number {
+    return this.stepCount;
+  }
   /** The task training batches are drawn from. */
-  get task(): SequenceTask { return this.currentTask; }
+  get task(): SequenceTask {
+    return this.currentTask;
+  }
   /** Switches the training distribution (curriculum); sizes must stay the same. */
   setTask(task: SequenceTask): void {
     if (task.inputSize !== this.model.inputSize || task.outputSize !== this.model.outputSize) {
@@ -195,12 +227,18 @@ export class Trainer {
     }
     this.currentTask = task;
   }
-  get sequences(): number { return this.sequenceCount; }
+  get sequences(): number {
+    return this.sequenceCount;
+  }
   /** The evaluation that met `stopWhen` (training ended there), if one did. */
-  get solved(): EvalRecord | undefined { return this.solvedAt; }
+  get solved(): EvalRecord | undefined {
+    return this.solvedAt;
+  }
 
   /** Asks `run` to stop after the current step (it then checkpoints); for Ctrl-C. */
-  requestStop(): void { this.stopRequested = true; }
+  requestStop(): void {
+    this.stopRequested = true;
+  }
 
   /** One optimizer step on a fresh batch. */
   trainStep(): StepRecord {
@@ -210,15 +248,23 @@ export class Trainer {
     const names = Object.keys(variables);
     let logits: tf.Tensor3D | undefined;
     let mainLoss: tf.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const tau = this.config.gumbelTau ? gumbelTauAt(this.config.gumbelTau, this.stepCount) : undefined;
-      const { outputs, score } = unroll(this.model, batch.inputs, { training: true, rng: this.noiseRng, trainingStep: this.stepCount, ...(tau !== undefined ? { tau } : {}) });
-      logits = tf.keep(outputs);
-      const loss = maskedSigmoidCrossEntropy(outputs, batch.targets, batch.mask);
-      if (!score) return loss;
-      mainLoss = tf.keep(tf.clone(loss));
-      return this.reinforceObjective(loss, outputs, batch, score);
-    }, names.map((n) => variables[n] as tf.Variable));
+    const { value, grads } = tf.variableGrads(
+      () => {
+        const tau = this.config.gumbelTau ? gumbelTauAt(this.config.gumbelTau, this.stepCount) : undefined;
+        const { outputs, score } = unroll(this.model, batch.inputs, {
+          training: true,
+          rng: this.noiseRng,
+          trainingStep: this.stepCount,
+          ...(tau !== undefined ? { tau } : {}),
+        });
+        logits = tf.keep(outputs);
+        const loss = maskedSigmoidCrossEntropy(outputs, batch.targets, batch.mask);
+        if (!score) return loss;
+        mainLoss = tf.keep(tf.clone(loss));
+        return this.reinforceObjective(loss, outputs, batch, score);
+      },
+      names.map((n) => variables[n] as tf.Variable),
+    );
     // variableGrads keys gradients by tf variable name: map them back to our paths.
     const byPath: Record<string, tf.Tensor> = {};
     for (const n of names) {
@@ -234,8 +280,11 @@ export class Trainer {
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       tf.dispose(clipped.grads);
       // says what is kept, not what is on disk: engram train checkpoints these weights next
-      throw new EngramError('training', `step ${this.stepCount + 1}: ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? gradNorm : loss}, weights left unchanged`,
-        `lower the learning rate or clip harder (the weights after step ${this.stepCount} are kept)`);
+      throw new EngramError(
+        'training',
+        `step ${this.stepCount + 1}: ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? gradNorm : loss}, weights left unchanged`,
+        `lower the learning rate or clip harder (the weights after step ${this.stepCount} are kept)`,
+      );
     }
     this.optimizer.apply(variables, clipped.grads);
     tf.dispose(clipped.grads);
@@ -252,8 +301,12 @@ export class Trainer {
    * the score-function surrogate with the learned baseline (which trains the addressing), the
    * baseline's squared error, and minus the entropy bonus.
    */
-  private reinforceObjective(loss: tf.Scalar, logits: tf.Tensor3D, batch: SequenceBatch,
-    score: { logProb: tf.Tensor1D; entropyBonus: tf.Tensor1D }): tf.Scalar {
+  private reinforceObjective(
+    loss: tf.Scalar,
+    logits: tf.Tensor3D,
+    batch: SequenceBatch,
+    score: { logProb: tf.Tensor1D; entropyBonus: tf.Tensor1D },
+  ): tf.Scalar {
     const perSequence = stopGradient(sequenceLosses(logits, batch.targets, batch.mask));
     const baseline = this.model.reinforceBaseline?.(batch.mask) ?? tf.zerosLike(perSequence);
     const surrogate = reinforceSurrogate(score.logProb, perSequence, baseline);
@@ -317,8 +370,11 @@ export class Trainer {
       const stop = this.config.stopWhen;
       const scheduled = this.stepCount % this.config.evalEvery === 0 || last;
       // between evaluations, stopWhen.checkEvery: a quick look first, the full evaluation only if it passes
-      const check = !scheduled && stop?.checkEvery !== undefined && this.stepCount % stop.checkEvery === 0
-        && this.measure(Math.min(QUICK_CHECK_SEQUENCES, this.config.evalSequences)).cost < stop.cost;
+      const check =
+        !scheduled &&
+        stop?.checkEvery !== undefined &&
+        this.stepCount % stop.checkEvery === 0 &&
+        this.measure(Math.min(QUICK_CHECK_SEQUENCES, this.config.evalSequences)).cost < stop.cost;
       if (scheduled || check) {
         const e = this.evaluate();
         evals.push(e);
@@ -340,13 +396,15 @@ export class Trainer {
         weights: this.model.namedVariables,
         optimizer,
         meta: {
-          step: this.stepCount, sequences: this.sequenceCount,
-          dataRng: this.dataRng.state(), noiseRng: this.noiseRng.state(), train: this.config,
+          step: this.stepCount,
+          sequences: this.sequenceCount,
+          dataRng: this.dataRng.state(),
+          noiseRng: this.noiseRng.state(),
+          train: this.config,
           ...(this.solvedAt ? { solvedAt: this.solvedAt } : {}),
           ...(this.options.extraMeta?.() ?? {}),
         },
       });
-      this.lastCheckpointStep = this.stepCount;
       this.options.callbacks?.onCheckpoint?.(dir, this.stepCount);
       return dir;
     } finally {
@@ -363,7 +421,11 @@ export class Trainer {
       const meta = checkpointMeta(ckpt.meta, ckpt.dir);
       // Without the optimizer's moments a resumed run would silently differ from one that ran through.
       if (meta.step > 0 && Object.keys(ckpt.optimizer).length === 0) {
-        throw new EngramError('checkpoint', `${ckpt.dir} holds no optimizer state`, 'it cannot resume bit-identically: resume from an earlier checkpoint or start a new run');
+        throw new EngramError(
+          'checkpoint',
+          `${ckpt.dir} holds no optimizer state`,
+          'it cannot resume bit-identically: resume from an earlier checkpoint or start a new run',
+        );
       }
       assignWeights(this.model.namedVariables, this.model.config, ckpt);
       this.optimizer.setState(ckpt.optimizer);
@@ -371,7 +433,6 @@ export class Trainer {
       this.sequenceCount = meta.sequences;
       this.dataRng = new Rng({ state: meta.dataRng });
       this.noiseRng = new Rng({ state: meta.noiseRng });
-      this.lastCheckpointStep = meta.step;
       // Solved only under this trainer's own stopWhen: a stricter or absent threshold trains on.
       const stop = this.config.stopWhen;
       this.solvedAt = stop && meta.solvedAt && meta.solvedAt.cost < stop.cost ? meta.solvedAt : undefined;

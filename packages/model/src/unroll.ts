@@ -30,14 +30,23 @@ export interface UnrollOptions extends ModelStepOptions {
  * @returns logits `[T, B, Y]`, the trace if asked (memory-less models have none), and for
  *   REINFORCE heads the summed score terms of the sampled slots.
  */
-export function unroll<S>(model: SequenceModel<S>, inputs: tf.Tensor3D, options: UnrollOptions = {}):
-{ outputs: tf.Tensor3D; trace?: UnrollTrace; score?: ScoreTerms } {
+export function unroll<S>(
+  model: SequenceModel<S>,
+  inputs: tf.Tensor3D,
+  options: UnrollOptions = {},
+): { outputs: tf.Tensor3D; trace?: UnrollTrace; score?: ScoreTerms } {
   shapes('unroll').check('inputs', inputs, ['T', 'B', model.inputSize]);
   return tidy(() => {
     const [steps, batch] = inputs.shape;
     let state = model.initialState(batch);
     const outputs: tf.Tensor2D[] = [];
-    const traces: { r: tf.Tensor[]; w: tf.Tensor[]; v: tf.Tensor[]; m: tf.Tensor[]; extras: Record<string, tf.Tensor[]> } = { r: [], w: [], v: [], m: [], extras: {} };
+    const traces: { r: tf.Tensor[]; w: tf.Tensor[]; v: tf.Tensor[]; m: tf.Tensor[]; extras: Record<string, tf.Tensor[]> } = {
+      r: [],
+      w: [],
+      v: [],
+      m: [],
+      extras: {},
+    };
     const xs = tf.unstack(inputs) as tf.Tensor2D[];
     // Models that split their step hand back features; the readout then runs once over all steps.
     const split = model.features && model.readout ? { features: model.features.bind(model), readout: model.readout.bind(model) } : undefined;
@@ -51,12 +60,15 @@ export function unroll<S>(model: SequenceModel<S>, inputs: tf.Tensor3D, options:
         traces.w.push(tr.writeWeights);
         traces.v.push(tr.readVectors);
         if (options.traceMemory) traces.m.push(tr.memory);
-        for (const [name, t] of Object.entries(tr.extras ?? {})) (traces.extras[name] ??= []).push(t);
+        for (const [name, t] of Object.entries(tr.extras ?? {})) {
+          traces.extras[name] ??= [];
+          traces.extras[name].push(t);
+        }
       }
     }
     const logits = split
-      ? tf.reshape(split.readout(tf.concat(outputs, 0) as tf.Tensor2D), [steps, batch, model.outputSize]) as tf.Tensor3D
-      : tf.stack(outputs) as tf.Tensor3D;
+      ? (tf.reshape(split.readout(tf.concat(outputs, 0) as tf.Tensor2D), [steps, batch, model.outputSize]) as tf.Tensor3D)
+      : (tf.stack(outputs) as tf.Tensor3D);
     const result: { outputs: tf.Tensor3D; trace?: UnrollTrace; score?: ScoreTerms } = { outputs: logits };
     const score = model.scoreTerms?.(state);
     if (score) result.score = score;

@@ -17,8 +17,12 @@ const VARIANTS: Record<string, { mode: AddressingModeSpec; oneHot: boolean; maxN
 };
 
 const config = (mode: AddressingModeSpec): ModelConfig => ({
-  kind: 'ntm', inputSize: 5, outputSize: 4, seed: 2,
-  controller: { kind: 'lstm', units: 12 }, memory: { slots: 8, width: 4, readMode: mode, writeMode: mode },
+  kind: 'ntm',
+  inputSize: 5,
+  outputSize: 4,
+  seed: 2,
+  controller: { kind: 'lstm', units: 12 },
+  memory: { slots: 8, width: 4, readMode: mode, writeMode: mode },
 });
 
 function rows(t: tf.Tensor): number[][] {
@@ -135,7 +139,8 @@ describe('addressing variants in a model', () => {
     expect(gumbelTauAt(s, 50)).toBeCloseTo(Math.sqrt(0.1), 12);
     expect(gumbelTauAt(s, 100)).toBeCloseTo(0.1, 12);
     expect(gumbelTauAt(s, 500)).toBeCloseTo(0.1, 12);
-    expect(() => new Trainer(buildModel(config('soft')), tinyCopy(4, 2), { steps: 1, batchSize: 1, gumbelTau: { start: 0.1, end: 1, steps: 10 } }))
-      .toThrow(/train\.gumbelTau: start 0\.1, end 1 is not a decreasing pair/);
+    expect(() => new Trainer(buildModel(config('soft')), tinyCopy(4, 2), { steps: 1, batchSize: 1, gumbelTau: { start: 0.1, end: 1, steps: 10 } })).toThrow(
+      /train\.gumbelTau: start 0\.1, end 1 is not a decreasing pair/,
+    );
   });
 });

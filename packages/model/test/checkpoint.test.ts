@@ -10,11 +10,18 @@ import { tinyCopy } from './tinyCopy.ts';
 
 const config: ModelConfig = { kind: 'ntm', inputSize: 5, outputSize: 4, seed: 1, controller: { kind: 'lstm', units: 8 }, memory: { slots: 6, width: 3 } };
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'engram-ckpt-')); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'engram-ckpt-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 async function trainTo(steps: number, root: string): Promise<Trainer> {
-  const t = new Trainer(buildModel(config), tinyCopy(), { steps, batchSize: 2, evalEvery: 100, evalSequences: 4, checkpointEvery: 2, seed: 1 }, { checkpoints: fileCheckpoints(root) });
+  const t = new Trainer(
+    buildModel(config),
+    tinyCopy(),
+    { steps, batchSize: 2, evalEvery: 100, evalSequences: 4, checkpointEvery: 2, seed: 1 },
+    { checkpoints: fileCheckpoints(root) },
+  );
   await t.run();
   return t;
 }
@@ -53,7 +60,12 @@ describe('checkpoints', () => {
 
   it('loading into a model with another config names the mismatching field', async () => {
     await trainTo(2, dir);
-    const other = new Trainer(buildModel({ ...config, memory: { slots: 7, width: 3 } }), tinyCopy(), { steps: 4, batchSize: 2 }, { checkpoints: fileCheckpoints(dir) });
+    const other = new Trainer(
+      buildModel({ ...config, memory: { slots: 7, width: 3 } }),
+      tinyCopy(),
+      { steps: 4, batchSize: 2 },
+      { checkpoints: fileCheckpoints(dir) },
+    );
     await expect(other.resume()).rejects.toThrow(/model\.memory\.slots is 6 in the checkpoint but 7 in this model/);
   });
 
@@ -69,7 +81,9 @@ describe('non-finite loss', () => {
     const kernel = model.namedVariables['output/kernel'] as tf.Variable;
     kernel.assign(tf.fill(kernel.shape, Number.NaN));
     const before = Object.fromEntries(Object.entries(model.namedVariables).map(([k, v]) => [k, Array.from(v.dataSync())]));
-    expect(() => t.trainStep()).toThrow(/training: step 3: loss is NaN, weights left unchanged; lower the learning rate or clip harder \(the weights after step 2 are kept\)/);
+    expect(() => t.trainStep()).toThrow(
+      /training: step 3: loss is NaN, weights left unchanged; lower the learning rate or clip harder \(the weights after step 2 are kept\)/,
+    );
     for (const [k, v] of Object.entries(model.namedVariables)) expect(Array.from(v.dataSync())).toEqual(before[k]);
     const ckpt = await loadCheckpoint(dir);
     expect(ckpt.meta['step']).toBe(2);

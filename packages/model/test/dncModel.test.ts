@@ -9,7 +9,10 @@ import { buildModel, engramCell, Trainer, unroll, type ModelConfig } from '../sr
 import { tinyCopy } from './tinyCopy.ts';
 
 const dnc: ModelConfig = {
-  kind: 'ntm', inputSize: 5, outputSize: 4, seed: 3,
+  kind: 'ntm',
+  inputSize: 5,
+  outputSize: 4,
+  seed: 3,
   controller: { kind: 'lstm', units: 24 },
   memory: { kind: 'dnc', slots: 8, width: 6, readHeads: 2 },
 };
@@ -17,7 +20,14 @@ const dnc: ModelConfig = {
 describe('a DNC model', () => {
   it('trains on a tiny copy task: the evaluation cost falls', async () => {
     const model = buildModel(dnc);
-    const trainer = new Trainer(model, tinyCopy(), { steps: 60, batchSize: 16, seed: 1, evalEvery: 60, evalSequences: 64, optimizer: { kind: 'adam', lr: 1e-2 } });
+    const trainer = new Trainer(model, tinyCopy(), {
+      steps: 60,
+      batchSize: 16,
+      seed: 1,
+      evalEvery: 60,
+      evalSequences: 64,
+      optimizer: { kind: 'adam', lr: 1e-2 },
+    });
     const first = trainer.evaluate().cost;
     await trainer.run();
     const last = trainer.evaluate().cost;
@@ -45,10 +55,13 @@ describe('a DNC model', () => {
 
   it('runs as a tf.layers cell in tf.sequential (its eight state tensors flattened by name); model.fit lowers the loss', async () => {
     const model = tf.sequential();
-    model.add(tf.layers.rnn({
-      cell: engramCell({ controller: { kind: 'lstm', units: 16 }, memory: { kind: 'dnc', slots: 8, width: 4, readHeads: 2 }, seed: 2 }),
-      returnSequences: true, inputShape: [6, 3],
-    }));
+    model.add(
+      tf.layers.rnn({
+        cell: engramCell({ controller: { kind: 'lstm', units: 16 }, memory: { kind: 'dnc', slots: 8, width: 4, readHeads: 2 }, seed: 2 }),
+        returnSequences: true,
+        inputShape: [6, 3],
+      }),
+    );
     model.add(tf.layers.dense({ units: 3, activation: 'sigmoid' }));
     const cell = (model.layers[0] as unknown as { cell: { stateSize: number[] } }).cell;
     // output, LSTM h and c, memory, read weights, write weights, read vectors, usage, link, precedence, read modes, flag

@@ -15,10 +15,13 @@ function data(seed: number) {
 
 function makeModel(): tf.Sequential {
   const model = tf.sequential();
-  model.add(tf.layers.rnn({
-    cell: engramCell({ controller: { kind: 'lstm', units: 16 }, memory: { slots: 8, width: 4 }, seed: 2 }),
-    returnSequences: true, inputShape: [6, 3],
-  }));
+  model.add(
+    tf.layers.rnn({
+      cell: engramCell({ controller: { kind: 'lstm', units: 16 }, memory: { slots: 8, width: 4 }, seed: 2 }),
+      returnSequences: true,
+      inputShape: [6, 3],
+    }),
+  );
   model.add(tf.layers.dense({ units: 3, activation: 'sigmoid' }));
   return model;
 }
@@ -59,7 +62,9 @@ describe('EngramCell (tf.layers adapter)', () => {
 
   it('works in a functional tf.model next to Dense layers', () => {
     const input = tf.input({ shape: [5, 2] });
-    const seq = tf.layers.rnn({ cell: engramCell({ controller: { kind: 'gru', units: 8 }, memory: { slots: 6, width: 3, readHeads: 2 } }), returnSequences: true }).apply(input) as tf.SymbolicTensor;
+    const seq = tf.layers
+      .rnn({ cell: engramCell({ controller: { kind: 'gru', units: 8 }, memory: { slots: 6, width: 3, readHeads: 2 } }), returnSequences: true })
+      .apply(input) as tf.SymbolicTensor;
     const out = tf.layers.dense({ units: 1 }).apply(seq) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: out });
     expect(seq.shape).toEqual([null, 5, 8 + 2 * 3]);

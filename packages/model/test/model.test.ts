@@ -2,9 +2,26 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { EngramError, Rng } from '@engram/tensor';
 import { INTERFACE_CLIP, type HeadControls } from '@engram/memory';
-import { bitsPerSequence, buildModel, clipGradients, OUTPUT_CLIP, makeOptimizer, maskedSigmoidCrossEntropy, unroll, type ModelConfig, type NtmMemorySettings } from '../src/index.ts';
+import {
+  bitsPerSequence,
+  buildModel,
+  clipGradients,
+  OUTPUT_CLIP,
+  makeOptimizer,
+  maskedSigmoidCrossEntropy,
+  unroll,
+  type ModelConfig,
+  type NtmMemorySettings,
+} from '../src/index.ts';
 
-const ntm: ModelConfig = { kind: 'ntm', inputSize: 3, outputSize: 2, seed: 4, controller: { kind: 'lstm', units: 6 }, memory: { slots: 5, width: 4, readHeads: 2 } };
+const ntm: ModelConfig = {
+  kind: 'ntm',
+  inputSize: 3,
+  outputSize: 2,
+  seed: 4,
+  controller: { kind: 'lstm', units: 6 },
+  memory: { slots: 5, width: 4, readHeads: 2 },
+};
 
 describe('buildModel', () => {
   it('builds an NTM and the LSTM baseline behind one interface, with traces for the NTM', () => {
@@ -32,11 +49,15 @@ describe('buildModel', () => {
     expect(Array.from(b)).toEqual(Array.from(a));
   });
 
-  it('clips the heads\' interface vector and the output logits to ±20 (Collier & Beel), on both kernel paths', () => {
+  it("clips the heads' interface vector and the output logits to ±20 (Collier & Beel), on both kernel paths", () => {
     expect(OUTPUT_CLIP).toBe(20);
     expect(INTERFACE_CLIP).toBe(20);
     for (const kernels of ['fused', 'reference'] as const) {
-      const model = buildModel({ ...ntm, controller: { kind: 'feedforward', units: 4, activation: 'relu' }, memory: { ...ntm.memory as NtmMemorySettings, kernels } });
+      const model = buildModel({
+        ...ntm,
+        controller: { kind: 'feedforward', units: 4, activation: 'relu' },
+        memory: { ...(ntm.memory as NtmMemorySettings), kernels },
+      });
       // every weight 50: the interface entries and the logits are in the thousands before their clips
       for (const v of Object.values(model.namedVariables)) v.assign(tf.mul(tf.onesLike(v), 50));
       const access = (model as unknown as { core: { access: { controls: (h: tf.Tensor2D) => { write: HeadControls; read: HeadControls } } } }).core.access;
@@ -45,7 +66,10 @@ describe('buildModel', () => {
       const original = access.controls.bind(access);
       access.controls = (h: tf.Tensor2D) => {
         const c = original(h);
-        for (const g of [c.write, c.read]) { betas.push(...g.beta.dataSync()); gammas.push(...g.gamma.dataSync()); }
+        for (const g of [c.write, c.read]) {
+          betas.push(...g.beta.dataSync());
+          gammas.push(...g.gamma.dataSync());
+        }
         return c;
       };
       const logits = unroll(model, tf.ones([2, 1, 3]) as tf.Tensor3D).outputs.dataSync();
@@ -68,7 +92,11 @@ describe('buildModel', () => {
     ];
     for (const [config, pattern] of cases) {
       let error: unknown;
-      try { buildModel(config as ModelConfig); } catch (e) { error = e; }
+      try {
+        buildModel(config as ModelConfig);
+      } catch (e) {
+        error = e;
+      }
       expect(error).toBeInstanceOf(EngramError);
       expect((error as Error).message).toMatch(pattern);
     }
@@ -87,9 +115,30 @@ describe('loss and cost', () => {
 
   it('bits per sequence counts wrong thresholded bits per sequence, averaged over the batch', () => {
     // batch of 2, 2 steps, 3 bits; sequence 0 has 2 wrong bits, sequence 1 has 1 wrong bit on a masked step and 1 scored.
-    const logits = tf.tensor3d([[[1, -1, 1], [1, 1, 1]], [[-1, -1, -1], [-1, -1, 1]]]);
-    const targets = tf.tensor3d([[[1, 1, 1], [1, 1, 0]], [[0, 0, 1], [0, 0, 1]]]);
-    const mask = tf.tensor2d([[1, 0], [1, 1]]);
+    const logits = tf.tensor3d([
+      [
+        [1, -1, 1],
+        [1, 1, 1],
+      ],
+      [
+        [-1, -1, -1],
+        [-1, -1, 1],
+      ],
+    ]);
+    const targets = tf.tensor3d([
+      [
+        [1, 1, 1],
+        [1, 1, 0],
+      ],
+      [
+        [0, 0, 1],
+        [0, 0, 1],
+      ],
+    ]);
+    const mask = tf.tensor2d([
+      [1, 0],
+      [1, 1],
+    ]);
     expect(bitsPerSequence(logits, targets, mask)).toBe((2 + 0) / 2);
   });
 });
@@ -107,10 +156,16 @@ describe('optimizers and clipping', () => {
   it('RMSProp (centred, momentum) matches a hand computation over two steps', () => {
     const v = tf.variable(tf.tensor1d([1]));
     const opt = makeOptimizer({ kind: 'rmsprop', lr: 0.01, decay: 0.9, momentum: 0.5, epsilon: 1e-10 });
-    let n = 0, a = 0, d = 0, w = 1;
+    let n = 0,
+      a = 0,
+      d = 0,
+      w = 1;
     for (const g of [2, -1]) {
       opt.apply({ w: v }, { w: tf.tensor1d([g]) });
-      n = 0.9 * n + 0.1 * g * g; a = 0.9 * a + 0.1 * g; d = 0.5 * d - 0.01 * g / Math.sqrt(n - a * a + 1e-10); w += d;
+      n = 0.9 * n + 0.1 * g * g;
+      a = 0.9 * a + 0.1 * g;
+      d = 0.5 * d - (0.01 * g) / Math.sqrt(n - a * a + 1e-10);
+      w += d;
     }
     expect(v.dataSync()[0]).toBeCloseTo(w, 5);
   });

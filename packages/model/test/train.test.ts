@@ -8,8 +8,12 @@ import { fileCheckpoints } from '../src/node.ts';
 import { tinyCopy } from './tinyCopy.ts';
 
 const ntm: ModelConfig = {
-  kind: 'ntm', inputSize: 5, outputSize: 4, seed: 3,
-  controller: { kind: 'lstm', units: 32 }, memory: { slots: 8, width: 6 },
+  kind: 'ntm',
+  inputSize: 5,
+  outputSize: 4,
+  seed: 3,
+  controller: { kind: 'lstm', units: 32 },
+  memory: { slots: 8, width: 6 },
 };
 const train: TrainConfig = { steps: 200, batchSize: 16, evalEvery: 1000, evalSequences: 32, optimizer: { kind: 'adam', lr: 1e-2 }, seed: 5 };
 
@@ -114,8 +118,9 @@ describe('Trainer', () => {
 
     it('rejects a threshold that is not a positive number, naming train.stopWhen.cost', () => {
       for (const cost of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '0.1' as unknown as number]) {
-        expect(() => new Trainer(buildModel(ntm), tinyCopy(), { ...short, stopWhen: { cost } }), String(cost))
-          .toThrow(/^train\.stopWhen\.cost: .* is not a positive number; use a positive cost in bits per sequence/);
+        expect(() => new Trainer(buildModel(ntm), tinyCopy(), { ...short, stopWhen: { cost } }), String(cost)).toThrow(
+          /^train\.stopWhen\.cost: .* is not a positive number; use a positive cost in bits per sequence/,
+        );
       }
     });
   });

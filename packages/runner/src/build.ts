@@ -55,7 +55,10 @@ export function trainingTask(spec: RunSpec, maxLength?: number): RunnerTask {
   const byLength = new Map<number, RunnerTask>();
   const at = (length: number) => {
     let t = byLength.get(length);
-    if (!t) byLength.set(length, t = entry.make(entry.atLength(task.options, length)));
+    if (!t) {
+      t = entry.make(entry.atLength(task.options, length));
+      byLength.set(length, t);
+    }
     return t;
   };
   return { ...task, sample: (batch, rng) => at(rng.int(lo, hi)).sample(batch, rng) };

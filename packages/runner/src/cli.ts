@@ -30,7 +30,8 @@ const num = (flag: string) => (v: string) => {
   if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number, got '${v}'`);
   return n;
 };
-const backendOption = () => new Option('--backend <name>', 'tensor backend: node (tfjs-node), wasm or cpu; default: node if it loads, else wasm (env ENGRAM_BACKEND)');
+const backendOption = () =>
+  new Option('--backend <name>', 'tensor backend: node (tfjs-node), wasm or cpu; default: node if it loads, else wasm (env ENGRAM_BACKEND)');
 
 export function program(): Command {
   const p = new Command('engram')
@@ -39,39 +40,66 @@ export function program(): Command {
     .version(versionLine(), '-V, --version', 'print the versions of engram, TensorFlow.js and Node')
     .option('--debug', 'print the stack of an unexpected error (also ENGRAM_DEBUG=1)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`engram: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) =>
+        write(
+          `engram: ${s
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}\n`,
+        ),
+    });
 
   p.command('train')
     .description('train one run of an experiment (a JSON file, a name in experiments/, or a task name for its default experiment)')
     .argument('[experiment]', 'experiment file, experiment name or task name (copy, repeat-copy, associative-recall, priority-sort, ngrams)')
-    .option('--seed <n>', 'random seed (default: the experiment\'s first seed)', int('--seed'))
+    .option('--seed <n>', "random seed (default: the experiment's first seed)", int('--seed'))
     .option('--variant <name>', 'which variant of the experiment (default: its first)')
-    .option('--steps <n>', 'training steps (the cap when train.stopWhen is set); with --resume, the step to continue to (default: the experiment\'s train.steps)', int('--steps'))
-    .option('--batch <n>', 'sequences per training step (default: the experiment\'s train.batchSize)', int('--batch'))
-    .option('--lr <x>', 'learning rate (default: the experiment\'s train.optimizer.lr, else 1e-3)', num('--lr'))
+    .option(
+      '--steps <n>',
+      "training steps (the cap when train.stopWhen is set); with --resume, the step to continue to (default: the experiment's train.steps)",
+      int('--steps'),
+    )
+    .option('--batch <n>', "sequences per training step (default: the experiment's train.batchSize)", int('--batch'))
+    .option('--lr <x>', "learning rate (default: the experiment's train.optimizer.lr, else 1e-3)", num('--lr'))
     .addOption(backendOption())
     .option('--out <dir>', 'results root', 'results')
     .option('--resume <run>', 'continue a run directory up to --steps')
     .option('--no-report', 'do not write plots at the end')
-    .action(async (experiment: string | undefined, opts: { seed?: number; variant?: string; steps?: number; batch?: number; lr?: number; backend?: string; out: string; resume?: string; report: boolean }) => {
-      const { dir, outcome, signal } = await train(experiment, { ...opts, afterRun: opts.report ? async (d) => { await report(d, { backend: opts.backend }); } : undefined });
-      process.stdout.write(`${outcome.interrupted ? 'interrupted at' : 'finished'} step ${outcome.step}: cost ${outcome.finalCost.toFixed(4)} bits/sequence on fresh data\n`);
-      process.stdout.write(`run: ${dir}\n${opts.report ? `plots: ${dir}/plots/\n` : ''}summary: ${dir}/summary.md\n`);
-      if (signal) {
-        const { config } = readRun(dir);
-        process.stdout.write(`continue with: engram train --resume ${dir} --steps ${config.spec.train.steps}\n`);
-      }
-      process.stdout.write(`${verdict(outcome)}\n`);
-      // an interrupted run exits as the signal would have (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), after its checkpoint
-      if (signal) exitCode = SIGNAL_EXIT_CODES[signal];
-    });
+    .action(
+      async (
+        experiment: string | undefined,
+        opts: { seed?: number; variant?: string; steps?: number; batch?: number; lr?: number; backend?: string; out: string; resume?: string; report: boolean },
+      ) => {
+        const { dir, outcome, signal } = await train(experiment, {
+          ...opts,
+          afterRun: opts.report
+            ? async (d) => {
+                await report(d, { backend: opts.backend });
+              }
+            : undefined,
+        });
+        process.stdout.write(
+          `${outcome.interrupted ? 'interrupted at' : 'finished'} step ${outcome.step}: cost ${outcome.finalCost.toFixed(4)} bits/sequence on fresh data\n`,
+        );
+        process.stdout.write(`run: ${dir}\n${opts.report ? `plots: ${dir}/plots/\n` : ''}summary: ${dir}/summary.md\n`);
+        if (signal) {
+          const { config } = readRun(dir);
+          process.stdout.write(`continue with: engram train --resume ${dir} --steps ${config.spec.train.steps}\n`);
+        }
+        process.stdout.write(`${verdict(outcome)}\n`);
+        // an interrupted run exits as the signal would have (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), after its checkpoint
+        if (signal) exitCode = SIGNAL_EXIT_CODES[signal];
+      },
+    );
 
   p.command('eval')
-    .description('cost per sequence length on fresh sequences (generalisation), written to the run\'s eval.csv and eval.md')
+    .description("cost per sequence length on fresh sequences (generalisation), written to the run's eval.csv and eval.md")
     .argument('<run>', 'run directory (results/<experiment>/<run-id>)')
     .option('--lengths <list>', 'comma-separated lengths (copy: vectors; recall: items), e.g. 10,20,50,120', (v) => parseLengths(v))
     .option('--count <n>', 'fresh sequences per length', int('--count'), 640)
-    .option('--seed <n>', 'seed of the evaluation sequences (default: the run\'s seed)', int('--seed'))
+    .option('--seed <n>', "seed of the evaluation sequences (default: the run's seed)", int('--seed'))
     .addOption(backendOption())
     .action(async (run: string, opts: { lengths?: number[]; count: number; seed?: number; backend?: string }) => {
       const results = await evaluateRun(run, opts);
@@ -79,7 +107,9 @@ export function program(): Command {
     });
 
   p.command('compare')
-    .description('one table over variants and seeds: solved, sequences and time to solve, final and generalisation cost, ms/step, peak memory; trains missing runs of an experiment')
+    .description(
+      'one table over variants and seeds: solved, sequences and time to solve, final and generalisation cost, ms/step, peak memory; trains missing runs of an experiment',
+    )
     .argument('<targets...>', 'an experiment (file, name or task), or run directories')
     .option('--out <dir>', 'results root', 'results')
     .option('--jobs <n>', 'missing runs to train in parallel', int('--jobs'), 1)
@@ -90,21 +120,43 @@ export function program(): Command {
     .option('--time-per-task <minutes>', 'with --emit slurm: time limit per task (default: from finished runs)', int('--time-per-task'))
     .option('--mem-per-task <MB>', 'with --emit slurm: memory per task (default: from finished runs)', int('--mem-per-task'))
     .addOption(backendOption())
-    .action(async (targets: string[], opts: { out: string; jobs: number; train: boolean; backend?: string; emit?: string; engram?: string; maxParallel: number; timePerTask?: number; memPerTask?: number }) => {
-      const { markdown, written } = await compare(targets, {
-        out: opts.out, jobs: opts.jobs, noTrain: !opts.train, backend: opts.backend,
-        ...(opts.emit !== undefined ? { emit: opts.emit, maxParallel: opts.maxParallel } : {}),
-        ...(opts.engram !== undefined ? { engram: opts.engram } : {}),
-        ...(opts.timePerTask !== undefined ? { timePerTask: opts.timePerTask } : {}),
-        ...(opts.memPerTask !== undefined ? { memPerTask: opts.memPerTask } : {}),
-      });
-      process.stdout.write(opts.emit !== undefined ? markdown : `${markdown}\n${written ? `\nwritten: ${written}\n` : ''}`);
-    });
+    .action(
+      async (
+        targets: string[],
+        opts: {
+          out: string;
+          jobs: number;
+          train: boolean;
+          backend?: string;
+          emit?: string;
+          engram?: string;
+          maxParallel: number;
+          timePerTask?: number;
+          memPerTask?: number;
+        },
+      ) => {
+        const { markdown, written } = await compare(targets, {
+          out: opts.out,
+          jobs: opts.jobs,
+          noTrain: !opts.train,
+          backend: opts.backend,
+          ...(opts.emit !== undefined ? { emit: opts.emit, maxParallel: opts.maxParallel } : {}),
+          ...(opts.engram !== undefined ? { engram: opts.engram } : {}),
+          ...(opts.timePerTask !== undefined ? { timePerTask: opts.timePerTask } : {}),
+          ...(opts.memPerTask !== undefined ? { memPerTask: opts.memPerTask } : {}),
+        });
+        process.stdout.write(opts.emit !== undefined ? markdown : `${markdown}\n${written ? `\nwritten: ${written}\n` : ''}`);
+      },
+    );
 
   p.command('report')
     .description('write SVG plots of a run (learning curve, read/write weightings over time for one example), or that example as data')
     .argument('<run>', 'run directory')
-    .option('--format <svg|json|csv>', 'svg: plots; json or csv: the traced example (inputs, targets, outputs, weightings, reads) as plots/example.json or .csv', 'svg')
+    .option(
+      '--format <svg|json|csv>',
+      'svg: plots; json or csv: the traced example (inputs, targets, outputs, weightings, reads) as plots/example.json or .csv',
+      'svg',
+    )
     .addOption(backendOption())
     .action(async (run: string, opts: { backend?: string; format: string }) => {
       const files = await report(run, opts);
@@ -112,7 +164,7 @@ export function program(): Command {
     });
 
   p.command('export')
-    .description('write a run\'s trained weights (no optimizer state) as tfjs artifacts: <run>/model/model.json + weights.bin')
+    .description("write a run's trained weights (no optimizer state) as tfjs artifacts: <run>/model/model.json + weights.bin")
     .argument('<run>', 'run directory')
     .option('--out <dir>', 'where to write them (default <run>/model)')
     .addOption(backendOption())
@@ -123,7 +175,9 @@ export function program(): Command {
   p.command('list')
     .description('tasks, experiments and runs')
     .option('--out <dir>', 'results root', 'results')
-    .action((opts: { out: string }) => { process.stdout.write(`${list(opts.out)}\n`); });
+    .action((opts: { out: string }) => {
+      process.stdout.write(`${list(opts.out)}\n`);
+    });
 
   return p;
 }

@@ -19,7 +19,11 @@ export class Curriculum {
   readonly step: number;
   readonly threshold: number;
 
-  constructor(readonly config: CurriculumConfig, readonly limit: number, readonly maxLength = Math.min(config.start, limit)) {
+  constructor(
+    readonly config: CurriculumConfig,
+    readonly limit: number,
+    readonly maxLength = Math.min(config.start, limit),
+  ) {
     this.step = config.step ?? 1;
     this.threshold = config.threshold ?? 1;
     if (!Number.isInteger(config.start) || config.start < 1) {

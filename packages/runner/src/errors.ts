@@ -10,7 +10,11 @@ export function schemaError(where: string, error: z.ZodError, input: unknown): E
   for (const p of path) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[p] : undefined;
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] as string;
-    return new EngramError([where, ...path, key].join('.'), `unknown field '${key}'`, 'remove it or fix its spelling (experiments/copy.json shows every field)');
+    return new EngramError(
+      [where, ...path, key].join('.'),
+      `unknown field '${key}'`,
+      'remove it or fix its spelling (experiments/copy.json shows every field)',
+    );
   }
   const field = [where, ...path].join('.');
   const shown = value === undefined ? 'missing' : `got ${JSON.stringify(value)?.slice(0, 60)}`;

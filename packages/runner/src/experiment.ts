@@ -12,9 +12,7 @@ export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..'
  * the workspace, the copy packed into the package (`experiments/`, made by its prepack script)
  * when installed from npm.
  */
-export const EXPERIMENTS_DIR = existsSync(join(PACKAGE_DIR, 'experiments'))
-  ? join(PACKAGE_DIR, 'experiments')
-  : join(PACKAGE_DIR, '..', '..', 'experiments');
+export const EXPERIMENTS_DIR = existsSync(join(PACKAGE_DIR, 'experiments')) ? join(PACKAGE_DIR, 'experiments') : join(PACKAGE_DIR, '..', '..', 'experiments');
 
 /** A loaded, validated experiment and the file it came from. */
 export interface LoadedExperiment {
@@ -25,7 +23,10 @@ export interface LoadedExperiment {
 /** Names of the shipped experiments (file names without .json). */
 export function listExperiments(): string[] {
   if (!existsSync(EXPERIMENTS_DIR)) return [];
-  return readdirSync(EXPERIMENTS_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+  return readdirSync(EXPERIMENTS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
 }
 
 /**
@@ -54,7 +55,8 @@ export function loadExperiment(target: string): LoadedExperiment {
     parsed = experimentSchema.safeParse(raw);
   } catch (e) {
     // a file nested thousands of levels deep exhausts the validator's stack
-    if (e instanceof RangeError) throw new EngramError(basename(path), 'is nested too deeply to be an experiment', 'an experiment is a few levels deep: see experiments/copy.json');
+    if (e instanceof RangeError)
+      throw new EngramError(basename(path), 'is nested too deeply to be an experiment', 'an experiment is a few levels deep: see experiments/copy.json');
     throw e;
   }
   if (!parsed.success) throw schemaError(basename(path, '.json'), parsed.error, raw);
@@ -89,7 +91,13 @@ export function variantNames(e: Experiment): string[] {
 
 /** The full configuration of one variant, validated. */
 export function runSpecFor(e: Experiment, variant: string): RunSpec {
-  const base: RunSpec = { task: e.task, model: e.model, train: e.train, ...(e.curriculum ? { curriculum: e.curriculum } : {}), ...(e.eval ? { eval: e.eval } : {}) };
+  const base: RunSpec = {
+    task: e.task,
+    model: e.model,
+    train: e.train,
+    ...(e.curriculum ? { curriculum: e.curriculum } : {}),
+    ...(e.eval ? { eval: e.eval } : {}),
+  };
   if (variant === 'default' && !e.variants) return base;
   const v = e.variants?.find((x) => x.name === variant);
   if (!v) throw new EngramError('--variant', `experiment ${e.name} has no variant '${variant}'`, `use one of: ${variantNames(e).join(', ')}`);

@@ -3,7 +3,9 @@ import { Rng, type SequenceBatch } from '@engram/tensor';
 import type { RunnerTask } from './tasks.ts';
 
 /** A task that knows the cost of the optimal predictor (ngrams). */
-interface WithOptimum { optimalCost(batch: SequenceBatch): number }
+interface WithOptimum {
+  optimalCost(batch: SequenceBatch): number;
+}
 
 function hasOptimum(task: RunnerTask): task is RunnerTask & WithOptimum {
   return typeof (task as Partial<WithOptimum>).optimalCost === 'function';
@@ -17,7 +19,7 @@ export function optimalCostOf(task: RunnerTask, sequences: number, seed: number)
   if (!hasOptimum(task)) return undefined;
   const rng = new Rng(`${seed}/eval`);
   let sum = 0;
-  for (let done = 0; done < sequences;) {
+  for (let done = 0; done < sequences; ) {
     const b = Math.min(64, sequences - done);
     const batch = task.sample(b, rng);
     sum += task.optimalCost(batch) * b;

@@ -48,8 +48,10 @@ export function estimateTrainingMemory(spec: RunSpec, model: ModelConfig): Memor
   const heads = m ? (m.readHeads ?? 1) + (m.writeHeads ?? 1) : 0;
   const gates = model.controller.kind === 'lstm' ? 4 : model.controller.kind === 'gru' ? 3 : 1;
   const controllerIn = model.inputSize + reads;
-  const parameters = gates * units * (controllerIn + units * Math.min(layers, 2) + 1)
-    + (units + reads) * model.outputSize + (m ? units * heads * (3 * m.width + 8) + m.slots * m.width : 0);
+  const parameters =
+    gates * units * (controllerIn + units * Math.min(layers, 2) + 1) +
+    (units + reads) * model.outputSize +
+    (m ? units * heads * (3 * m.width + 8) + m.slots * m.width : 0);
   const memoryPerStep = m ? 6 * m.slots * m.width + 12 * heads * m.slots + (m.kind === 'dnc' ? 6 * (m.writeHeads ?? 1) * m.slots * m.slots : 0) : 0;
   const controllerPerStep = 8 * gates * units + model.inputSize + model.outputSize;
   const activations = timeSteps * batch * (memoryPerStep + controllerPerStep);
@@ -59,7 +61,12 @@ export function estimateTrainingMemory(spec: RunSpec, model: ModelConfig): Memor
     ['model.controller.units', units / 100],
     ['train.batchSize', batch / 32],
     [`task.options (the longest sequence: ${timeSteps} time steps)`, timeSteps / 41],
-    ...(m ? [['model.memory.slots', m.slots / 128], ['model.memory.width', m.width / 20]] as [string, number][] : []),
+    ...(m
+      ? ([
+          ['model.memory.slots', m.slots / 128],
+          ['model.memory.width', m.width / 20],
+        ] as [string, number][])
+      : []),
     ['task.options.bits', (model.inputSize + model.outputSize) / 17],
   ];
   const field = ratios.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
@@ -82,8 +89,11 @@ export function checkFits(spec: RunSpec, model: ModelConfig, backend: string): M
   const e = estimateTrainingMemory(spec, model);
   const limit = memoryLimit(backend);
   if (!(e.bytes <= limit)) {
-    throw new EngramError(e.field, `this configuration needs about ${gb(e.bytes)} to train (${e.parameters.toExponential(2)} weights, batch ${spec.train.batchSize}, ${e.timeSteps} time steps in the longest sequence) but the ${backend} backend can hold ${gb(limit)} on this machine (${gb(totalmem())} of memory)`,
-      'make it smaller (or the batch, the memory or the sequences)');
+    throw new EngramError(
+      e.field,
+      `this configuration needs about ${gb(e.bytes)} to train (${e.parameters.toExponential(2)} weights, batch ${spec.train.batchSize}, ${e.timeSteps} time steps in the longest sequence) but the ${backend} backend can hold ${gb(limit)} on this machine (${gb(totalmem())} of memory)`,
+      'make it smaller (or the batch, the memory or the sequences)',
+    );
   }
   return e;
 }

@@ -13,9 +13,10 @@ import type { RunConfig } from './runs.ts';
  */
 export async function restoreModel(dir: string, config: RunConfig): Promise<{ model: SequenceModel; step: number }> {
   const exported = join(dir, MODEL_DIR);
-  const ckpt: Checkpoint = !existsSync(join(dir, 'checkpoint')) && existsSync(join(exported, 'model.json'))
-    ? checkpointFromArtifacts(await fileHandler(exported).load(), exported)
-    : await loadCheckpoint(join(dir, 'checkpoint'));
+  const ckpt: Checkpoint =
+    !existsSync(join(dir, 'checkpoint')) && existsSync(join(exported, 'model.json'))
+      ? checkpointFromArtifacts(await fileHandler(exported).load(), exported)
+      : await loadCheckpoint(join(dir, 'checkpoint'));
   const model = makeModel(config.model);
   try {
     assignWeights(model.namedVariables, config.model, ckpt);

@@ -99,7 +99,11 @@ export function readMetrics(dir: string): MetricRow[] {
   try {
     return parse(complete, { columns: true, cast: true }) as MetricRow[];
   } catch (e) {
-    throw new EngramError('metrics.csv', `${path} is malformed (${(e as Error).message.split('\n')[0]})`, 'the run directory is damaged: restore the file or start a new run');
+    throw new EngramError(
+      'metrics.csv',
+      `${path} is malformed (${(e as Error).message.split('\n')[0]})`,
+      'the run directory is damaged: restore the file or start a new run',
+    );
   }
 }
 
@@ -132,15 +136,25 @@ export function runName(dir: string): string {
 }
 
 /** What a run's config.json must hold for list and compare to use it (other fields pass through). */
-const runConfigShape = z.object({
-  experiment: z.string(), variant: z.string(), seed: z.number().int(), backend: z.string(),
-  spec: z.object({ train: z.object({ steps: z.number() }).passthrough() }).passthrough(),
-}).passthrough();
+const runConfigShape = z
+  .object({
+    experiment: z.string(),
+    variant: z.string(),
+    seed: z.number().int(),
+    backend: z.string(),
+    spec: z.object({ train: z.object({ steps: z.number() }).passthrough() }).passthrough(),
+  })
+  .passthrough();
 
 /** What outcome.json must hold (finalCost is null for a diverged run). */
-const runOutcomeShape = z.object({
-  step: z.number(), sequences: z.number(), finalCost: z.number().nullable(), interrupted: z.boolean(),
-}).passthrough();
+const runOutcomeShape = z
+  .object({
+    step: z.number(),
+    sequences: z.number(),
+    finalCost: z.number().nullable(),
+    interrupted: z.boolean(),
+  })
+  .passthrough();
 
 /** A run found under a results root: readable, or the reason it is not. */
 export type ScannedRun =
@@ -160,13 +174,15 @@ export function scanRun(dir: string): ScannedRun {
   const config = readJson(join(dir, 'config.json'));
   if (config.problem) return { dir, problem: config.problem };
   const c = runConfigShape.safeParse(config.value);
-  if (!c.success) return { dir, problem: `config.json: ${c.error.issues[0]?.path.join('.') || 'the file'} ${c.error.issues[0]?.message ?? 'is not a run config'}` };
+  if (!c.success)
+    return { dir, problem: `config.json: ${c.error.issues[0]?.path.join('.') || 'the file'} ${c.error.issues[0]?.message ?? 'is not a run config'}` };
   const outcomePath = join(dir, 'outcome.json');
   if (!existsSync(outcomePath)) return { dir, config: c.data as unknown as RunConfig };
   const outcome = readJson(outcomePath);
   if (outcome.problem) return { dir, problem: outcome.problem };
   const o = runOutcomeShape.safeParse(outcome.value);
-  if (!o.success) return { dir, problem: `outcome.json: ${o.error.issues[0]?.path.join('.') || 'the file'} ${o.error.issues[0]?.message ?? 'is not an outcome'}` };
+  if (!o.success)
+    return { dir, problem: `outcome.json: ${o.error.issues[0]?.path.join('.') || 'the file'} ${o.error.issues[0]?.message ?? 'is not an outcome'}` };
   return { dir, config: c.data as unknown as RunConfig, outcome: o.data as unknown as RunOutcome };
 }
 
@@ -202,17 +218,31 @@ export function lockRun(dir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(path, `${me}\n`, { flag: 'wx' });
-      return () => { try { if (readFileSync(path, 'utf8').trim() === me) rmSync(path, { force: true }); } catch { /* already gone */ } };
+      return () => {
+        try {
+          if (readFileSync(path, 'utf8').trim() === me) rmSync(path, { force: true });
+        } catch {
+          /* already gone */
+        }
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const [pidText, host = hostname()] = readFileSync(path, 'utf8').trim().split(/\s+/);
       const owner = Number(pidText);
       const valid = Number.isInteger(owner) && owner > 0;
       if (valid && host === hostname() && owner !== process.pid && processAlive(owner)) {
-        throw new EngramError('--resume', `${dir} is being trained by process ${owner}`, `wait for it to finish, or stop it (kill -INT ${owner}) and resume then`);
+        throw new EngramError(
+          '--resume',
+          `${dir} is being trained by process ${owner}`,
+          `wait for it to finish, or stop it (kill -INT ${owner}) and resume then`,
+        );
       }
       if (valid && host !== hostname() && Date.now() - statSync(path).mtimeMs < staleMs) {
-        throw new EngramError('--resume', `${dir} is being trained by process ${owner} on host ${host} (its lock was renewed ${Math.round((Date.now() - statSync(path).mtimeMs) / 1000)} s ago)`, `wait for that job to end; a lock not renewed for ${staleMs / 1000} s is taken over`);
+        throw new EngramError(
+          '--resume',
+          `${dir} is being trained by process ${owner} on host ${host} (its lock was renewed ${Math.round((Date.now() - statSync(path).mtimeMs) / 1000)} s ago)`,
+          `wait for that job to end; a lock not renewed for ${staleMs / 1000} s is taken over`,
+        );
       }
       rmSync(path, { force: true }); // stale: its process is gone
     }
@@ -223,5 +253,9 @@ export function lockRun(dir: string): () => void {
 /** The heartbeat of a held lock: renews its time stamp, so other hosts see the run is alive. */
 export function refreshLock(dir: string): void {
   const now = new Date();
-  try { utimesSync(join(dir, '.lock'), now, now); } catch { /* released meanwhile */ }
+  try {
+    utimesSync(join(dir, '.lock'), now, now);
+  } catch {
+    /* released meanwhile */
+  }
 }

@@ -11,151 +11,218 @@ const positive = z.number().positive();
 const controller = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('lstm'), units: z.union([posInt, z.array(posInt).min(1)]), layers: posInt.optional() }).strict(),
   z.object({ kind: z.literal('gru'), units: z.union([posInt, z.array(posInt).min(1)]), layers: posInt.optional() }).strict(),
-  z.object({
-    kind: z.literal('feedforward'), units: z.union([posInt, z.array(posInt).min(1)]), layers: posInt.optional(),
-    activation: z.enum(['tanh', 'relu', 'sigmoid']).optional(),
-  }).strict(),
+  z
+    .object({
+      kind: z.literal('feedforward'),
+      units: z.union([posInt, z.array(posInt).min(1)]),
+      layers: posInt.optional(),
+      activation: z.enum(['tanh', 'relu', 'sigmoid']).optional(),
+    })
+    .strict(),
 ]);
 
 const mode = z.union([
   z.enum(MODE_KINDS),
-  z.object({
-    kind: z.enum(MODE_KINDS), tau: positive.optional(), hard: z.boolean().optional(), k: posInt.optional(),
-    entropy: z.number().min(0).optional(), softMix: z.number().min(0).max(1).optional(),
-  }).strict(),
+  z
+    .object({
+      kind: z.enum(MODE_KINDS),
+      tau: positive.optional(),
+      hard: z.boolean().optional(),
+      k: posInt.optional(),
+      entropy: z.number().min(0).optional(),
+      softMix: z.number().min(0).max(1).optional(),
+    })
+    .strict(),
 ]);
 
-const ntmMemory = z.object({
-  kind: z.literal('ntm').optional(),
-  slots: posInt,
-  width: posInt,
-  readHeads: posInt.optional(),
-  writeHeads: posInt.optional(),
-  shiftRange: z.number().int().min(0).optional(),
-  similarity: z.enum(SIMILARITIES).optional(),
-  readMode: z.union([mode, z.array(mode).min(1)]).optional(),
-  writeMode: z.union([mode, z.array(mode).min(1)]).optional(),
-  init: z.enum(MEMORY_INITS).optional(),
-  kernels: z.enum(KERNEL_CHOICES).optional(),
-  order: z.enum(ACCESS_ORDERS).optional(),
-  writeGateBias: z.number().min(-20).max(20).optional(),
-}).strict();
+const ntmMemory = z
+  .object({
+    kind: z.literal('ntm').optional(),
+    slots: posInt,
+    width: posInt,
+    readHeads: posInt.optional(),
+    writeHeads: posInt.optional(),
+    shiftRange: z.number().int().min(0).optional(),
+    similarity: z.enum(SIMILARITIES).optional(),
+    readMode: z.union([mode, z.array(mode).min(1)]).optional(),
+    writeMode: z.union([mode, z.array(mode).min(1)]).optional(),
+    init: z.enum(MEMORY_INITS).optional(),
+    kernels: z.enum(KERNEL_CHOICES).optional(),
+    order: z.enum(ACCESS_ORDERS).optional(),
+    writeGateBias: z.number().min(-20).max(20).optional(),
+  })
+  .strict();
 
 /** The DNC's memory (Graves et al. 2016); masking, deallocation and sharpness are the DNC-MD options, default off. */
-const dncMemory = z.object({
-  kind: z.literal('dnc'),
-  slots: posInt,
-  width: posInt,
-  readHeads: posInt.optional(),
-  writeHeads: posInt.optional(),
-  init: z.enum(MEMORY_INITS).optional(),
-  masking: z.boolean().optional(),
-  deallocation: z.boolean().optional(),
-  sharpness: z.boolean().optional(),
-  kernels: z.enum(KERNEL_CHOICES).optional(),
-}).strict();
+const dncMemory = z
+  .object({
+    kind: z.literal('dnc'),
+    slots: posInt,
+    width: posInt,
+    readHeads: posInt.optional(),
+    writeHeads: posInt.optional(),
+    init: z.enum(MEMORY_INITS).optional(),
+    masking: z.boolean().optional(),
+    deallocation: z.boolean().optional(),
+    sharpness: z.boolean().optional(),
+    kernels: z.enum(KERNEL_CHOICES).optional(),
+  })
+  .strict();
 
 const memoryKind = `use one of ${MEMORY_KINDS.join(', ')} (default ntm)`;
 /** `kind` picks the memory (absent = ntm), then that memory's fields are checked. */
-const memory = z.unknown().superRefine((value, ctx) => {
-  const kind = value !== null && typeof value === 'object' ? (value as { kind?: unknown }).kind ?? 'ntm' : 'ntm';
-  if (!(MEMORY_KINDS as readonly unknown[]).includes(kind)) {
-    ctx.addIssue({ code: 'custom', path: ['kind'], message: memoryKind });
-    return;
-  }
-  const result = (kind === 'dnc' ? dncMemory : ntmMemory).safeParse(value);
-  if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
-}).transform((v) => v as z.infer<typeof ntmMemory> | z.infer<typeof dncMemory>);
+const memory = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    const kind = value !== null && typeof value === 'object' ? ((value as { kind?: unknown }).kind ?? 'ntm') : 'ntm';
+    if (!(MEMORY_KINDS as readonly unknown[]).includes(kind)) {
+      ctx.addIssue({ code: 'custom', path: ['kind'], message: memoryKind });
+      return;
+    }
+    const result = (kind === 'dnc' ? dncMemory : ntmMemory).safeParse(value);
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
+  })
+  .transform((v) => v as z.infer<typeof ntmMemory> | z.infer<typeof dncMemory>);
 
 /** A model as an experiment states it: the task supplies the input and output sizes. */
-export const modelSchema = z.object({
-  kind: z.enum(['ntm', 'lstm']),
-  controller,
-  memory: memory.optional(),
-}).strict();
+export const modelSchema = z
+  .object({
+    kind: z.enum(['ntm', 'lstm']),
+    controller,
+    memory: memory.optional(),
+  })
+  .strict();
 
 const optimizer = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('adam'), lr: positive.optional(), beta1: z.number().min(0).lt(1).optional(), beta2: z.number().min(0).lt(1).optional(), epsilon: positive.optional() }).strict(),
-  z.object({ kind: z.literal('rmsprop'), lr: positive.optional(), decay: z.number().min(0).lt(1).optional(), momentum: z.number().min(0).lt(1).optional(), epsilon: positive.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('adam'),
+      lr: positive.optional(),
+      beta1: z.number().min(0).lt(1).optional(),
+      beta2: z.number().min(0).lt(1).optional(),
+      epsilon: positive.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('rmsprop'),
+      lr: positive.optional(),
+      decay: z.number().min(0).lt(1).optional(),
+      momentum: z.number().min(0).lt(1).optional(),
+      epsilon: positive.optional(),
+    })
+    .strict(),
 ]);
 
 const stopCost = 'use a positive cost in bits per sequence, e.g. { "cost": 0.1 }';
 
-export const trainSchema = z.object({
-  steps: posInt,
-  batchSize: posInt,
-  optimizer: optimizer.optional(),
-  clip: z.object({ globalNorm: positive.optional(), value: positive.optional() }).strict().optional(),
-  evalEvery: posInt.optional(),
-  evalSequences: posInt.optional(),
-  checkpointEvery: posInt.optional(),
-  gumbelTau: z.object({ start: positive, end: positive, steps: posInt }).strict().optional(),
-  lengths: z.enum(['per-sequence', 'per-batch']).optional(),
-  /** End training at the first evaluation below `cost` bits per sequence; `steps` stays the cap. */
-  stopWhen: z.object({ cost: z.number({ error: stopCost }).positive({ error: stopCost }), checkEvery: posInt.optional() }).strict().optional(),
-}).strict();
+export const trainSchema = z
+  .object({
+    steps: posInt,
+    batchSize: posInt,
+    optimizer: optimizer.optional(),
+    clip: z.object({ globalNorm: positive.optional(), value: positive.optional() }).strict().optional(),
+    evalEvery: posInt.optional(),
+    evalSequences: posInt.optional(),
+    checkpointEvery: posInt.optional(),
+    gumbelTau: z.object({ start: positive, end: positive, steps: posInt }).strict().optional(),
+    lengths: z.enum(['per-sequence', 'per-batch']).optional(),
+    /** End training at the first evaluation below `cost` bits per sequence; `steps` stays the cap. */
+    stopWhen: z
+      .object({ cost: z.number({ error: stopCost }).positive({ error: stopCost }), checkEvery: posInt.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
-export const curriculumSchema = z.object({
-  start: posInt,
-  step: posInt.optional(),
-  threshold: positive.optional(),
-}).strict();
+export const curriculumSchema = z
+  .object({
+    start: posInt,
+    step: posInt.optional(),
+    threshold: positive.optional(),
+  })
+  .strict();
 
 /** `kind: "module"` names a task of your own: an ES module whose default export is a TaskDefinition. */
 export const TASK_MODULE = 'module';
 
-export const taskSchema = z.object({
-  kind: z.enum([...TASK_NAMES, TASK_MODULE]),
-  /** With kind "module": the module's path, relative to the experiment file (absolute once loaded). */
-  module: z.string().min(1).optional(),
-  options: z.record(z.string(), z.unknown()).optional(),
-}).strict().superRefine((t, ctx) => {
-  if (t.kind === TASK_MODULE && t.module === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['module'], message: 'is required with kind "module": give the path of an ES module whose default export is a task definition (see examples/custom-task)' });
-  }
-  if (t.kind !== TASK_MODULE && t.module !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['module'], message: `is only read with kind "module"; remove it, or set kind to "module" to use your own task` });
-  }
-});
+export const taskSchema = z
+  .object({
+    kind: z.enum([...TASK_NAMES, TASK_MODULE]),
+    /** With kind "module": the module's path, relative to the experiment file (absolute once loaded). */
+    module: z.string().min(1).optional(),
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.kind === TASK_MODULE && t.module === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['module'],
+        message: 'is required with kind "module": give the path of an ES module whose default export is a task definition (see examples/custom-task)',
+      });
+    }
+    if (t.kind !== TASK_MODULE && t.module !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['module'], message: `is only read with kind "module"; remove it, or set kind to "module" to use your own task` });
+    }
+  });
 
-export const evalSchema = z.object({
-  lengths: z.array(posInt).min(1).optional(),
-  count: posInt.optional(),
-}).strict();
+export const evalSchema = z
+  .object({
+    lengths: z.array(posInt).min(1).optional(),
+    count: posInt.optional(),
+  })
+  .strict();
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 /** One fully specified run configuration (after a variant is merged in). */
-export const runSpecSchema = z.object({
-  task: taskSchema,
-  model: modelSchema,
-  train: trainSchema,
-  curriculum: curriculumSchema.optional(),
-  eval: evalSchema.optional(),
-}).strict();
+export const runSpecSchema = z
+  .object({
+    task: taskSchema,
+    model: modelSchema,
+    train: trainSchema,
+    curriculum: curriculumSchema.optional(),
+    eval: evalSchema.optional(),
+  })
+  .strict();
 
 /** An experiment file: one base configuration, several seeds, optional variants overriding parts of it. */
-export const experimentSchema = runSpecSchema.extend({
-  name,
-  description: z.string().optional(),
-  seeds: z.array(z.number().int()).min(1).refine((s) => new Set(s).size === s.length, { error: 'list each seed once' }),
-  variants: z.array(z.object({
+export const experimentSchema = runSpecSchema
+  .extend({
     name,
     description: z.string().optional(),
-    task: z.record(z.string(), z.unknown()).optional(),
-    model: z.record(z.string(), z.unknown()).optional(),
-    train: z.record(z.string(), z.unknown()).optional(),
-    curriculum: z.record(z.string(), z.unknown()).optional(),
-    eval: z.record(z.string(), z.unknown()).optional(),
-  }).strict()).min(1).superRefine((vs, ctx) => {
-    // two variants of one name would share their run directories and their row in compare
-    const seen = new Set<string>();
-    vs.forEach((v, i) => {
-      if (seen.has(v.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `variant name '${v.name}' is used twice; give each variant its own name` });
-      seen.add(v.name);
-    });
-  }).optional(),
-}).strict();
+    seeds: z
+      .array(z.number().int())
+      .min(1)
+      .refine((s) => new Set(s).size === s.length, { error: 'list each seed once' }),
+    variants: z
+      .array(
+        z
+          .object({
+            name,
+            description: z.string().optional(),
+            task: z.record(z.string(), z.unknown()).optional(),
+            model: z.record(z.string(), z.unknown()).optional(),
+            train: z.record(z.string(), z.unknown()).optional(),
+            curriculum: z.record(z.string(), z.unknown()).optional(),
+            eval: z.record(z.string(), z.unknown()).optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .superRefine((vs, ctx) => {
+        // two variants of one name would share their run directories and their row in compare
+        const seen = new Set<string>();
+        vs.forEach((v, i) => {
+          if (seen.has(v.name))
+            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `variant name '${v.name}' is used twice; give each variant its own name` });
+          seen.add(v.name);
+        });
+      })
+      .optional(),
+  })
+  .strict();
 
 export type RunSpec = z.infer<typeof runSpecSchema>;
 export type Experiment = z.infer<typeof experimentSchema>;

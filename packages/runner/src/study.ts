@@ -52,7 +52,10 @@ export function summariseVariants(rows: readonly CompareRow[], dirs: readonly st
     const outcomes = idx.map((i) => JSON.parse(readFileSync(join(dirs[i] as string, 'outcome.json'), 'utf8')) as RunOutcome);
     return {
       task: readRun(first).config.spec.task.kind,
-      variant, mode: modeOf(first), seeds: rs.length, solved: rs.filter((r) => r.solved).length,
+      variant,
+      mode: modeOf(first),
+      seeds: rs.length,
+      solved: rs.filter((r) => r.solved).length,
       diverged: outcomes.filter((o) => o.diverged).length,
       medianSequencesToSolve: median(rs.filter((r) => r.solved).map((r) => r.sequencesToSolve as number)),
       medianFinalCost: median(rs.map((r) => r.finalCost)),
@@ -81,10 +84,22 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
   const csvRows = variants.map((v) => {
     const gen = Object.entries(v.generalisation);
     return {
-      task: v.task, variant: v.variant, mode: v.mode, seeds: v.seeds, solved: v.solved, diverged: v.diverged,
-      median_sequences_to_solve: v.medianSequencesToSolve ?? '', median_final_cost: v.medianFinalCost ?? '',
-      gen_length_1: gen[0]?.[0] ?? '', gen_cost_1: gen[0]?.[1] ?? '', gen_length_2: gen[1]?.[0] ?? '', gen_cost_2: gen[1]?.[1] ?? '',
-      ms_per_step: v.msPerStep ?? '', peak_mb: v.peakRssMb ?? '', sequences_per_run: v.sequences, total_seconds: v.seconds,
+      task: v.task,
+      variant: v.variant,
+      mode: v.mode,
+      seeds: v.seeds,
+      solved: v.solved,
+      diverged: v.diverged,
+      median_sequences_to_solve: v.medianSequencesToSolve ?? '',
+      median_final_cost: v.medianFinalCost ?? '',
+      gen_length_1: gen[0]?.[0] ?? '',
+      gen_cost_1: gen[0]?.[1] ?? '',
+      gen_length_2: gen[1]?.[0] ?? '',
+      gen_cost_2: gen[1]?.[1] ?? '',
+      ms_per_step: v.msPerStep ?? '',
+      peak_mb: v.peakRssMb ?? '',
+      sequences_per_run: v.sequences,
+      total_seconds: v.seconds,
     };
   });
   writeFileSync(join(outDir, 'table.csv'), stringify(csvRows, { header: true }));
@@ -93,11 +108,14 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
   // Learning curves per task: median and range over seeds for each variant.
   const tasks = [...new Set(variants.map((v) => v.task))];
   for (const task of tasks) {
-    const bands = variants.filter((v) => v.task === task).map((v) => ({
-      name: v.variant,
-      runs: rows.map((r, i) => (r.variant === v.variant ? readMetrics(dirs[i] as string).map((m) => [m.sequences, m.cost] as const) : undefined))
-        .filter((x): x is (readonly [number, number])[] => x !== undefined),
-    }));
+    const bands = variants
+      .filter((v) => v.task === task)
+      .map((v) => ({
+        name: v.variant,
+        runs: rows
+          .map((r, i) => (r.variant === v.variant ? readMetrics(dirs[i] as string).map((m) => [m.sequences, m.cost] as const) : undefined))
+          .filter((x): x is (readonly [number, number])[] => x !== undefined),
+      }));
     const path = join(plots, `curves-${task}.svg`);
     writeFileSync(path, await bandsSvg(bands, { title: `${e.name}: ${task}, evaluation cost (median and range over seeds)` }));
     written.push(path);
@@ -110,16 +128,25 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     const solved = runs.filter((x) => x.r.solved).sort((a, b) => a.r.finalCost - b.r.finalCost)[0];
     const failed = runs.filter((x) => !x.r.solved).sort((a, b) => b.r.finalCost - a.r.finalCost)[0];
     heatmaps[v.variant] = [];
-    for (const [label, pick] of [['solved', solved], ['failed', failed]] as const) {
+    for (const [label, pick] of [
+      ['solved', solved],
+      ['failed', failed],
+    ] as const) {
       if (!pick || !existsSync(join(pick.dir, 'checkpoint'))) continue;
       const ex = await traceExample(pick.dir);
       if (!ex) continue;
       const path = join(plots, `weightings-${v.variant}-${label}.svg`);
-      writeFileSync(path, await weightingsSvg({
-        inputs: ex.inputs, targets: ex.targets, outputs: ex.outputs,
-        writeWeights: ex.writeWeights[0] as number[][], readWeights: ex.readWeights[0] as number[][],
-        title: `${v.variant} (${label} run, seed ${pick.r.seed}, final cost ${fmt(pick.r.finalCost)}): write head 0, read head 0`,
-      }));
+      writeFileSync(
+        path,
+        await weightingsSvg({
+          inputs: ex.inputs,
+          targets: ex.targets,
+          outputs: ex.outputs,
+          writeWeights: ex.writeWeights[0] as number[][],
+          readWeights: ex.readWeights[0] as number[][],
+          title: `${v.variant} (${label} run, seed ${pick.r.seed}, final cost ${fmt(pick.r.finalCost)}): write head 0, read head 0`,
+        }),
+      );
       written.push(path);
       (heatmaps[v.variant] as string[]).push(`[${label}](plots/weightings-${v.variant}-${label}.svg)`);
     }
@@ -141,17 +168,30 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
   for (const task of tasks) {
     const vs = variants.filter((v) => v.task === task);
     const lengths = [...new Set(vs.flatMap((v) => Object.keys(v.generalisation)))];
-    lines.push(`## ${task}`, '',
+    lines.push(
+      `## ${task}`,
+      '',
       `| variant | addressing | solved | diverged | median sequences to solve | median final cost | ${lengths.map((l) => `gen. cost @${l}`).join(' | ')}${lengths.length ? ' | ' : ''}ms/step | peak MB | weightings |`,
-      `| --- | --- | --- | --- | --- | --- | ${lengths.map(() => '--- | ').join('')}--- | --- | --- |`);
+      `| --- | --- | --- | --- | --- | --- | ${lengths.map(() => '--- | ').join('')}--- | --- | --- |`,
+    );
     for (const v of vs) {
-      lines.push(`| ${v.variant} | \`${v.mode}\` | ${v.solved}/${v.seeds} | ${v.diverged} | ${fmt(v.medianSequencesToSolve, 0)} | ${fmt(v.medianFinalCost)} | ${lengths.map((l) => fmt(v.generalisation[l])).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(v.msPerStep, 1)} | ${fmt(v.peakRssMb, 0)} | ${(heatmaps[v.variant] ?? []).join(', ') || '-'} |`);
+      lines.push(
+        `| ${v.variant} | \`${v.mode}\` | ${v.solved}/${v.seeds} | ${v.diverged} | ${fmt(v.medianSequencesToSolve, 0)} | ${fmt(v.medianFinalCost)} | ${lengths.map((l) => fmt(v.generalisation[l])).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(v.msPerStep, 1)} | ${fmt(v.peakRssMb, 0)} | ${(heatmaps[v.variant] ?? []).join(', ') || '-'} |`,
+      );
     }
     lines.push('', `![learning curves](plots/curves-${task}.svg)`, '');
   }
   const findings = join(outDir, 'findings.md');
   if (existsSync(findings)) lines.push(readFileSync(findings, 'utf8').trim(), '');
-  lines.push('## Runs', '', ...rows.map((r, i) => `- ${r.variant} seed ${r.seed}: ${relative(outDir, dirs[i] as string)}/ (final cost ${fmt(r.finalCost)}${r.solved ? `, solved at ${r.sequencesToSolve} sequences` : ''})`), '');
+  lines.push(
+    '## Runs',
+    '',
+    ...rows.map(
+      (r, i) =>
+        `- ${r.variant} seed ${r.seed}: ${relative(outDir, dirs[i] as string)}/ (final cost ${fmt(r.finalCost)}${r.solved ? `, solved at ${r.sequencesToSolve} sequences` : ''})`,
+    ),
+    '',
+  );
   writeFileSync(join(outDir, 'summary.md'), lines.join('\n'));
   written.push(join(outDir, 'summary.md'));
   return written;

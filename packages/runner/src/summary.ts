@@ -52,8 +52,10 @@ export function writeSummary(dir: string, config: RunConfig, o: RunOutcome): voi
   const m = config.model;
   const mm = m.memory;
   const heads = mm ? `${mm.readHeads ?? 1} read / ${mm.writeHeads ?? 1} write heads` : '';
-  const memory = !mm ? ' (no memory)'
-    : mm.kind === 'dnc' ? `, DNC memory ${mm.slots} x ${mm.width}, ${heads}${dncOptions(mm)}`
+  const memory = !mm
+    ? ' (no memory)'
+    : mm.kind === 'dnc'
+      ? `, DNC memory ${mm.slots} x ${mm.width}, ${heads}${dncOptions(mm)}`
       : `, memory ${mm.slots} x ${mm.width}, ${heads}, modes ${JSON.stringify(mm.readMode ?? 'soft')}/${JSON.stringify(mm.writeMode ?? 'soft')}`;
   const lines = [
     `# ${config.experiment} / ${config.variant} / seed ${config.seed}`,

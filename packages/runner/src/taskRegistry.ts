@@ -11,11 +11,11 @@ import type { TaskEntry } from './tasks.ts';
 
 /** Every task the runner knows, by the name experiments use. */
 export const TASKS: Readonly<Record<TaskName, TaskEntry>> = {
-  'copy': copy as unknown as TaskEntry,
+  copy: copy as unknown as TaskEntry,
   'repeat-copy': repeatCopy as unknown as TaskEntry,
   'associative-recall': associativeRecall as unknown as TaskEntry,
   'priority-sort': prioritySort as unknown as TaskEntry,
-  'ngrams': ngrams as unknown as TaskEntry,
+  ngrams: ngrams as unknown as TaskEntry,
 };
 
 /** An experiment's `task` record, as far as finding its definition goes. */
@@ -39,14 +39,22 @@ export async function loadTaskModule(task: TaskRef): Promise<void> {
   if (!existsSync(path)) throw new EngramError('task.module', `${path} does not exist`, 'give the path of your task module relative to the experiment file');
   let loaded: { default?: unknown };
   try {
-    loaded = await import(pathToFileURL(path).href) as { default?: unknown };
+    loaded = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (e) {
-    throw new EngramError('task.module', `${path} cannot be imported (${String((e as Error).message ?? e).split('\n')[0]})`, 'fix the module so that `node` can import it');
+    throw new EngramError(
+      'task.module',
+      `${path} cannot be imported (${String((e as Error).message ?? e).split('\n')[0]})`,
+      'fix the module so that `node` can import it',
+    );
   }
   const def = loaded.default as Record<string, unknown> | undefined;
   const missing = DEFINITION_KEYS.filter((k) => def === undefined || def === null || !(k in def));
   if (missing.length > 0) {
-    throw new EngramError('task.module', `${path}'s default export is not a task definition (missing ${missing.join(', ')})`, 'export default an object like the shipped tasks\' (see examples/custom-task)');
+    throw new EngramError(
+      'task.module',
+      `${path}'s default export is not a task definition (missing ${missing.join(', ')})`,
+      "export default an object like the shipped tasks' (see examples/custom-task)",
+    );
   }
   fromModules.set(path, def as unknown as TaskEntry);
 }

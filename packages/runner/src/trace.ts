@@ -49,20 +49,21 @@ export async function traceExample(runDir: string, seed = 0): Promise<TracedExam
   // plain arrays out, every intermediate tensor (squeezes, unstacks, the sigmoid) disposed
   const example = tidy(() => {
     const perHead = (w: tf.Tensor4D) => (tf.unstack(tf.squeeze(w, [1]), 1) as tf.Tensor2D[]).map((h) => h.arraySync()); // [T,1,H,N] -> H x [T][N]
-    return trace ? {
-      inputs: tf.squeeze(batch.inputs, [1]).arraySync() as number[][],
-      targets: tf.squeeze(batch.targets, [1]).arraySync() as number[][],
-      outputs: tf.sigmoid(tf.squeeze(outputs, [1])).arraySync() as number[][],
-      writeWeights: perHead(trace.writeWeights),
-      readWeights: perHead(trace.readWeights),
-      readVectors: perHead(trace.readVectors),
-      step,
-      text: task.render(batch, 0, outputs),
-      ...(trace?.extras?.['link'] ? { dnc: dncTrace(trace.extras) } : {}),
-    } : undefined;
+    return trace
+      ? {
+          inputs: tf.squeeze(batch.inputs, [1]).arraySync() as number[][],
+          targets: tf.squeeze(batch.targets, [1]).arraySync() as number[][],
+          outputs: tf.sigmoid(tf.squeeze(outputs, [1])).arraySync() as number[][],
+          writeWeights: perHead(trace.writeWeights),
+          readWeights: perHead(trace.readWeights),
+          readVectors: perHead(trace.readVectors),
+          step,
+          text: task.render(batch, 0, outputs),
+          ...(trace?.extras?.['link'] ? { dnc: dncTrace(trace.extras) } : {}),
+        }
+      : undefined;
   });
   tf.dispose([batch.inputs, batch.targets, batch.mask, outputs, trace as unknown as tf.TensorContainer]);
   model.dispose();
   return example;
 }
-

@@ -32,7 +32,14 @@ describe('engram CLI', () => {
   });
 
   it('a DNC experiment (memory.kind dnc) trains, and report draws its usage, read modes and links', () => {
-    const dnc = writeExperiment(dir, 'tiny-dnc', tinyCopyExperiment({ name: 'tiny-dnc', model: { kind: 'ntm', controller: { kind: 'lstm', units: 16 }, memory: { kind: 'dnc', slots: 8, width: 4, readHeads: 2, sharpness: true } } }));
+    const dnc = writeExperiment(
+      dir,
+      'tiny-dnc',
+      tinyCopyExperiment({
+        name: 'tiny-dnc',
+        model: { kind: 'ntm', controller: { kind: 'lstm', units: 16 }, memory: { kind: 'dnc', slots: 8, width: 4, readHeads: 2, sharpness: true } },
+      }),
+    );
     const r = engram(['train', dnc, '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     const run = runDirOf(r.stdout);
@@ -57,7 +64,8 @@ describe('engram CLI', () => {
     expect(header?.startsWith('step,sequences,loss,cost')).toBe(true);
     expect(metrics(first).map((m) => m.step)).toEqual([6, 12]);
     expect(existsSync(join(first, 'checkpoint'))).toBe(true);
-    for (const f of ['summary.md', 'plots/learning-curve.svg', 'plots/weightings-head0.svg', 'plots/example.txt']) expect(existsSync(join(first, f)), f).toBe(true);
+    for (const f of ['summary.md', 'plots/learning-curve.svg', 'plots/weightings-head0.svg', 'plots/example.txt'])
+      expect(existsSync(join(first, f)), f).toBe(true);
     expect(readFileSync(join(first, 'plots/weightings-head0.svg'), 'utf8')).toMatch(/^<svg/);
 
     const e = engram(['eval', first, '--lengths', '2,5', '--count', '8']);
@@ -88,12 +96,25 @@ describe('engram CLI', () => {
   });
 
   it('Ctrl-C saves a checkpoint and --resume continues the run', async () => {
-    const slow = writeExperiment(dir, 'slow', tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 8, checkpointEvery: 1000 } }));
-    const child = spawn(process.execPath, [BIN, 'train', slow, '--out', out, '--no-report'], { env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' } });
+    const slow = writeExperiment(
+      dir,
+      'slow',
+      tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 8, checkpointEvery: 1000 } }),
+    );
+    const child = spawn(process.execPath, [BIN, 'train', slow, '--out', out, '--no-report'], {
+      env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
+    });
     let stderr = '';
     let stdout = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    await new Promise<void>((ok) => child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('engram: training')) ok(); }));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    await new Promise<void>((ok) =>
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('engram: training')) ok();
+      }),
+    );
     await new Promise((r) => setTimeout(r, 1500));
     // The bin wrapper forwards nothing itself: signal the whole process group like a terminal does.
     child.kill('SIGINT');
@@ -112,18 +133,30 @@ describe('engram CLI', () => {
     expect(resumed.stdout).toMatch(new RegExp(`^finished step ${step + 2}:`, 'm'));
   });
 
-  it('Ctrl-C between evaluations, then --resume: metrics.csv equals an uninterrupted run\'s, row for row', async () => {
-    const body = tinyCopyExperiment({ name: 'tiny-window', model: { kind: 'ntm', controller: { kind: 'lstm', units: 64 }, memory: { slots: 32, width: 8 } },
-      train: { steps: 300, batchSize: 8, evalEvery: 100, evalSequences: 8, checkpointEvery: 100 } });
+  it("Ctrl-C between evaluations, then --resume: metrics.csv equals an uninterrupted run's, row for row", async () => {
+    const body = tinyCopyExperiment({
+      name: 'tiny-window',
+      model: { kind: 'ntm', controller: { kind: 'lstm', units: 64 }, memory: { slots: 32, width: 8 } },
+      train: { steps: 300, batchSize: 8, evalEvery: 100, evalSequences: 8, checkpointEvery: 100 },
+    });
     const windowed = writeExperiment(dir, 'window', body);
     const through = engram(['train', windowed, '--out', out, '--no-report']);
     expect(through.status, through.stderr).toBe(0);
-    const child = spawn(process.execPath, [BIN, 'train', windowed, '--out', out, '--no-report'], { env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' } });
+    const child = spawn(process.execPath, [BIN, 'train', windowed, '--out', out, '--no-report'], {
+      env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
+    });
     let stderr = '';
     let stdout = '';
-    child.stdout.on('data', (d) => { stdout += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
     // interrupt after the first evaluation (step 100), before the second
-    await new Promise<void>((ok) => child.stderr.on('data', (d) => { stderr += d; if (/step 100: eval/.test(stderr)) ok(); }));
+    await new Promise<void>((ok) =>
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (/step 100: eval/.test(stderr)) ok();
+      }),
+    );
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGINT');
     expect(await new Promise<number | null>((ok) => child.on('exit', ok)), stderr).toBe(130);
@@ -137,14 +170,30 @@ describe('engram CLI', () => {
     expect(cols(metrics(run))).toEqual(cols(metrics(runDirOf(through.stdout))));
   }, 180_000);
 
-  for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, exitCode] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     it(`${signal} stops like Ctrl-C: checkpoint at the current step, outcome and summary written, exit ${exitCode}`, async () => {
-      const slow = writeExperiment(dir, `slow-${signal}`, tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 8, checkpointEvery: 1000 } }));
-      const child = spawn(process.execPath, [BIN, 'train', slow, '--out', out, '--no-report'], { env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' } });
+      const slow = writeExperiment(
+        dir,
+        `slow-${signal}`,
+        tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 8, checkpointEvery: 1000 } }),
+      );
+      const child = spawn(process.execPath, [BIN, 'train', slow, '--out', out, '--no-report'], {
+        env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
+      });
       let stderr = '';
       let stdout = '';
-      child.stdout.on('data', (d) => { stdout += d; });
-      await new Promise<void>((ok) => child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('engram: training')) ok(); }));
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      await new Promise<void>((ok) =>
+        child.stderr.on('data', (d) => {
+          stderr += d;
+          if (stderr.includes('engram: training')) ok();
+        }),
+      );
       await new Promise((r) => setTimeout(r, 1500));
       child.kill(signal);
       const code = await new Promise<number | null>((ok) => child.on('exit', ok));
@@ -161,13 +210,29 @@ describe('engram CLI', () => {
 
   it('a second Ctrl-C ends the process at once, even inside the final evaluation', async () => {
     // a huge evaluation: the first Ctrl-C stops training, the final evaluation then takes long
-    const slowEval = writeExperiment(dir, 'slow-eval', tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 200000, checkpointEvery: 1000 } }));
-    const child = spawn(process.execPath, [BIN, 'train', slowEval, '--out', out, '--no-report'], { env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' } });
+    const slowEval = writeExperiment(
+      dir,
+      'slow-eval',
+      tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 200000, checkpointEvery: 1000 } }),
+    );
+    const child = spawn(process.execPath, [BIN, 'train', slowEval, '--out', out, '--no-report'], {
+      env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
+    });
     let stderr = '';
-    await new Promise<void>((ok) => child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('engram: training')) ok(); }));
+    await new Promise<void>((ok) =>
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('engram: training')) ok();
+      }),
+    );
     await new Promise((r) => setTimeout(r, 1000));
     child.kill('SIGINT');
-    await new Promise<void>((ok) => child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('saving a checkpoint')) ok(); }));
+    await new Promise<void>((ok) =>
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('saving a checkpoint')) ok();
+      }),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const sent = Date.now();
     child.kill('SIGINT');
@@ -178,10 +243,15 @@ describe('engram CLI', () => {
 
   it('train.stopWhen ends the run at the first evaluation below it; resuming the solved run is refused', () => {
     // Every evaluation is below 1000 bits per sequence: the run stops at the first one (step 3).
-    const stop = writeExperiment(dir, 'stop', tinyCopyExperiment({
-      name: 'tiny-stop', eval: undefined,
-      train: { steps: 12, batchSize: 4, evalEvery: 3, evalSequences: 8, checkpointEvery: 100, stopWhen: { cost: 1000 } },
-    }));
+    const stop = writeExperiment(
+      dir,
+      'stop',
+      tinyCopyExperiment({
+        name: 'tiny-stop',
+        eval: undefined,
+        train: { steps: 12, batchSize: 4, evalEvery: 3, evalSequences: 8, checkpointEvery: 100, stopWhen: { cost: 1000 } },
+      }),
+    );
     const r = engram(['train', stop, '--out', out, '--no-report']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^finished step 3: cost /m);
@@ -190,7 +260,14 @@ describe('engram CLI', () => {
     expect(metrics(run).map((m) => m.step)).toEqual([3]);
     expect(readdirSync(join(run, 'checkpoint')).some((f) => f.includes('3'))).toBe(true);
     const o = outcomeOf(run);
-    expect(o).toMatchObject({ step: 3, sequences: 12, interrupted: false, stopWhen: { cost: 1000 }, solvedAt: { step: 3, sequences: 12, seconds: expect.any(Number) }, solved: { sequences: 12 } });
+    expect(o).toMatchObject({
+      step: 3,
+      sequences: 12,
+      interrupted: false,
+      stopWhen: { cost: 1000 },
+      solvedAt: { step: 3, sequences: 12, seconds: expect.any(Number) },
+      solved: { sequences: 12 },
+    });
     const summary = readFileSync(join(run, 'summary.md'), 'utf8');
     expect(summary).toContain('- training: 3 of 12 steps (stopped when solved: train.stopWhen),');
     expect(summary).toMatch(/^\| solved \(< 1000 bits\/sequence, train\.stopWhen\) \| solved at 12 sequences, \d+ s \|$/m);
@@ -198,17 +275,27 @@ describe('engram CLI', () => {
     const before = filesUnder(run).map((f) => [f, statSync(f).mtimeMs, readFileSync(f, 'utf8').length]);
     const again = engram(['train', '--resume', run, '--steps', '20', '--no-report']);
     expect(again.status).toBe(2);
-    const lines = again.stderr.trim().split('\n').filter((l) => !l.startsWith('engram: backend '));
+    const lines = again.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('engram: backend '));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^engram: --resume: the run already stopped solved at step 3 \(12 sequences, cost \d+\.\d{4} < train\.stopWhen\.cost 1000\); it is finished; to train past the threshold, start a new run/);
+    expect(lines[0]).toMatch(
+      /^engram: --resume: the run already stopped solved at step 3 \(12 sequences, cost \d+\.\d{4} < train\.stopWhen\.cost 1000\); it is finished; to train past the threshold, start a new run/,
+    );
     expect(filesUnder(run).map((f) => [f, statSync(f).mtimeMs, readFileSync(f, 'utf8').length])).toEqual(before);
   });
 
   it('train.stopWhen that no evaluation meets: the run goes to the cap and says it is not solved', () => {
-    const never = writeExperiment(dir, 'never', tinyCopyExperiment({
-      name: 'tiny-never', eval: undefined,
-      train: { steps: 4, batchSize: 4, evalEvery: 2, evalSequences: 16, checkpointEvery: 100, stopWhen: { cost: 1e-9 } },
-    }));
+    const never = writeExperiment(
+      dir,
+      'never',
+      tinyCopyExperiment({
+        name: 'tiny-never',
+        eval: undefined,
+        train: { steps: 4, batchSize: 4, evalEvery: 2, evalSequences: 16, checkpointEvery: 100, stopWhen: { cost: 1e-9 } },
+      }),
+    );
     const r = engram(['train', never, '--out', out, '--no-report']);
     expect(r.status, r.stderr).toBe(0);
     expect(lastLine(r.stdout)).toBe('not solved within the cap (4 steps, 16 sequences)');
@@ -222,11 +309,15 @@ describe('engram CLI', () => {
   });
 
   it('a curriculum grows the maximum length as the training cost falls', () => {
-    const cur = writeExperiment(dir, 'cur', tinyCopyExperiment({
-      task: { kind: 'copy', options: { bits: 3, minLength: 1, maxLength: 4 } },
-      train: { steps: 8, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 8 },
-      curriculum: { start: 1, step: 1, threshold: 1000 },
-    }));
+    const cur = writeExperiment(
+      dir,
+      'cur',
+      tinyCopyExperiment({
+        task: { kind: 'copy', options: { bits: 3, minLength: 1, maxLength: 4 } },
+        train: { steps: 8, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 8 },
+        curriculum: { start: 1, step: 1, threshold: 1000 },
+      }),
+    );
     const r = engram(['train', cur, '--out', out, '--no-report']);
     expect(r.status, r.stderr).toBe(0);
     expect(metrics(runDirOf(r.stdout)).map((m) => m.max_length)).toEqual([1, 2, 3, 4]);
@@ -234,10 +325,16 @@ describe('engram CLI', () => {
   });
 
   it('ngrams runs record the optimal estimator beside the model cost', () => {
-    const ng = writeExperiment(dir, 'ng', tinyCopyExperiment({
-      name: 'tiny-ngrams', task: { kind: 'ngrams', options: { order: 3, length: 20 } }, eval: undefined,
-      train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 8, checkpointEvery: 2 },
-    }));
+    const ng = writeExperiment(
+      dir,
+      'ng',
+      tinyCopyExperiment({
+        name: 'tiny-ngrams',
+        task: { kind: 'ngrams', options: { order: 3, length: 20 } },
+        eval: undefined,
+        train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 8, checkpointEvery: 2 },
+      }),
+    );
     const r = engram(['train', ng, '--out', out, '--no-report']);
     expect(r.status, r.stderr).toBe(0);
     const [m] = metrics(runDirOf(r.stdout));
@@ -247,12 +344,17 @@ describe('engram CLI', () => {
   });
 
   it('compare trains what is missing, reuses finished runs, and tabulates variants and seeds', () => {
-    const two = writeExperiment(dir, 'two', tinyCopyExperiment({
-      name: 'tiny-two', seeds: [1, 2],
-      train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 },
-      eval: { lengths: [3], count: 4 },
-      variants: [{ name: 'soft' }, { name: 'hard', model: { memory: { readMode: 'hard', writeMode: 'hard' } } }],
-    }));
+    const two = writeExperiment(
+      dir,
+      'two',
+      tinyCopyExperiment({
+        name: 'tiny-two',
+        seeds: [1, 2],
+        train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 },
+        eval: { lengths: [3], count: 4 },
+        variants: [{ name: 'soft' }, { name: 'hard', model: { memory: { readMode: 'hard', writeMode: 'hard' } } }],
+      }),
+    );
     const r = engram(['compare', two, '--out', out, '--jobs', '2']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('training 4 missing run(s), 2 at a time');
@@ -274,8 +376,28 @@ describe('engram CLI', () => {
   });
 
   it('compare of run directories from two experiments keeps them apart: one row per experiment and variant', () => {
-    const one = engram(['train', writeExperiment(dir, 'exp-a', tinyCopyExperiment({ name: 'exp-a', train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 } })), '--out', out, '--no-report']);
-    const two = engram(['train', writeExperiment(dir, 'exp-b', tinyCopyExperiment({ name: 'exp-b', train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 } })), '--out', out, '--no-report']);
+    const one = engram([
+      'train',
+      writeExperiment(
+        dir,
+        'exp-a',
+        tinyCopyExperiment({ name: 'exp-a', train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 } }),
+      ),
+      '--out',
+      out,
+      '--no-report',
+    ]);
+    const two = engram([
+      'train',
+      writeExperiment(
+        dir,
+        'exp-b',
+        tinyCopyExperiment({ name: 'exp-b', train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 } }),
+      ),
+      '--out',
+      out,
+      '--no-report',
+    ]);
     expect(one.status, one.stderr).toBe(0);
     expect(two.status, two.stderr).toBe(0);
     const r = engram(['compare', runDirOf(one.stdout), runDirOf(two.stdout)]);
@@ -285,10 +407,15 @@ describe('engram CLI', () => {
   });
 
   it('compare counts a run that stopped solved as finished and solves by the train.stopWhen threshold', () => {
-    const early = writeExperiment(dir, 'early', tinyCopyExperiment({
-      name: 'tiny-early', eval: undefined,
-      train: { steps: 6, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 100, stopWhen: { cost: 1000 } },
-    }));
+    const early = writeExperiment(
+      dir,
+      'early',
+      tinyCopyExperiment({
+        name: 'tiny-early',
+        eval: undefined,
+        train: { steps: 6, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 100, stopWhen: { cost: 1000 } },
+      }),
+    );
     const r = engram(['compare', early, '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('training 1 missing run(s)');

@@ -15,7 +15,9 @@ export const letRpcThrough = () => new Promise((r) => setTimeout(r, 10));
 /** Runs the real `engram` binary; returns exit status, stdout and stderr. */
 export function engram(args: string[], options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8', cwd: options.cwd, timeout: options.timeout ?? 240_000,
+    encoding: 'utf8',
+    cwd: options.cwd,
+    timeout: options.timeout ?? 240_000,
     env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm', ...options.env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -31,7 +33,8 @@ export function filesUnder(dir: string): string[] {
   const walk = (d: string) => {
     for (const n of readdirSync(d)) {
       const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p); else out.push(p);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(p);
     }
   };
   walk(dir);

@@ -14,7 +14,11 @@ describe('damaged runs are skipped and named', () => {
   const out = join(dir, 'results');
 
   it('list and compare work around a diverged run, a garbled outcome.json and a damaged config.json', () => {
-    const exp = writeExperiment(dir, 'tiny', tinyCopyExperiment({ train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 }, eval: undefined }));
+    const exp = writeExperiment(
+      dir,
+      'tiny',
+      tinyCopyExperiment({ train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 }, eval: undefined }),
+    );
     const first = engram(['compare', exp, '--out', out]);
     expect(first.status, first.stderr).toBe(0);
     const runs = join(out, 'tiny-copy');

@@ -11,23 +11,38 @@ const dir = tempDir('engram-emit-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(letRpcThrough);
 
-const study = writeExperiment(dir, 'study', tinyCopyExperiment({
-  name: 'study',
-  train: { steps: 60, batchSize: 4, optimizer: { kind: 'adam', lr: 0.01 }, evalEvery: 20, evalSequences: 16, checkpointEvery: 5 },
-  variants: [{ name: 'a' }, { name: 'b', train: { optimizer: { kind: 'adam', lr: 0.003 } } }],
-  seeds: [1, 2],
-}));
+const study = writeExperiment(
+  dir,
+  'study',
+  tinyCopyExperiment({
+    name: 'study',
+    train: { steps: 60, batchSize: 4, optimizer: { kind: 'adam', lr: 0.01 }, evalEvery: 20, evalSequences: 16, checkpointEvery: 5 },
+    variants: [{ name: 'a' }, { name: 'b', train: { optimizer: { kind: 'adam', lr: 0.003 } } }],
+    seeds: [1, 2],
+  }),
+);
 
 /** The columns of runs.csv that do not depend on timing, by variant and seed. */
 function table(out: string): Record<string, unknown>[] {
   const rows = parse(readFileSync(join(out, 'study', 'runs.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
-  return rows.map((r) => ({ variant: r['variant'], seed: r['seed'], solved: r['solved'], sequencesToSolve: r['sequencesToSolve'], finalCost: r['finalCost'], generalisation: r['generalisation'], steps: r['steps'] }))
+  return rows
+    .map((r) => ({
+      variant: r['variant'],
+      seed: r['seed'],
+      solved: r['solved'],
+      sequencesToSolve: r['sequencesToSolve'],
+      finalCost: r['finalCost'],
+      generalisation: r['generalisation'],
+      steps: r['steps'],
+    }))
     .sort((x, y) => `${x.variant}${x.seed}`.localeCompare(`${y.variant}${y.seed}`));
 }
 
 /** Run directories of one variant and seed under out/study. */
-const runsOf = (out: string, variant: string, seed: number) => (existsSync(join(out, 'study')) ? readdirSync(join(out, 'study')) : [])
-  .filter((n) => n.startsWith(`${variant}-seed${seed}-`)).map((n) => join(out, 'study', n));
+const runsOf = (out: string, variant: string, seed: number) =>
+  (existsSync(join(out, 'study')) ? readdirSync(join(out, 'study')) : [])
+    .filter((n) => n.startsWith(`${variant}-seed${seed}-`))
+    .map((n) => join(out, 'study', n));
 
 describe('engram compare --emit jobs|slurm', () => {
   it('jobs: one command per missing (variant, seed), absolute paths, nothing trained or written', () => {
@@ -51,6 +66,7 @@ describe('engram compare --emit jobs|slurm', () => {
     const r = engram(['compare', study, '--emit', 'slurm', '--out', out, '--time-per-task', '90', '--mem-per-task', '2048', '--max-parallel', '3']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^#!\/bin\/bash\n#SBATCH --job-name=engram-study\n#SBATCH --array=0-3%3\n#SBATCH --time=01:30:00\n#SBATCH --mem=2048M\n/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the bash expansion the script must hold
     expect(r.stdout).toContain('eval "${commands[$SLURM_ARRAY_TASK_ID]}"');
     const bash = spawnSync('bash', ['-n'], { input: r.stdout, encoding: 'utf8' });
     expect(bash.status).toBe(0); // the script parses
@@ -58,7 +74,9 @@ describe('engram compare --emit jobs|slurm', () => {
     expect(bad.stderr.trim()).toBe("engram: --emit: unknown kind 'pbs'; use one of jobs, slurm");
   });
 
-  it('through GNU parallel with one job killed midway: re-emitted as a resume, and the merged table equals compare --jobs 2', { timeout: 600_000 }, async () => {
+  it('through GNU parallel with one job killed midway: re-emitted as a resume, and the merged table equals compare --jobs 2', {
+    timeout: 600_000,
+  }, async () => {
     expect(spawnSync('parallel', ['--version'], { encoding: 'utf8' }).status, 'GNU parallel is not installed (apt-get install parallel)').toBe(0);
     const out = join(dir, 'cluster');
     const jobs = join(dir, 'jobs.txt');

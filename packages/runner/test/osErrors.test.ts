@@ -12,7 +12,11 @@ describe('engram: operating-system errors are one line', () => {
   beforeEach(letRpcThrough);
   const dir = tempDir();
   const exp = writeExperiment(dir, 'tiny', tinyCopyExperiment({ train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 } }));
-  const oneLine = (stderr: string) => stderr.trim().split('\n').filter((l) => !l.startsWith('engram: backend '));
+  const oneLine = (stderr: string) =>
+    stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('engram: backend '));
 
   it('--out that is a file, or under a file: ENOTDIR / EEXIST, exit 2, one line with the path', () => {
     const file = join(dir, 'a-file');
@@ -48,7 +52,10 @@ describe('engram: operating-system errors are one line', () => {
   it('an experiment nested thousands of levels deep, at the top or inside task options: one line, exit 2, nothing written', () => {
     const nested = `${'{"a":'.repeat(20000)}1${'}'.repeat(20000)}`;
     const base = JSON.stringify(tinyCopyExperiment({ name: 'deep' }));
-    for (const [name, text] of [['deep-top', nested], ['deep-options', base.replace('"options":{', `"options":{"deep":${nested},`)]] as [string, string][]) {
+    for (const [name, text] of [
+      ['deep-top', nested],
+      ['deep-options', base.replace('"options":{', `"options":{"deep":${nested},`)],
+    ] as [string, string][]) {
       const path = join(dir, `${name}.json`);
       writeFileSync(path, text);
       const out = join(dir, `results-${name}`);

@@ -7,7 +7,11 @@ import { BIN, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.
 /** The pids of `pid`'s children (pgrep -P), or none. */
 function childrenOf(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -33,14 +37,23 @@ describe('no training process outlives its parent', () => {
   const dir = tempDir();
   const out = join(dir, 'results');
   const env = { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' };
-  const slow = (name: string) => writeExperiment(dir, name, tinyCopyExperiment({ name, seeds: [1, 2], train: { steps: 5000, batchSize: 4, evalEvery: 1000, evalSequences: 8, checkpointEvery: 1000 } }));
+  const slow = (name: string) =>
+    writeExperiment(
+      dir,
+      name,
+      tinyCopyExperiment({ name, seeds: [1, 2], train: { steps: 5000, batchSize: 4, evalEvery: 1000, evalSequences: 8, checkpointEvery: 1000 } }),
+    );
 
   it('compare --jobs 2: when one child is killed, the other is stopped and compare names the signal', { timeout: 150_000 }, async () => {
     const compare = spawn(process.execPath, [BIN, 'compare', slow('two-slow'), '--out', out, '--jobs', '2'], { env });
     let stderr = '';
-    compare.stderr.on('data', (d) => { stderr += d; });
+    compare.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const exited = new Promise<number | null>((ok) => compare.on('exit', ok));
-    expect(await waitFor(() => childrenOf(compare.pid!).length === 2 && (stderr.match(/engram: training two-slow/g) ?? []).length === 2, 90_000), stderr).toBe(true);
+    expect(await waitFor(() => childrenOf(compare.pid!).length === 2 && (stderr.match(/engram: training two-slow/g) ?? []).length === 2, 90_000), stderr).toBe(
+      true,
+    );
     const [victim, other] = childrenOf(compare.pid!) as [number, number];
     process.kill(victim, 'SIGKILL');
     const code = await exited;
@@ -54,7 +67,9 @@ describe('no training process outlives its parent', () => {
     const exp = slow('orphan');
     const shell = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" train "${exp}" --out "${out}" --no-report & echo $!; sleep 3`], { env });
     let pid = 0;
-    shell.stdout.on('data', (d) => { pid ||= Number(String(d).trim()); });
+    shell.stdout.on('data', (d) => {
+      pid ||= Number(String(d).trim());
+    });
     await new Promise((ok) => shell.on('exit', ok));
     expect(pid).toBeGreaterThan(0);
     expect(await waitFor(() => !alive(pid), 30_000), 'the orphaned training still runs').toBe(true);

@@ -18,24 +18,66 @@ const dir = mkdtempSync(join(tmpdir(), 'engram-props-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const PATHS = [
-  'train.steps', 'train.batchSize', 'train.optimizer', 'train.optimizer.lr', 'train.optimizer.kind', 'train.clip', 'train.clip.globalNorm',
-  'train.evalEvery', 'train.evalSequences', 'train.stopWhen', 'train.lengths', 'train.gumbelTau',
-  'model.kind', 'model.controller', 'model.controller.kind', 'model.controller.units', 'model.controller.layers',
-  'model.memory', 'model.memory.kind', 'model.memory.slots', 'model.memory.width', 'model.memory.readHeads', 'model.memory.writeHeads',
-  'model.memory.shiftRange', 'model.memory.readMode', 'model.memory.init', 'model.memory.similarity', 'model.memory.masking',
-  'task', 'task.kind', 'task.options', 'task.options.bits', 'task.options.minLength', 'task.options.maxLength',
-  'seeds', 'name', 'eval', 'eval.lengths', 'variants', 'curriculum',
+  'train.steps',
+  'train.batchSize',
+  'train.optimizer',
+  'train.optimizer.lr',
+  'train.optimizer.kind',
+  'train.clip',
+  'train.clip.globalNorm',
+  'train.evalEvery',
+  'train.evalSequences',
+  'train.stopWhen',
+  'train.lengths',
+  'train.gumbelTau',
+  'model.kind',
+  'model.controller',
+  'model.controller.kind',
+  'model.controller.units',
+  'model.controller.layers',
+  'model.memory',
+  'model.memory.kind',
+  'model.memory.slots',
+  'model.memory.width',
+  'model.memory.readHeads',
+  'model.memory.writeHeads',
+  'model.memory.shiftRange',
+  'model.memory.readMode',
+  'model.memory.init',
+  'model.memory.similarity',
+  'model.memory.masking',
+  'task',
+  'task.kind',
+  'task.options',
+  'task.options.bits',
+  'task.options.minLength',
+  'task.options.maxLength',
+  'seeds',
+  'name',
+  'eval',
+  'eval.lengths',
+  'variants',
+  'curriculum',
 ];
 
 const jsonValue = fc.oneof(
-  fc.integer({ min: -5, max: 300 }), fc.constantFrom(0, -1, 1e9, 1e7, 2 ** 31, Number.MAX_SAFE_INTEGER, 0.5, -0.25, 1e-12),
-  fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null),
+  fc.integer({ min: -5, max: 300 }),
+  fc.constantFrom(0, -1, 1e9, 1e7, 2 ** 31, Number.MAX_SAFE_INTEGER, 0.5, -0.25, 1e-12),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.string({ maxLength: 8 }),
+  fc.boolean(),
+  fc.constant(null),
   fc.constantFrom('dnc', 'ntm', 'lstm', 'copy', 'soft', 'hard', 'adam', 'per-batch'),
-  fc.array(fc.integer({ min: -3, max: 50 }), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
+  fc.array(fc.integer({ min: -3, max: 50 }), { maxLength: 4 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
 );
 
 type Edit = { path: string; kind: 'set' | 'delete' | 'extra'; value: unknown };
-const edit: fc.Arbitrary<Edit> = fc.record({ path: fc.constantFrom(...PATHS), kind: fc.constantFrom('set', 'set', 'set', 'delete', 'extra'), value: jsonValue }) as fc.Arbitrary<Edit>;
+const edit: fc.Arbitrary<Edit> = fc.record({
+  path: fc.constantFrom(...PATHS),
+  kind: fc.constantFrom('set', 'set', 'set', 'delete', 'extra'),
+  value: jsonValue,
+}) as fc.Arbitrary<Edit>;
 
 function applyEdit(base: Record<string, unknown>, e: Edit): Record<string, unknown> {
   const copy = structuredClone(base) as Record<string, unknown>;
@@ -69,19 +111,23 @@ describe('bad-input contract, as a property', () => {
     const base = tinyCopyExperiment({ train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 } });
     let n = 0;
     let passed = 0;
-    fc.assert(fc.property(fc.array(edit, { minLength: 1, maxLength: 2 }), (edits) => {
-      const body = edits.reduce(applyEdit, base);
-      const file = join(dir, `e${n++}.json`);
-      writeFileSync(file, JSON.stringify(body));
-      try {
-        preflight(file); passed++;
-      } catch (e) {
-        expect(e, `${JSON.stringify(edits)}: ${(e as Error).stack}`).toBeInstanceOf(EngramError);
-        const message = (e as EngramError).message;
-        expect(message.includes('\n'), message).toBe(false);
-        expect(message).toMatch(/^\S[^\n]*?: /); // 'field.path: what; fix' (a field may hold any key the file has)
-      }
-    }), { numRuns: 1000, seed: 20261201 });
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 2 }), (edits) => {
+        const body = edits.reduce(applyEdit, base);
+        const file = join(dir, `e${n++}.json`);
+        writeFileSync(file, JSON.stringify(body));
+        try {
+          preflight(file);
+          passed++;
+        } catch (e) {
+          expect(e, `${JSON.stringify(edits)}: ${(e as Error).stack}`).toBeInstanceOf(EngramError);
+          const message = (e as EngramError).message;
+          expect(message.includes('\n'), message).toBe(false);
+          expect(message).toMatch(/^\S[^\n]*?: /); // 'field.path: what; fix' (a field may hold any key the file has)
+        }
+      }),
+      { numRuns: 1000, seed: 20261201 },
+    );
     // both outcomes occur, so the property is exercised on each side
     expect(passed).toBeGreaterThan(10);
     expect(passed).toBeLessThan(n - 10);

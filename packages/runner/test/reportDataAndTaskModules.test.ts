@@ -15,21 +15,31 @@ describe('engram report --format json|csv: the traced example as data', () => {
   const dir = tempDir();
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes every series with the model\'s shapes, and csv holds the same numbers as json', { timeout: 60_000 }, async () => {
-    const exp = writeExperiment(dir, 'data', tinyCopyExperiment({ name: 'data', model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 8, width: 4, readHeads: 2 } } }));
+  it("writes every series with the model's shapes, and csv holds the same numbers as json", { timeout: 60_000 }, async () => {
+    const exp = writeExperiment(
+      dir,
+      'data',
+      tinyCopyExperiment({ name: 'data', model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 8, width: 4, readHeads: 2 } } }),
+    );
     const { dir: run } = await train(exp, { out: join(dir, 'results'), backend: 'cpu' });
     const [jsonPath] = await report(run, { format: 'json' });
     const [csvPath] = await report(run, { format: 'csv' });
     const data = JSON.parse(readFileSync(jsonPath as string, 'utf8'));
     const t = data.inputs.length;
     expect(data).toMatchObject({ experiment: 'data', variant: 'default', seed: 1 });
-    expect(data.readWeights).toHaveLength(2);                  // [R][T][N]
+    expect(data.readWeights).toHaveLength(2); // [R][T][N]
     expect(data.readWeights[1]).toHaveLength(t);
     expect(data.readWeights[1][0]).toHaveLength(8);
-    expect(data.readVectors[0][0]).toHaveLength(4);            // [R][T][M]
+    expect(data.readVectors[0][0]).toHaveLength(4); // [R][T][M]
     expect(data.writeWeights[0][t - 1].reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 4);
     expect(data.outputs[0].every((p: number) => p > 0 && p < 1)).toBe(true);
-    const rows = parse(readFileSync(csvPath as string, 'utf8'), { columns: true }) as { series: string; head: string; t: string; index: string; value: string }[];
+    const rows = parse(readFileSync(csvPath as string, 'utf8'), { columns: true }) as {
+      series: string;
+      head: string;
+      t: string;
+      index: string;
+      value: string;
+    }[];
     const read = rows.find((r) => r.series === 'read' && r.head === '1' && r.t === '2' && r.index === '5');
     expect(Number(read?.value)).toBeCloseTo(data.readWeights[1][2][5], 6);
     expect(rows.filter((r) => r.series === 'input')).toHaveLength(t * data.inputs[0].length);
@@ -46,7 +56,7 @@ describe('a task of your own: task.kind "module"', () => {
   const dir = tempDir();
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('trains, evaluates and reports examples/custom-task/reverse.mjs; the run records the module\'s absolute path', { timeout: 60_000 }, async () => {
+  it("trains, evaluates and reports examples/custom-task/reverse.mjs; the run records the module's absolute path", { timeout: 60_000 }, async () => {
     // in place: the module imports @engram/tensor, which resolves inside the workspace
     const { dir: run, outcome } = await train(join(EXAMPLES, 'custom-task', 'reverse.json'), { out: join(dir, 'results'), backend: 'cpu', steps: 3 });
     expect(outcome.step).toBe(3);
@@ -66,20 +76,24 @@ describe('a task of your own: task.kind "module"', () => {
     };
     expect(() => loadExperiment(bad({ kind: 'module' }, 'm1'))).toThrow(/^m1\.task\.module: missing; is required with kind "module"/);
     expect(() => loadExperiment(bad({ kind: 'copy', module: './x.mjs' }, 'm2'))).toThrow(/^m2\.task\.module: .*is only read with kind "module"/);
-    await expect(train(bad({ kind: 'module', module: './nope.mjs' }, 'm3'), { out: join(dir, 'bad'), backend: 'cpu' }))
-      .rejects.toThrow(/^task\.module: .*nope\.mjs does not exist; give the path/);
+    await expect(train(bad({ kind: 'module', module: './nope.mjs' }, 'm3'), { out: join(dir, 'bad'), backend: 'cpu' })).rejects.toThrow(
+      /^task\.module: .*nope\.mjs does not exist; give the path/,
+    );
     writeFileSync(join(dir, 'notask.mjs'), 'export default { name: "x" };\n');
-    await expect(train(bad({ kind: 'module', module: './notask.mjs' }, 'm4'), { out: join(dir, 'bad'), backend: 'cpu' }))
-      .rejects.toThrow(/^task\.module: .*notask\.mjs's default export is not a task definition \(missing defaults, make/);
+    await expect(train(bad({ kind: 'module', module: './notask.mjs' }, 'm4'), { out: join(dir, 'bad'), backend: 'cpu' })).rejects.toThrow(
+      /^task\.module: .*notask\.mjs's default export is not a task definition \(missing defaults, make/,
+    );
     expect(existsSync(join(dir, 'bad'))).toBe(false);
   });
 });
 
-describe('engram export: a run\'s trained model without its checkpoint', () => {
+describe("engram export: a run's trained model without its checkpoint", () => {
   const dir = tempDir();
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes model.json + weights.bin without optimizer state; eval and report of a run holding only model/ give the same numbers', { timeout: 60_000 }, async () => {
+  it('writes model.json + weights.bin without optimizer state; eval and report of a run holding only model/ give the same numbers', {
+    timeout: 60_000,
+  }, async () => {
     const exp = writeExperiment(dir, 'exp', tinyCopyExperiment({ name: 'exp' }));
     const { dir: run } = await train(exp, { out: join(dir, 'results'), backend: 'cpu' });
     const before = await evaluateRun(run, { lengths: [3], count: 16 });

@@ -28,7 +28,7 @@ describe('a refused --resume changes nothing', () => {
   });
 
   const refusals: [string, () => string[], RegExp][] = [
-    ['--steps at the run\'s step', () => ['train', '--resume', run, '--steps', '12', '--backend', 'cpu'], /^engram: --steps: the run is already at step 12/],
+    ["--steps at the run's step", () => ['train', '--resume', run, '--steps', '12', '--backend', 'cpu'], /^engram: --steps: the run is already at step 12/],
     ['--steps below it', () => ['train', '--resume', run, '--steps', '6'], /^engram: --steps: the run is already at step 12/],
     ['a changed --seed', () => ['train', '--resume', run, '--steps', '20', '--seed', '3'], /^engram: --seed: cannot change when resuming/],
   ];
@@ -37,7 +37,10 @@ describe('a refused --resume changes nothing', () => {
       const before = snapshot(run);
       const r = engram(args());
       expect(r.status, r.stderr).toBe(2);
-      const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('engram: backend '));
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('engram: backend '));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(pattern);
       expect(snapshot(run)).toEqual(before);
@@ -52,7 +55,12 @@ describe('a refused --resume changes nothing', () => {
     const before = snapshot(run);
     const r = engram(['train', '--resume', run, '--steps', '20', '--backend', 'cpu']);
     expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('engram: backend '))).toHaveLength(1);
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('engram: backend ')),
+    ).toHaveLength(1);
     expect(snapshot(run)).toEqual(before);
   });
 
@@ -71,13 +79,24 @@ describe('a refused --resume changes nothing', () => {
   });
 
   it('a run is trained by one process at a time: a second resume is refused while the first runs; a stale lock is taken over', async () => {
-    const slow = writeExperiment(dir, 'slow', tinyCopyExperiment({ name: 'tiny-slow', train: { steps: 6, batchSize: 4, evalEvery: 6, evalSequences: 8, checkpointEvery: 6 } }));
+    const slow = writeExperiment(
+      dir,
+      'slow',
+      tinyCopyExperiment({ name: 'tiny-slow', train: { steps: 6, batchSize: 4, evalEvery: 6, evalSequences: 8, checkpointEvery: 6 } }),
+    );
     const r = engram(['train', slow, '--out', out, '--no-report']);
     expect(r.status, r.stderr).toBe(0);
     const run3 = runDirOf(r.stdout);
-    const first = spawn(process.execPath, [BIN, 'train', '--resume', run3, '--steps', '3000', '--no-report'], { env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' } });
+    const first = spawn(process.execPath, [BIN, 'train', '--resume', run3, '--steps', '3000', '--no-report'], {
+      env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
+    });
     let stderr = '';
-    await new Promise<void>((ok) => first.stderr.on('data', (d) => { stderr += d; if (stderr.includes('engram: training')) ok(); }));
+    await new Promise<void>((ok) =>
+      first.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('engram: training')) ok();
+      }),
+    );
     const second = engram(['train', '--resume', run3, '--steps', '3000', '--no-report']);
     expect(second.status).toBe(2);
     expect(second.stderr).toContain(`is being trained by process ${first.pid}`);
@@ -96,10 +115,17 @@ describe('a refused --resume changes nothing', () => {
     const config = JSON.parse(readFileSync(join(broken, 'config.json'), 'utf8'));
     writeFileSync(join(broken, 'config.json'), JSON.stringify({ ...config, spec: { ...config.spec, train: { ...config.spec.train, batchSize: -4 } } }));
     const before = snapshot(broken);
-    for (const args of [['train', '--resume', broken, '--steps', '20'], ['eval', broken, '--lengths', '2'], ['report', broken]]) {
+    for (const args of [
+      ['train', '--resume', broken, '--steps', '20'],
+      ['eval', broken, '--lengths', '2'],
+      ['report', broken],
+    ]) {
       const e = engram(args);
       expect(e.status, e.stderr).toBe(2);
-      const lines = e.stderr.trim().split('\n').filter((l) => !l.startsWith('engram: backend '));
+      const lines = e.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('engram: backend '));
       expect(lines).toEqual([expect.stringMatching(/config\.json: spec\.train\.batchSize: .*; the run directory is damaged or was edited/)]);
       expect(snapshot(broken)).toEqual(before);
     }

@@ -8,8 +8,9 @@ import { engram, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpe
 // The emitted sbatch array script, run to completion by a real single-node SLURM (slurmctld +
 // slurmd on 127.0.0.1, munge). Runs where Debian's slurm-wlm is installed
 // (apt-get install slurm-wlm munge); skipped elsewhere. Run as root (slurmd is).
-const SLURM = spawnSync('sh', ['-c', 'command -v slurmctld && command -v slurmd && command -v sbatch && command -v munged'], { encoding: 'utf8' }).status === 0
-  && process.getuid?.() === 0;
+const SLURM =
+  spawnSync('sh', ['-c', 'command -v slurmctld && command -v slurmd && command -v sbatch && command -v munged'], { encoding: 'utf8' }).status === 0 &&
+  process.getuid?.() === 0;
 const dir = tempDir('engram-slurm-');
 const conf = join(dir, 'slurm.conf');
 const env = { SLURM_CONF: conf };
@@ -24,18 +25,37 @@ beforeAll(async () => {
   if (!SLURM) return;
   for (const d of ['state', 'spool', 'log']) mkdirSync(join(dir, d), { recursive: true });
   const h = hostname();
-  writeFileSync(conf, [
-    'ClusterName=engramtest', `SlurmctldHost=${h}(127.0.0.1)`, 'SlurmUser=root', 'SlurmdUser=root',
-    'AuthType=auth/munge', 'CredType=cred/munge',
-    `StateSaveLocation=${dir}/state`, `SlurmdSpoolDir=${dir}/spool`,
-    `SlurmctldPidFile=${dir}/slurmctld.pid`, `SlurmdPidFile=${dir}/slurmd.pid`,
-    `SlurmctldLogFile=${dir}/log/slurmctld.log`, `SlurmdLogFile=${dir}/log/slurmd.log`,
-    `SlurmctldPort=${port}`, `SlurmdPort=${port + 1}`,
-    'ProctrackType=proctrack/linuxproc', 'TaskPlugin=task/none', 'SelectType=select/cons_tres', 'SelectTypeParameters=CR_Core_Memory',
-    'MpiDefault=none', 'ReturnToService=2', 'JobAcctGatherType=jobacct_gather/none', 'AccountingStorageType=accounting_storage/none', 'SwitchType=switch/none',
-    `NodeName=${h} NodeAddr=127.0.0.1 CPUs=2 RealMemory=8000 State=UNKNOWN`,
-    'PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP', '',
-  ].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      'ClusterName=engramtest',
+      `SlurmctldHost=${h}(127.0.0.1)`,
+      'SlurmUser=root',
+      'SlurmdUser=root',
+      'AuthType=auth/munge',
+      'CredType=cred/munge',
+      `StateSaveLocation=${dir}/state`,
+      `SlurmdSpoolDir=${dir}/spool`,
+      `SlurmctldPidFile=${dir}/slurmctld.pid`,
+      `SlurmdPidFile=${dir}/slurmd.pid`,
+      `SlurmctldLogFile=${dir}/log/slurmctld.log`,
+      `SlurmdLogFile=${dir}/log/slurmd.log`,
+      `SlurmctldPort=${port}`,
+      `SlurmdPort=${port + 1}`,
+      'ProctrackType=proctrack/linuxproc',
+      'TaskPlugin=task/none',
+      'SelectType=select/cons_tres',
+      'SelectTypeParameters=CR_Core_Memory',
+      'MpiDefault=none',
+      'ReturnToService=2',
+      'JobAcctGatherType=jobacct_gather/none',
+      'AccountingStorageType=accounting_storage/none',
+      'SwitchType=switch/none',
+      `NodeName=${h} NodeAddr=127.0.0.1 CPUs=2 RealMemory=8000 State=UNKNOWN`,
+      'PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP',
+      '',
+    ].join('\n'),
+  );
   if (!existsSync('/run/munge/munge.socket.2')) {
     mkdirSync('/run/munge', { recursive: true });
     expect(sh('munged --force').status).toBe(0);
@@ -59,7 +79,22 @@ describe.skipIf(!SLURM)('engram compare --emit slurm on a single-node SLURM', ()
   it('the emitted array script runs every run to completion; the merge compares them', { timeout: 600_000 }, () => {
     const study = writeExperiment(dir, 'slurm-study', tinyCopyExperiment({ name: 'slurm-study', seeds: [1, 2, 3] }));
     const out = join(dir, 'results');
-    const emitted = engram(['compare', study, '--emit', 'slurm', '--out', out, '--backend', 'cpu', '--time-per-task', '10', '--mem-per-task', '1500', '--max-parallel', '2']);
+    const emitted = engram([
+      'compare',
+      study,
+      '--emit',
+      'slurm',
+      '--out',
+      out,
+      '--backend',
+      'cpu',
+      '--time-per-task',
+      '10',
+      '--mem-per-task',
+      '1500',
+      '--max-parallel',
+      '2',
+    ]);
     expect(emitted.status).toBe(0);
     expect(emitted.stdout).toContain('#SBATCH --array=0-2%2');
     const script = join(dir, 'array.sh');

@@ -97,7 +97,11 @@ async function activate(name: BackendName, options: BackendOptions): Promise<voi
 }
 
 function firstLine(e: unknown): string {
-  return String(e instanceof Error ? e.message : e).split('\n')[0]?.trim() ?? '';
+  return (
+    String(e instanceof Error ? e.message : e)
+      .split('\n')[0]
+      ?.trim() ?? ''
+  );
 }
 
 /** Parses a backend name from a flag or environment variable, or throws a one-line error. */
@@ -128,11 +132,12 @@ export async function initBackend(requested?: string, options: BackendOptions = 
     try {
       await activate(want, options);
     } catch (e) {
-      const fix = want === 'node'
-        ? 'install a working @tensorflow/tfjs-node (npx pnpm@10 approve-builds, then reinstall) or choose wasm or cpu'
-        : want === 'webgl'
-          ? 'webgl needs a browser with WebGL: choose wasm or cpu'
-          : 'reinstall dependencies (npx pnpm@10 install) or choose another backend';
+      const fix =
+        want === 'node'
+          ? 'install a working @tensorflow/tfjs-node (npx pnpm@10 approve-builds, then reinstall) or choose wasm or cpu'
+          : want === 'webgl'
+            ? 'webgl needs a browser with WebGL: choose wasm or cpu'
+            : 'reinstall dependencies (npx pnpm@10 install) or choose another backend';
       throw new EngramError(field, `backend '${want}' cannot load (${firstLine(e)})`, fix);
     }
     choice = { name: want, tfName: TF_NAME[want], reason: `requested by ${field}` };
@@ -150,7 +155,7 @@ export async function initBackend(requested?: string, options: BackendOptions = 
       choice = {
         name: DEFAULT_EMBEDDED,
         tfName: TF_NAME[DEFAULT_EMBEDDED],
-        reason: `embedded default; tfjs-node not loadable: ${why.length > 90 ? why.slice(0, 87) + '...' : why}`,
+        reason: `embedded default; tfjs-node not loadable: ${why.length > 90 ? `${why.slice(0, 87)}...` : why}`,
       };
     }
   }

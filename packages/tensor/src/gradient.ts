@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
-interface EngineState { gradientDepth: number }
+interface EngineState {
+  gradientDepth: number;
+}
 
 /**
  * Returns a copy of `x` that the gradient tape does not connect to `x`: gradients stop here,

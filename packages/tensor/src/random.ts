@@ -64,19 +64,28 @@ export class Rng {
   /** A tensor of normal draws with mean and standard deviation. */
   normalTensor(shape: number[], mean = 0, std = 1): tf.Tensor {
     const n = shape.reduce((a, b) => a * b, 1);
-    return tf.tensor(this.fill(n, () => mean + std * this.normal()), shape);
+    return tf.tensor(
+      this.fill(n, () => mean + std * this.normal()),
+      shape,
+    );
   }
 
   /** A tensor of uniform draws in [lo, hi). */
   uniformTensor(shape: number[], lo = 0, hi = 1): tf.Tensor {
     const n = shape.reduce((a, b) => a * b, 1);
-    return tf.tensor(this.fill(n, () => lo + (hi - lo) * this.next()), shape);
+    return tf.tensor(
+      this.fill(n, () => lo + (hi - lo) * this.next()),
+      shape,
+    );
   }
 
   /** A tensor of standard Gumbel draws. */
   gumbelTensor(shape: number[]): tf.Tensor {
     const n = shape.reduce((a, b) => a * b, 1);
-    return tf.tensor(this.fill(n, () => this.gumbel()), shape);
+    return tf.tensor(
+      this.fill(n, () => this.gumbel()),
+      shape,
+    );
   }
 
   /** Glorot-uniform initialised weights for a [fanIn, fanOut] matrix. */

@@ -23,23 +23,28 @@ export class ShapeScope {
     const want = () => `[${dims.join(',')}]`;
     const field = `${this.where}(${arg})`;
     if (shape.length !== dims.length) {
-      throw new EngramError(field, `expected shape ${want()} but got [${shape.join(',')}]`,
-        `pass a rank-${dims.length} tensor`);
+      throw new EngramError(field, `expected shape ${want()} but got [${shape.join(',')}]`, `pass a rank-${dims.length} tensor`);
     }
     dims.forEach((d, i) => {
       const actual = shape[i] as number;
       if (typeof d === 'number') {
         if (actual !== d) {
-          throw new EngramError(field, `dimension ${i} should be ${d} but is ${actual} (shape [${shape.join(',')}], expected ${want()})`,
-            'fix the tensor shape');
+          throw new EngramError(
+            field,
+            `dimension ${i} should be ${d} but is ${actual} (shape [${shape.join(',')}], expected ${want()})`,
+            'fix the tensor shape',
+          );
         }
         return;
       }
       const prior = this.bound.get(d);
       if (prior === undefined) this.bound.set(d, actual);
       else if (prior !== actual) {
-        throw new EngramError(field, `dimension ${d} is ${actual} here but ${prior} in an earlier argument (shape [${shape.join(',')}], expected ${want()})`,
-          `make every argument agree on ${d}`);
+        throw new EngramError(
+          field,
+          `dimension ${d} is ${actual} here but ${prior} in an earlier argument (shape [${shape.join(',')}], expected ${want()})`,
+          `make every argument agree on ${d}`,
+        );
       }
     });
     return tensor;

@@ -71,8 +71,10 @@ export interface TaskDefinition<O extends object = Record<string, unknown>> {
  * The length functions of a task whose length is a range of two integer options (copy:
  * minLength..maxLength; recall: minItems..maxItems).
  */
-export function lengthRange<O extends object>(minKey: keyof O & string, maxKey: keyof O & string):
-Pick<TaskDefinition<O>, 'atLength' | 'withMaxLength' | 'maxLength' | 'minLength'> {
+export function lengthRange<O extends object>(
+  minKey: keyof O & string,
+  maxKey: keyof O & string,
+): Pick<TaskDefinition<O>, 'atLength' | 'withMaxLength' | 'maxLength' | 'minLength'> {
   const get = (o: Readonly<O>, k: keyof O) => o[k] as unknown as number;
   return {
     atLength: (o, length) => ({ ...o, [minKey]: length, [maxKey]: length }),
@@ -140,7 +142,7 @@ export function thresholdCost(logits: tf.Tensor3D, batch: SequenceBatch): number
     for (let i = 0; i < b; i++) {
       if (!m[s * b + i]) continue;
       const base = (s * b + i) * y;
-      for (let j = 0; j < y; j++) if (((z[base + j] as number) > 0) !== ((t[base + j] as number) > 0.5)) wrong++;
+      for (let j = 0; j < y; j++) if ((z[base + j] as number) > 0 !== (t[base + j] as number) > 0.5) wrong++;
     }
   }
   return wrong / b;
@@ -151,8 +153,12 @@ export function thresholdCost(logits: tf.Tensor3D, batch: SequenceBatch): number
  * one row per channel, one column per time step; `#` is 1 (or > 0.5), `.` is 0, `-` a
  * step that is not scored (targets and outputs only), other values as a digit 0-9 of tenths.
  */
-export function renderSequence(batch: SequenceBatch, index: number, logits?: tf.Tensor3D,
-  labels: { inputs?: readonly string[]; outputs?: readonly string[] } = {}): string {
+export function renderSequence(
+  batch: SequenceBatch,
+  index: number,
+  logits?: tf.Tensor3D,
+  labels: { inputs?: readonly string[]; outputs?: readonly string[] } = {},
+): string {
   const [steps, b, xs] = batch.inputs.shape;
   const ys = batch.targets.shape[2];
   if (!Number.isInteger(index) || index < 0 || index >= b) {
@@ -184,9 +190,17 @@ export function renderSequence(batch: SequenceBatch, index: number, logits?: tf.
 export class OptionReader<O extends object> {
   private readonly given: Readonly<Record<string, unknown>>;
 
-  constructor(private readonly task: string, private readonly defaults: Readonly<O>, options: Readonly<Record<string, unknown>> = {}) {
+  constructor(
+    task: string,
+    private readonly defaults: Readonly<O>,
+    options: Readonly<Record<string, unknown>> = {},
+  ) {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new EngramError(`task.options`, `${JSON.stringify(options)} is not an object`, `give ${task}'s options as an object, e.g. ${JSON.stringify(defaults)}`);
+      throw new EngramError(
+        `task.options`,
+        `${JSON.stringify(options)} is not an object`,
+        `give ${task}'s options as an object, e.g. ${JSON.stringify(defaults)}`,
+      );
     }
     const known = Object.keys(defaults);
     for (const k of Object.keys(options)) {

@@ -6,8 +6,11 @@ const fixture = join(import.meta.dirname, 'fixtures', 'chooseBackend.ts');
 
 function choose(env: Record<string, string>, arg?: string) {
   const { ENGRAM_BACKEND: _drop, ...rest } = process.env;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fixture, ...(arg ? [arg] : [])],
-    { encoding: 'utf8', env: { ...rest, ...env }, cwd: join(import.meta.dirname, '..') });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fixture, ...(arg ? [arg] : [])], {
+    encoding: 'utf8',
+    env: { ...rest, ...env },
+    cwd: join(import.meta.dirname, '..'),
+  });
   return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
 

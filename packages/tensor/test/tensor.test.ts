@@ -3,8 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { check, currentBackend, EngramError, initBackend, parseBackend, Rng, shapes, ShapeScope, stopGradient, tidy,
-  variableFrom } from '../src/index.ts';
+import { check, currentBackend, EngramError, initBackend, parseBackend, Rng, shapes, ShapeScope, stopGradient, tidy, variableFrom } from '../src/index.ts';
 
 const draws = (r: Rng, n: number) => Array.from({ length: n }, () => r.next());
 
@@ -126,7 +125,9 @@ describe('backend', () => {
 
   it('webgl under Node is an error saying it needs a browser, and the backend in use stays', async () => {
     const before = tf.getBackend();
-    await expect(initBackend('webgl', { quiet: true })).rejects.toThrow(/^--backend: backend 'webgl' cannot load .*; webgl needs a browser with WebGL: choose wasm or cpu$/);
+    await expect(initBackend('webgl', { quiet: true })).rejects.toThrow(
+      /^--backend: backend 'webgl' cannot load .*; webgl needs a browser with WebGL: choose wasm or cpu$/,
+    );
     expect(tf.getBackend()).toBe(before);
   });
 

@@ -1,6 +1,14 @@
 import {
-  blankExample, lengthRange, OptionReader, packExamples, renderSequence, thresholdCost,
-  type AlgorithmicTask, type Example, type Rng, type TaskDefinition,
+  blankExample,
+  lengthRange,
+  OptionReader,
+  packExamples,
+  renderSequence,
+  thresholdCost,
+  type AlgorithmicTask,
+  type Example,
+  type Rng,
+  type TaskDefinition,
 } from '@engram/tensor';
 
 /** Options of the associative-recall task (NTM paper defaults). */
@@ -51,13 +59,23 @@ export function recallExample(o: AssociativeRecallOptions, count: number, rng: R
   const query = rng.int(0, count - 2);
   items.forEach((item, i) => {
     e.inputs[i * span * x + o.bits] = 1;
-    item.forEach((v, t) => v.forEach((bit, j) => { e.inputs[(i * span + 1 + t) * x + j] = bit; }));
+    item.forEach((v, t) =>
+      v.forEach((bit, j) => {
+        e.inputs[(i * span + 1 + t) * x + j] = bit;
+      }),
+    );
   });
   e.inputs[queryStart * x + o.bits + 1] = 1;
-  (items[query] as number[][]).forEach((v, t) => v.forEach((bit, j) => { e.inputs[(queryStart + 1 + t) * x + j] = bit; }));
+  (items[query] as number[][]).forEach((v, t) =>
+    v.forEach((bit, j) => {
+      e.inputs[(queryStart + 1 + t) * x + j] = bit;
+    }),
+  );
   e.inputs[(queryStart + 1 + o.itemLength) * x + o.bits + 1] = 1;
   (items[query + 1] as number[][]).forEach((v, t) => {
-    v.forEach((bit, j) => { e.targets[(answerStart + t) * o.bits + j] = bit; });
+    v.forEach((bit, j) => {
+      e.targets[(answerStart + t) * o.bits + j] = bit;
+    });
     e.mask[answerStart + t] = 1;
   });
   return { ...e, items, query };
@@ -66,7 +84,10 @@ export function recallExample(o: AssociativeRecallOptions, count: number, rng: R
 function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<AssociativeRecallOptions> {
   const r = new OptionReader('associative-recall', DEFAULTS, options);
   const o: AssociativeRecallOptions = {
-    bits: r.int('bits', 1), itemLength: r.int('itemLength', 1), minItems: r.int('minItems', 2), maxItems: r.int('maxItems', 2),
+    bits: r.int('bits', 1),
+    itemLength: r.int('itemLength', 1),
+    minItems: r.int('minItems', 2),
+    maxItems: r.int('maxItems', 2),
   };
   r.ordered('minItems', o.minItems, 'maxItems', o.maxItems);
   // channel names for render only: made on demand, so a task with huge bits costs nothing until drawn
@@ -77,8 +98,12 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
     options: o,
     inputSize: o.bits + 2,
     outputSize: o.bits,
-    sample: (batch, rng) => packExamples(
-      Array.from({ length: batch }, () => recallExample(o, rng.int(o.minItems, o.maxItems), rng)), o.bits + 2, o.bits),
+    sample: (batch, rng) =>
+      packExamples(
+        Array.from({ length: batch }, () => recallExample(o, rng.int(o.minItems, o.maxItems), rng)),
+        o.bits + 2,
+        o.bits,
+      ),
     cost: thresholdCost,
     render: (batch, index, logits) => renderSequence(batch, index, logits, labels()),
   };

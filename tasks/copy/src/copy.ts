@@ -1,6 +1,14 @@
 import {
-  blankExample, lengthRange, OptionReader, packExamples, renderSequence, thresholdCost,
-  type AlgorithmicTask, type Example, type Rng, type TaskDefinition,
+  blankExample,
+  lengthRange,
+  OptionReader,
+  packExamples,
+  renderSequence,
+  thresholdCost,
+  type AlgorithmicTask,
+  type Example,
+  type Rng,
+  type TaskDefinition,
 } from '@engram/tensor';
 
 /** Options of the copy task (NTM paper defaults). */
@@ -46,8 +54,12 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
     options: o,
     inputSize: o.bits + 1,
     outputSize: o.bits,
-    sample: (batch, rng) => packExamples(
-      Array.from({ length: batch }, () => copyExample(o.bits, rng.int(o.minLength, o.maxLength), rng)), o.bits + 1, o.bits),
+    sample: (batch, rng) =>
+      packExamples(
+        Array.from({ length: batch }, () => copyExample(o.bits, rng.int(o.minLength, o.maxLength), rng)),
+        o.bits + 1,
+        o.bits,
+      ),
     cost: thresholdCost,
     render: (batch, index, logits) => renderSequence(batch, index, logits, labels()),
   };

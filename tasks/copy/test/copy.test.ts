@@ -69,7 +69,7 @@ describe('copy task', () => {
     const task = copy.make({ bits: 2, minLength: 1, maxLength: 1 });
     const batch = task.sample(1, new Rng(4));
     const text = task.render(batch, 0, tf.zeros([3, 1, 2]) as tf.Tensor3D);
-    expect(text.split('\n')).toHaveLength((1 + 3) + (1 + 2) + (1 + 2));
+    expect(text.split('\n')).toHaveLength(1 + 3 + (1 + 2) + (1 + 2));
     expect(text).toMatch(/delim \.#\./);
     expect(text).toMatch(/outputs \(thresholded\)\n\s+b0 --\./);
   });

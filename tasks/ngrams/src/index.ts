@@ -1,1 +1,12 @@
-export { ngrams, ngramBits, ngramExample, optimalPredictions, optimalCrossEntropy, modelCrossEntropy, betaHalf, type NgramsOptions, type NgramsTask, type NgramsDefinition } from './ngrams.ts';
+export {
+  ngrams,
+  ngramBits,
+  ngramExample,
+  optimalPredictions,
+  optimalCrossEntropy,
+  modelCrossEntropy,
+  betaHalf,
+  type NgramsOptions,
+  type NgramsTask,
+  type NgramsDefinition,
+} from './ngrams.ts';

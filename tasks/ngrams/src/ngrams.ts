@@ -1,6 +1,13 @@
 import {
-  blankExample, OptionReader, packExamples, renderSequence,
-  type AlgorithmicTask, type Example, type Rng, type SequenceBatch, type TaskDefinition,
+  blankExample,
+  OptionReader,
+  packExamples,
+  renderSequence,
+  type AlgorithmicTask,
+  type Example,
+  type Rng,
+  type SequenceBatch,
+  type TaskDefinition,
 } from '@engram/tensor';
 import type * as tf from '@tensorflow/tfjs';
 
@@ -55,7 +62,8 @@ export function optimalPredictions(bits: ArrayLike<number>, order: number): Floa
   for (let i = 0; i < bits.length; i++) {
     if (i >= order - 1) {
       p[i] = ((ones[context] as number) + 0.5) / ((ones[context] as number) + (zeros[context] as number) + 1);
-      if (bits[i]) ones[context] = (ones[context] as number) + 1; else zeros[context] = (zeros[context] as number) + 1;
+      if (bits[i]) ones[context] = (ones[context] as number) + 1;
+      else zeros[context] = (zeros[context] as number) + 1;
     }
     context = ((context << 1) | (bits[i] ? 1 : 0)) & (contexts - 1);
   }
@@ -135,7 +143,12 @@ function make(options: Readonly<Record<string, unknown>> = {}): NgramsTask {
     options: o,
     inputSize: 1,
     outputSize: 1,
-    sample: (batch, rng) => packExamples(Array.from({ length: batch }, () => ngramExample(o, rng)), 1, 1),
+    sample: (batch, rng) =>
+      packExamples(
+        Array.from({ length: batch }, () => ngramExample(o, rng)),
+        1,
+        1,
+      ),
     cost: modelCrossEntropy,
     optimalCost: (batch) => optimalCrossEntropy(batch, o.order),
     render: (batch, index, logits) => renderSequence(batch, index, logits, { inputs: ['bit'], outputs: ['next'] }),

@@ -1,6 +1,13 @@
 import {
-  blankExample, OptionReader, packExamples, renderSequence, thresholdCost,
-  type AlgorithmicTask, type Example, type Rng, type TaskDefinition,
+  blankExample,
+  OptionReader,
+  packExamples,
+  renderSequence,
+  thresholdCost,
+  type AlgorithmicTask,
+  type Example,
+  type Rng,
+  type TaskDefinition,
 } from '@engram/tensor';
 
 /** Options of the priority-sort task (NTM paper defaults). */
@@ -34,14 +41,21 @@ export function sortExample(o: PrioritySortOptions, rng: Rng): SortExample {
   const vectors = Array.from({ length: o.inputs }, () => Array.from({ length: o.bits }, () => (rng.next() < 0.5 ? 1 : 0)));
   const priorities = Array.from({ length: o.inputs }, () => rng.next() * 2 - 1);
   vectors.forEach((v, i) => {
-    v.forEach((bit, j) => { e.inputs[i * x + j] = bit; });
+    v.forEach((bit, j) => {
+      e.inputs[i * x + j] = bit;
+    });
     e.inputs[i * x + o.bits] = priorities[i] as number;
   });
   e.inputs[o.inputs * x + o.bits + 1] = 1;
-  const order = priorities.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0]).slice(0, o.outputs);
+  const order = priorities
+    .map((p, i) => [p, i] as const)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, o.outputs);
   order.forEach(([, i], rank) => {
     const t = o.inputs + 1 + rank;
-    (vectors[i] as number[]).forEach((bit, j) => { e.targets[t * o.bits + j] = bit; });
+    (vectors[i] as number[]).forEach((bit, j) => {
+      e.targets[t * o.bits + j] = bit;
+    });
     e.mask[t] = 1;
   });
   return { ...e, vectors, priorities };
@@ -59,7 +73,12 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
     options: o,
     inputSize: o.bits + 2,
     outputSize: o.bits,
-    sample: (batch, rng) => packExamples(Array.from({ length: batch }, () => sortExample(o, rng)), o.bits + 2, o.bits),
+    sample: (batch, rng) =>
+      packExamples(
+        Array.from({ length: batch }, () => sortExample(o, rng)),
+        o.bits + 2,
+        o.bits,
+      ),
     cost: thresholdCost,
     render: (batch, index, logits) => renderSequence(batch, index, logits, labels()),
   };

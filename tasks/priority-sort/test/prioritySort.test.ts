@@ -22,7 +22,10 @@ describe('priority-sort task', () => {
         expect(p).toBeLessThan(1);
         expect(e.inputs[i * x + o.bits]).toBeCloseTo(p, 6);
       });
-      const ranked = e.priorities.map((p, i) => ({ p, i })).sort((a, b) => b.p - a.p).slice(0, 16);
+      const ranked = e.priorities
+        .map((p, i) => ({ p, i }))
+        .sort((a, b) => b.p - a.p)
+        .slice(0, 16);
       ranked.forEach(({ i }, rank) => {
         const t = 21 + rank;
         expect(Array.from(e.targets.slice(t * o.bits, (t + 1) * o.bits))).toEqual(e.vectors[i]);

@@ -1,6 +1,14 @@
 import {
-  blankExample, lengthRange, OptionReader, packExamples, renderSequence, thresholdCost,
-  type AlgorithmicTask, type Example, type Rng, type TaskDefinition,
+  blankExample,
+  lengthRange,
+  OptionReader,
+  packExamples,
+  renderSequence,
+  thresholdCost,
+  type AlgorithmicTask,
+  type Example,
+  type Rng,
+  type TaskDefinition,
 } from '@engram/tensor';
 
 /** Options of the repeat-copy task (NTM paper defaults). */
@@ -47,8 +55,12 @@ export function repeatCopyExample(o: RepeatCopyOptions, length: number, repeats:
 function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<RepeatCopyOptions> {
   const r = new OptionReader('repeat-copy', DEFAULTS, options);
   const o: RepeatCopyOptions = {
-    bits: r.int('bits', 1), minLength: r.int('minLength', 1), maxLength: r.int('maxLength', 1),
-    minRepeats: r.int('minRepeats', 1), maxRepeats: r.int('maxRepeats', 1), repeatScale: r.num('repeatScale', 1e-9),
+    bits: r.int('bits', 1),
+    minLength: r.int('minLength', 1),
+    maxLength: r.int('maxLength', 1),
+    minRepeats: r.int('minRepeats', 1),
+    maxRepeats: r.int('maxRepeats', 1),
+    repeatScale: r.num('repeatScale', 1e-9),
   };
   r.ordered('minLength', o.minLength, 'maxLength', o.maxLength);
   r.ordered('minRepeats', o.minRepeats, 'maxRepeats', o.maxRepeats);
@@ -60,10 +72,15 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
     options: o,
     inputSize: o.bits + 2,
     outputSize: o.bits + 1,
-    sample: (batch, rng) => packExamples(Array.from({ length: batch }, () => {
-      const length = rng.int(o.minLength, o.maxLength);
-      return repeatCopyExample(o, length, rng.int(o.minRepeats, o.maxRepeats), rng);
-    }), o.bits + 2, o.bits + 1),
+    sample: (batch, rng) =>
+      packExamples(
+        Array.from({ length: batch }, () => {
+          const length = rng.int(o.minLength, o.maxLength);
+          return repeatCopyExample(o, length, rng.int(o.minRepeats, o.maxRepeats), rng);
+        }),
+        o.bits + 2,
+        o.bits + 1,
+      ),
     cost: thresholdCost,
     render: (batch, index, logits) => renderSequence(batch, index, logits, labels()),
   };

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
 import { LSTM_AUX_ROWS, lstmGatesBackward, lstmGatesForward } from './lstmGatesMath.ts';
 

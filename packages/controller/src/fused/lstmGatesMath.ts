@@ -30,8 +30,16 @@ function sigmoid(x: number): number {
  * @param c `[B, U]` the previous cell state.
  * @param h outputs `[B, U]` h'; `cNext` `[B, U]` c'; `aux` `[B, 5U]` the activations.
  */
-export function lstmGatesForward(batch: number, units: number, z: Float32Array, bias: Float32Array, c: Float32Array,
-  h: Float32Array, cNext: Float32Array, aux: Float32Array): void {
+export function lstmGatesForward(
+  batch: number,
+  units: number,
+  z: Float32Array,
+  bias: Float32Array,
+  c: Float32Array,
+  h: Float32Array,
+  cNext: Float32Array,
+  aux: Float32Array,
+): void {
   const U = units;
   for (let b = 0; b < batch; b++) {
     const zb = b * 4 * U;
@@ -62,8 +70,17 @@ export function lstmGatesForward(batch: number, units: number, z: Float32Array, 
  * @param dh `[B, U]`, `dcNext` `[B, U]` the gradients of the outputs.
  * @param dz output `[B, 4U]`; `dBias` output `[4U]`; `dc` output `[B, U]`.
  */
-export function lstmGatesBackward(batch: number, units: number, dh: Float32Array, dcNext: Float32Array, c: Float32Array,
-  aux: Float32Array, dz: Float32Array, dBias: Float32Array, dc: Float32Array): void {
+export function lstmGatesBackward(
+  batch: number,
+  units: number,
+  dh: Float32Array,
+  dcNext: Float32Array,
+  c: Float32Array,
+  aux: Float32Array,
+  dz: Float32Array,
+  dBias: Float32Array,
+  dc: Float32Array,
+): void {
   const U = units;
   dBias.fill(0);
   for (let b = 0; b < batch; b++) {

@@ -5,7 +5,10 @@
  */
 
 export type Mat = number[][];
-export interface Param { readonly shape: readonly number[]; readonly data: Float64Array }
+export interface Param {
+  readonly shape: readonly number[];
+  readonly data: Float64Array;
+}
 /** Weights by path, e.g. `controller/lstm0/kernel`. */
 export type Params = Record<string, Param>;
 export type Kind = 'lstm' | 'gru' | 'feedforward';
@@ -41,7 +44,11 @@ export function lstmStep64(p: Params, path: string, x: Mat, h: Mat, c: Mat): { h
   const f = map(cols(z, u, 2 * u), sigmoid);
   const g = map(cols(z, 2 * u, 3 * u), Math.tanh);
   const o = map(cols(z, 3 * u, 4 * u), sigmoid);
-  const c2 = zip(zip(f, c, (a, b) => a * b), zip(i, g, (a, b) => a * b), (a, b) => a + b);
+  const c2 = zip(
+    zip(f, c, (a, b) => a * b),
+    zip(i, g, (a, b) => a * b),
+    (a, b) => a + b,
+  );
   return { h: zip(o, map(c2, Math.tanh), (a, b) => a * b), c: c2 };
 }
 
@@ -50,11 +57,23 @@ export function gruStep64(p: Params, path: string, x: Mat, h: Mat): Mat {
   const gates = map(affine(cat(x, h), param(p, `${path}/gateKernel`), param(p, `${path}/gateBias`)), sigmoid);
   const r = cols(gates, 0, u);
   const z = cols(gates, u, 2 * u);
-  const cand = map(affine(cat(x, zip(r, h, (a, b) => a * b)), param(p, `${path}/candidateKernel`), param(p, `${path}/candidateBias`)), Math.tanh);
-  return h.map((row, b) => row.map((hv, j) => {
-    const zv = (z[b] as number[])[j] as number;
-    return zv * hv + (1 - zv) * ((cand[b] as number[])[j] as number);
-  }));
+  const cand = map(
+    affine(
+      cat(
+        x,
+        zip(r, h, (a, b) => a * b),
+      ),
+      param(p, `${path}/candidateKernel`),
+      param(p, `${path}/candidateBias`),
+    ),
+    Math.tanh,
+  );
+  return h.map((row, b) =>
+    row.map((hv, j) => {
+      const zv = (z[b] as number[])[j] as number;
+      return zv * hv + (1 - zv) * ((cand[b] as number[])[j] as number);
+    }),
+  );
 }
 
 export function denseStep64(p: Params, path: string, x: Mat, act: Act): Mat {
@@ -80,14 +99,18 @@ export function run64(kind: Kind, layers: number, p: Params, xs: readonly Mat[],
     paths.forEach((pa, l) => {
       if (kind === 'lstm') {
         const s = lstmStep64(p, pa, x, h[l] as Mat, c[l] as Mat);
-        hn.push(s.h); cn.push(s.c); x = s.h;
+        hn.push(s.h);
+        cn.push(s.c);
+        x = s.h;
       } else if (kind === 'gru') {
-        x = gruStep64(p, pa, x, h[l] as Mat); hn.push(x);
+        x = gruStep64(p, pa, x, h[l] as Mat);
+        hn.push(x);
       } else {
         x = denseStep64(p, pa, x, options.activation ?? 'tanh');
       }
     });
-    h = hn; c = cn;
+    h = hn;
+    c = cn;
     return x;
   });
 }

@@ -69,7 +69,8 @@ export interface DncState extends MemoryState {
 
 function flag(v: unknown, field: string): boolean {
   if (v === undefined) return false;
-  if (typeof v !== 'boolean') throw new EngramError(field, `${JSON.stringify(v)} is not true or false`, `set ${field} to true or false (default false, the paper's DNC)`);
+  if (typeof v !== 'boolean')
+    throw new EngramError(field, `${JSON.stringify(v)} is not true or false`, `set ${field} to true or false (default false, the paper's DNC)`);
   return v;
 }
 
@@ -92,7 +93,8 @@ export function resolveDncConfig(c: DncAccessConfig): ResolvedDncConfig {
     readHeads: positiveInt(c.readHeads ?? 1, 'memory.readHeads', 'use at least 1 read head'),
     writeHeads: positiveInt(c.writeHeads ?? 1, 'memory.writeHeads', 'use at least 1 write head'),
     controllerSize: positiveInt(c.controllerSize, 'memory.controllerSize', 'pass the controller output width'),
-    init, seed,
+    init,
+    seed,
     masking: flag(c.masking, 'memory.masking'),
     deallocation: flag(c.deallocation, 'memory.deallocation'),
     sharpness: flag(c.sharpness, 'memory.sharpness'),
@@ -154,10 +156,18 @@ export class DncAccess implements MemoryModule<DncState> {
     this.projectionBias = variables('memory/projectionBias', () => tf.zeros([this.interfaceSize]));
   }
 
-  get slots(): number { return this.config.slots; }
-  get width(): number { return this.config.width; }
-  get readHeads(): number { return this.config.readHeads; }
-  get writeHeads(): number { return this.config.writeHeads; }
+  get slots(): number {
+    return this.config.slots;
+  }
+  get width(): number {
+    return this.config.width;
+  }
+  get readHeads(): number {
+    return this.config.readHeads;
+  }
+  get writeHeads(): number {
+    return this.config.writeHeads;
+  }
 
   get variables(): tf.Variable[] {
     return Object.values(this.namedVariables);
@@ -172,7 +182,11 @@ export class DncAccess implements MemoryModule<DncState> {
     if (this.config.kernels === 'reference') return false;
     if (this.config.kernels === 'auto') return backendName === 'cpu';
     if (!fusedBackend(backendName)) {
-      throw new EngramError('memory.kernels', `'fused' was asked for but fused kernels exist for the cpu and wasm backends only, not '${backendName}'`, "use kernels 'auto' or 'reference'");
+      throw new EngramError(
+        'memory.kernels',
+        `'fused' was asked for but fused kernels exist for the cpu and wasm backends only, not '${backendName}'`,
+        "use kernels 'auto' or 'reference'",
+      );
     }
     return true;
   }
@@ -211,7 +225,7 @@ export class DncAccess implements MemoryModule<DncState> {
       const writeGate = wc.writeGate;
       const allocation = dncAllocation(usage, scalar(tf.mul(allocationGate, writeGate) as tf.Tensor3D));
       const writeWeights = tf.mul(writeGate, tf.add(tf.mul(allocationGate, allocation), tf.mul(tf.sub(1, allocationGate), writeContent))) as tf.Tensor3D;
-      const kept = c.deallocation ? tf.mul(state.memory, tf.expandDims(retention, -1)) as tf.Tensor3D : state.memory;
+      const kept = c.deallocation ? (tf.mul(state.memory, tf.expandDims(retention, -1)) as tf.Tensor3D) : state.memory;
       const memory = write(kept, writeWeights, wc.erase, wc.vector);
 
       // the links from this step's writes, and the previous reads followed along them
@@ -234,7 +248,6 @@ export class DncAccess implements MemoryModule<DncState> {
     });
   }
 
-
   dispose(): void {
     for (const v of this.variables) v.dispose();
     this.memoryInit.dispose();
@@ -245,8 +258,12 @@ export class DncAccess implements MemoryModule<DncState> {
  * dncLinkage, then the forward and backward weights of the previous reads along the new links,
  * in composite ops: what the fused temporal kernel computes in one.
  */
-export function dncTemporalReference(prevLink: tf.Tensor4D, prevPrecedence: tf.Tensor3D, writeWeights: tf.Tensor3D, prevReadWeights: tf.Tensor3D):
-{ link: tf.Tensor4D; precedence: tf.Tensor3D; forward: tf.Tensor4D; backward: tf.Tensor4D } {
+export function dncTemporalReference(
+  prevLink: tf.Tensor4D,
+  prevPrecedence: tf.Tensor3D,
+  writeWeights: tf.Tensor3D,
+  prevReadWeights: tf.Tensor3D,
+): { link: tf.Tensor4D; precedence: tf.Tensor3D; forward: tf.Tensor4D; backward: tf.Tensor4D } {
   return tidy(() => {
     const { link, precedence } = dncLinkage(prevLink, prevPrecedence, writeWeights);
     return { link, precedence, forward: dncDirectionalWeights(link, prevReadWeights, true), backward: dncDirectionalWeights(link, prevReadWeights, false) };

@@ -44,10 +44,9 @@ export function dncReadTable(width: number, writeHeads: number, options: DncOpti
     { name: 'freeGate', length: 1, activation: 'sigmoid' },
     { name: 'modes', length: 2 * writeHeads + 1, activation: 'softmax' },
     ...(options.masking ? [{ name: 'mask', length: width, activation: 'sigmoid' } as const] : []),
-    ...(options.sharpness ? [
-      { name: 'forwardSharpness', length: 1, activation: 'oneplus' } as const,
-      { name: 'backwardSharpness', length: 1, activation: 'oneplus' } as const,
-    ] : []),
+    ...(options.sharpness
+      ? [{ name: 'forwardSharpness', length: 1, activation: 'oneplus' } as const, { name: 'backwardSharpness', length: 1, activation: 'oneplus' } as const]
+      : []),
   ];
 }
 
@@ -61,8 +60,13 @@ export interface DncControls {
  * Splits the (clipped) interface vector into the write heads' and the read heads' controls.
  * @param z `[B, W * writeLength + R * readLength]`
  */
-export function splitDncInterface(z: tf.Tensor2D, writeHeads: number, readHeads: number,
-  writeTable: readonly ControlSpec<DncWriteControl>[], readTable: readonly ControlSpec<DncReadControl>[]): DncControls {
+export function splitDncInterface(
+  z: tf.Tensor2D,
+  writeHeads: number,
+  readHeads: number,
+  writeTable: readonly ControlSpec<DncWriteControl>[],
+  readTable: readonly ControlSpec<DncReadControl>[],
+): DncControls {
   return tidy(() => {
     const wLen = writeHeads * headLength(writeTable);
     const [zw, zr] = tf.split(z, [wLen, z.shape[1] - wLen], 1) as [tf.Tensor2D, tf.Tensor2D];

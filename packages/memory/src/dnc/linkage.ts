@@ -24,8 +24,7 @@ function offDiagonal(n: number): tf.Tensor2D {
  * @param writeWeights `[B, W, N]` this step's write weights.
  * @returns link `[B, W, N, N]` (rows and columns sum to at most 1) and precedence `[B, W, N]`.
  */
-export function dncLinkage(prevLink: tf.Tensor4D, prevPrecedence: tf.Tensor3D, writeWeights: tf.Tensor3D):
-{ link: tf.Tensor4D; precedence: tf.Tensor3D } {
+export function dncLinkage(prevLink: tf.Tensor4D, prevPrecedence: tf.Tensor3D, writeWeights: tf.Tensor3D): { link: tf.Tensor4D; precedence: tf.Tensor3D } {
   const s = shapes('dncLinkage');
   s.check('prevLink', prevLink, ['B', 'W', 'N', 'N']);
   s.check('prevPrecedence', prevPrecedence, ['B', 'W', 'N']);

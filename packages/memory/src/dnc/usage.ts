@@ -29,8 +29,7 @@ export function dncRetention(freeGate: tf.Tensor2D, prevReadWeights: tf.Tensor3D
  * @param prevReadWeights `[B, R, N]`
  * @returns usage `[B, N]` in [0, 1].
  */
-export function dncUsage(prevUsage: tf.Tensor2D, prevWriteWeights: tf.Tensor3D, freeGate: tf.Tensor2D,
-  prevReadWeights: tf.Tensor3D): tf.Tensor2D {
+export function dncUsage(prevUsage: tf.Tensor2D, prevWriteWeights: tf.Tensor3D, freeGate: tf.Tensor2D, prevReadWeights: tf.Tensor3D): tf.Tensor2D {
   const s = shapes('dncUsage');
   s.check('prevUsage', prevUsage, ['B', 'N']);
   s.check('prevWriteWeights', prevWriteWeights, ['B', 'W', 'N']);

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { EngramError, registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { addressBackward, addressForward, AUX_ROWS, type AddressDims } from './addressMath.ts';
 
@@ -27,11 +27,19 @@ export function registerAddressKernels(): void {
   registerFusedKernel<AddressAttrs>({
     name: NTM_ADDRESS,
     inputs: INPUTS,
-    outputShapes: ([m, k]) => [[m![0]!, k![1]!, m![1]!], [m![0]!, k![1]!, AUX_ROWS, m![1]!]],
+    outputShapes: ([m, k]) => [
+      [m![0]!, k![1]!, m![1]!],
+      [m![0]!, k![1]!, AUX_ROWS, m![1]!],
+    ],
     compute: (ins, [weights, aux], [m, k, , , s], attrs) => {
       const [memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
-      addressForward(dimsOf(m!, k!, s!), attrs.normalize === 'sparsemax',
-        { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! }, weights!, aux!);
+      addressForward(
+        dimsOf(m!, k!, s!),
+        attrs.normalize === 'sparsemax',
+        { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
+        weights!,
+        aux!,
+      );
     },
   });
   registerFusedKernel<AddressAttrs>({
@@ -42,9 +50,15 @@ export function registerAddressKernels(): void {
     compute: (ins, outs, shapesIn, attrs) => {
       const [dy, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const [dMemory, dKey, dBeta, dGate, dShift, dGamma, dPrev] = outs as Float32Array[];
-      addressBackward(dimsOf(shapesIn[3]!, shapesIn[4]!, shapesIn[7]!), attrs.normalize === 'sparsemax', dy!, weights!, aux!,
+      addressBackward(
+        dimsOf(shapesIn[3]!, shapesIn[4]!, shapesIn[7]!),
+        attrs.normalize === 'sparsemax',
+        dy!,
+        weights!,
+        aux!,
         { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
-        { memory: dMemory!, key: dKey!, beta: dBeta!, gate: dGate!, shiftDist: dShift!, gamma: dGamma!, prev: dPrev! });
+        { memory: dMemory!, key: dKey!, beta: dBeta!, gate: dGate!, shiftDist: dShift!, gamma: dGamma!, prev: dPrev! },
+      );
     },
   });
   registerFusedGradient({
@@ -55,8 +69,11 @@ export function registerAddressKernels(): void {
       const [memory, key, beta, gate, shift, gamma, prev, weights, aux] = saved as tf.Tensor[];
       const dWeights = (dy as tf.Tensor[])[0] as tf.Tensor;
       // One backward kernel computes every input's gradient at once.
-      const g = runKernel(NTM_ADDRESS_GRAD, { dy: dWeights, weights: weights!, aux: aux!, memory: memory!, key: key!, beta: beta!,
-        gate: gate!, shift: shift!, gamma: gamma!, prev: prev! }, attrs);
+      const g = runKernel(
+        NTM_ADDRESS_GRAD,
+        { dy: dWeights, weights: weights!, aux: aux!, memory: memory!, key: key!, beta: beta!, gate: gate!, shift: shift!, gamma: gamma!, prev: prev! },
+        attrs,
+      );
       return Object.fromEntries(INPUTS.map((name, i) => [name, () => g[i] as tf.Tensor]));
     },
   });
@@ -75,8 +92,16 @@ export function registerAddressKernels(): void {
  * @param prev `[B, H, N]`
  * @returns `[B, H, N]`
  */
-export function fusedAddress(memory: tf.Tensor3D, key: tf.Tensor3D, beta: tf.Tensor2D, gate: tf.Tensor2D,
-  shiftDist: tf.Tensor3D, gamma: tf.Tensor2D, prev: tf.Tensor3D, normalize: FusedNormalizer = 'softmax'): tf.Tensor3D {
+export function fusedAddress(
+  memory: tf.Tensor3D,
+  key: tf.Tensor3D,
+  beta: tf.Tensor2D,
+  gate: tf.Tensor2D,
+  shiftDist: tf.Tensor3D,
+  gamma: tf.Tensor2D,
+  prev: tf.Tensor3D,
+  normalize: FusedNormalizer = 'softmax',
+): tf.Tensor3D {
   const s = shapes('fusedAddress');
   s.check('memory', memory, ['B', 'N', 'M']);
   s.check('key', key, ['B', 'H', 'M']);
@@ -87,8 +112,11 @@ export function fusedAddress(memory: tf.Tensor3D, key: tf.Tensor3D, beta: tf.Ten
   s.check('prev', prev, ['B', 'H', 'N']);
   const width = shiftDist.shape[2];
   if (width % 2 !== 1 || width > memory.shape[1]) {
-    throw new EngramError('fusedAddress(shiftDist)', `last dimension ${width} must be odd (2S+1) and at most N=${memory.shape[1]}`,
-      'pass a distribution over shifts -S..+S with 2S+1 <= N');
+    throw new EngramError(
+      'fusedAddress(shiftDist)',
+      `last dimension ${width} must be odd (2S+1) and at most N=${memory.shape[1]}`,
+      'pass a distribution over shifts -S..+S with 2S+1 <= N',
+    );
   }
   registerAddressKernels();
   const [weights, aux] = runKernel(NTM_ADDRESS, { memory, key, beta, gate, shift: shiftDist, gamma, prev }, { normalize });

@@ -184,7 +184,7 @@ function sparsemaxInPlace(z: Float64Array, n: number, sorted: Float64Array): voi
   const tau = (supportSum - 1) / support;
   for (let i = 0; i < n; i++) {
     const v = z[i]! - tau;
-    z[i] = v > 0 ? v : 0;
+    z[i] = Math.max(v, 0);
   }
 }
 
@@ -279,9 +279,17 @@ export function addressForward(d: AddressDims, sparse: boolean, x: AddressInputs
  * @param g outputs: gradients with respect to every input (overwritten; the memory gradient
  *   as `memoryTerm` says).
  */
-export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Array, weights: Float32Array, aux: Float32Array,
-  x: AddressInputs, g: AddressGrads, memoryTerm: MemoryGradTerm = NONE): void {
-  const { batch: B, heads: H, slots: N, width: M, shiftRange: S } = d;
+export function addressBackward(
+  d: AddressDims,
+  sparse: boolean,
+  dy: Float32Array,
+  weights: Float32Array,
+  aux: Float32Array,
+  x: AddressInputs,
+  g: AddressGrads,
+  memoryTerm: MemoryGradTerm = NONE,
+): void {
+  const { batch: B, heads: H, slots: N, shiftRange: S } = d;
   const L = 2 * S + 1;
   const knInv = scratch('addressGrad.knInv', H);
   const dws = scratch('addressGrad.dws', N);
@@ -399,8 +407,20 @@ export function addressBackward(d: AddressDims, sparse: boolean, dy: Float32Arra
  * with floored norms (the inverse row norms come from the forward pass's aux), and
  * the memory gradient combined with `term` in the same sweep.
  */
-function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Float32Array, dK: Float64Array, sKK: Float64Array,
-  knInv: Float64Array, coef: Float64Array, aux: Float32Array, dMemory: Float32Array, dKey: Float32Array, term: MemoryGradTerm): void {
+function cosineBackward(
+  d: AddressDims,
+  b: number,
+  memory: Float32Array,
+  key: Float32Array,
+  dK: Float64Array,
+  sKK: Float64Array,
+  knInv: Float64Array,
+  coef: Float64Array,
+  aux: Float32Array,
+  dMemory: Float32Array,
+  dKey: Float32Array,
+  term: MemoryGradTerm,
+): void {
   const { heads: H, slots: N, width: M } = d;
   const mb = b * N * M;
   keyNormInverses(key, b, H, M, knInv);
@@ -474,8 +494,11 @@ function cosineBackward(d: AddressDims, b: number, memory: Float32Array, key: Fl
           dk[h * M + j] = dk[h * M + j]! + a * v;
         }
         switch (term.kind) {
-          case 'none': break;
-          case 'accumulate': acc += dMemory[r + j]!; break;
+          case 'none':
+            break;
+          case 'accumulate':
+            acc += dMemory[r + j]!;
+            break;
           case 'read':
             for (let h = 0; h < H; h++) acc += term.weights[(b * H + h) * N + i]! * term.dReads[(b * H + h) * M + j]!;
             break;

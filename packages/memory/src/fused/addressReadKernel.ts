@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
 import { addressBackward, addressForward, AUX_ROWS, type AddressDims } from './addressMath.ts';
 import type { FusedNormalizer } from './addressKernel.ts';
@@ -30,12 +30,21 @@ export function registerAddressReadKernels(): void {
     name: NTM_ADDRESS_READ,
     inputs: INPUTS,
     // weights [B,R,N], read vectors [B,R,M], aux [B,R,AUX_ROWS,N]
-    outputShapes: ([m, k]) => [[m![0]!, k![1]!, m![1]!], [m![0]!, k![1]!, m![2]!], [m![0]!, k![1]!, AUX_ROWS, m![1]!]],
+    outputShapes: ([m, k]) => [
+      [m![0]!, k![1]!, m![1]!],
+      [m![0]!, k![1]!, m![2]!],
+      [m![0]!, k![1]!, AUX_ROWS, m![1]!],
+    ],
     compute: (ins, [weights, reads, aux], [m, k, , , s], attrs) => {
       const [memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const d = dimsOf(m!, k!, s!);
-      addressForward(d, attrs.normalize === 'sparsemax',
-        { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! }, weights!, aux!);
+      addressForward(
+        d,
+        attrs.normalize === 'sparsemax',
+        { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
+        weights!,
+        aux!,
+      );
       readForward(d, memory!, weights!, reads!);
     },
   });
@@ -52,10 +61,16 @@ export function registerAddressReadKernels(): void {
       const dw = scratch32('addressRead.dw', dWeights!.length);
       readWeightsGrad(d, dReads!, memory!, dw);
       for (let i = 0; i < dw.length; i++) dw[i] = dw[i]! + dWeights![i]!;
-      addressBackward(d, attrs.normalize === 'sparsemax', dw, weights!, aux!,
+      addressBackward(
+        d,
+        attrs.normalize === 'sparsemax',
+        dw,
+        weights!,
+        aux!,
         { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
         { memory: gMemory!, key: gKey!, beta: gBeta!, gate: gGate!, shiftDist: gShift!, gamma: gGamma!, prev: gPrev! },
-        { kind: 'read', weights: weights!, dReads: dReads! });
+        { kind: 'read', weights: weights!, dReads: dReads! },
+      );
     },
   });
   registerFusedGradient({
@@ -80,8 +95,16 @@ export function registerAddressReadKernels(): void {
  * @param memory `[B, N, M]`; key `[B, R, M]`; beta, gate, gamma `[B, R]`; shiftDist `[B, R, 2S+1]`; prev `[B, R, N]`.
  * @returns the read weights `[B, R, N]` and the read vectors `[B, R, M]`.
  */
-export function fusedAddressRead(memory: tf.Tensor3D, key: tf.Tensor3D, beta: tf.Tensor2D, gate: tf.Tensor2D, shiftDist: tf.Tensor3D,
-  gamma: tf.Tensor2D, prev: tf.Tensor3D, normalize: FusedNormalizer = 'softmax'): { weights: tf.Tensor3D; reads: tf.Tensor3D } {
+export function fusedAddressRead(
+  memory: tf.Tensor3D,
+  key: tf.Tensor3D,
+  beta: tf.Tensor2D,
+  gate: tf.Tensor2D,
+  shiftDist: tf.Tensor3D,
+  gamma: tf.Tensor2D,
+  prev: tf.Tensor3D,
+  normalize: FusedNormalizer = 'softmax',
+): { weights: tf.Tensor3D; reads: tf.Tensor3D } {
   registerAddressReadKernels();
   const [weights, reads, aux] = runKernel(NTM_ADDRESS_READ, { memory, key, beta, gate, shift: shiftDist, gamma, prev }, { normalize });
   aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
 import { addressBackward, addressForward, AUX_ROWS, type AddressDims } from './addressMath.ts';
 import type { FusedNormalizer } from './addressKernel.ts';
@@ -36,8 +36,13 @@ export function registerAddressWriteKernels(): void {
     compute: (ins, [weights, newMemory, aux], [m, k, , , s], attrs) => {
       const [memory, key, beta, gate, shiftDist, gamma, prev, erase, add] = ins as Float32Array[];
       const d = dimsOf(m!, k!, s!);
-      addressForward(d, attrs.normalize === 'sparsemax',
-        { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! }, weights!, aux!);
+      addressForward(
+        d,
+        attrs.normalize === 'sparsemax',
+        { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
+        weights!,
+        aux!,
+      );
       writeForward(d, { memory: memory!, weights: weights!, erase: erase!, add: add! }, newMemory!);
     },
   });
@@ -53,13 +58,24 @@ export function registerAddressWriteKernels(): void {
       // joins the incoming weights gradient); the write's share of the memory gradient is
       // added in the addressing backward's sweep over memory
       const dw = scratch32('addressWrite.dw', dWeights!.length);
-      writeBackward(d, dNewMemory!, { memory: memory!, weights: weights!, erase: erase!, add: add! },
-        { memory: gMemory!, weights: dw, erase: gErase!, add: gAdd! }, false);
+      writeBackward(
+        d,
+        dNewMemory!,
+        { memory: memory!, weights: weights!, erase: erase!, add: add! },
+        { memory: gMemory!, weights: dw, erase: gErase!, add: gAdd! },
+        false,
+      );
       for (let i = 0; i < dw.length; i++) dw[i] = dw[i]! + dWeights![i]!;
-      addressBackward(d, attrs.normalize === 'sparsemax', dw, weights!, aux!,
+      addressBackward(
+        d,
+        attrs.normalize === 'sparsemax',
+        dw,
+        weights!,
+        aux!,
         { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
         { memory: gMemory!, key: gKey!, beta: gBeta!, gate: gGate!, shiftDist: gShift!, gamma: gGamma!, prev: gPrev! },
-        { kind: 'write', dy: dNewMemory!, weights: weights!, erase: erase! });
+        { kind: 'write', dy: dNewMemory!, weights: weights!, erase: erase! },
+      );
     },
   });
   registerFusedGradient({
@@ -85,9 +101,18 @@ export function registerAddressWriteKernels(): void {
  *   prev `[B, W, N]`; erase, add `[B, W, M]`.
  * @returns the write weights `[B, W, N]` and the new memory `[B, N, M]`.
  */
-export function fusedAddressWrite(memory: tf.Tensor3D, key: tf.Tensor3D, beta: tf.Tensor2D, gate: tf.Tensor2D, shiftDist: tf.Tensor3D,
-  gamma: tf.Tensor2D, prev: tf.Tensor3D, erase: tf.Tensor3D, add: tf.Tensor3D, normalize: FusedNormalizer = 'softmax'):
-{ weights: tf.Tensor3D; memory: tf.Tensor3D } {
+export function fusedAddressWrite(
+  memory: tf.Tensor3D,
+  key: tf.Tensor3D,
+  beta: tf.Tensor2D,
+  gate: tf.Tensor2D,
+  shiftDist: tf.Tensor3D,
+  gamma: tf.Tensor2D,
+  prev: tf.Tensor3D,
+  erase: tf.Tensor3D,
+  add: tf.Tensor3D,
+  normalize: FusedNormalizer = 'softmax',
+): { weights: tf.Tensor3D; memory: tf.Tensor3D } {
   registerAddressWriteKernels();
   const [weights, newMemory, aux] = runKernel(NTM_ADDRESS_WRITE, { memory, key, beta, gate, shift: shiftDist, gamma, prev, erase, add }, { normalize });
   aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call

@@ -69,8 +69,15 @@ export interface FusedControls {
  * @param bias `[L]`, default zeros.
  * @param clip default {@link INTERFACE_CLIP}; Infinity turns it off.
  */
-export function fusedControls(z: tf.Tensor2D, width: number, shiftRange: number, writeHeads: number, readHeads: number,
-  bias?: tf.Tensor1D, clip: number = INTERFACE_CLIP): FusedControls {
+export function fusedControls(
+  z: tf.Tensor2D,
+  width: number,
+  shiftRange: number,
+  writeHeads: number,
+  readHeads: number,
+  bias?: tf.Tensor1D,
+  clip: number = INTERFACE_CLIP,
+): FusedControls {
   const d: ControlsDims = { batch: z.shape[0], width, shiftRange, writeHeads, readHeads, clip };
   const L = interfaceLength(d);
   if (z.rank !== 2 || z.shape[1] !== L) {

@@ -47,7 +47,19 @@ export function interfaceLength(d: ControlsDims): number {
  */
 export function controlShapes(d: ControlsDims): number[][] {
   const { batch: B, width: M, shiftRange: S, writeHeads: W, readHeads: R } = d;
-  const group = (H: number, isWrite: boolean) => [[B, H, M], [B, H], [B, H], [B, H, 2 * S + 1], [B, H], ...(isWrite ? [[B, H, M], [B, H, M]] : [])];
+  const group = (H: number, isWrite: boolean) => [
+    [B, H, M],
+    [B, H],
+    [B, H],
+    [B, H, 2 * S + 1],
+    [B, H],
+    ...(isWrite
+      ? [
+          [B, H, M],
+          [B, H, M],
+        ]
+      : []),
+  ];
   return [...(W > 0 ? group(W, true) : []), ...(R > 0 ? group(R, false) : [])];
 }
 
@@ -125,8 +137,15 @@ export function controlsForward(d: ControlsDims, z: Float32Array, bias: Float32A
  * @param dys their gradients, same order.
  * @param dz output `[B, L]`; `dBias` output `[L]`.
  */
-export function controlsBackward(d: ControlsDims, z: Float32Array, bias: Float32Array, ys: readonly Float32Array[], dys: readonly Float32Array[],
-  dz: Float32Array, dBias: Float32Array): void {
+export function controlsBackward(
+  d: ControlsDims,
+  z: Float32Array,
+  bias: Float32Array,
+  ys: readonly Float32Array[],
+  dys: readonly Float32Array[],
+  dz: Float32Array,
+  dBias: Float32Array,
+): void {
   const M = d.width;
   const nShift = 2 * d.shiftRange + 1;
   forEachHead(d, (b, h, H, base, biasBase, o, isWrite) => {

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { readBackward, readForward, type ReadDims } from './readMath.ts';
 
@@ -27,8 +27,7 @@ export function registerReadKernels(): void {
     name: NTM_READ_GRAD,
     inputs: ['dy', 'memory', 'weights'],
     outputShapes: ([, m, w]) => [[...m!], [...w!]],
-    compute: ([dy, memory, weights], [dMemory, dWeights], [, m, w]) =>
-      readBackward(dimsOf(m!, w!), dy!, memory!, weights!, dMemory!, dWeights!),
+    compute: ([dy, memory, weights], [dMemory, dWeights], [, m, w]) => readBackward(dimsOf(m!, w!), dy!, memory!, weights!, dMemory!, dWeights!),
   });
   registerFusedGradient({
     kernelName: NTM_READ,

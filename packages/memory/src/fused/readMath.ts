@@ -47,8 +47,7 @@ export function readForward(d: ReadDims, memory: Float32Array, weights: Float32A
  * @param dMemory output `[B, N, M]`
  * @param dWeights output `[B, R, N]`
  */
-export function readBackward(d: ReadDims, dy: Float32Array, memory: Float32Array, weights: Float32Array,
-  dMemory: Float32Array, dWeights: Float32Array): void {
+export function readBackward(d: ReadDims, dy: Float32Array, memory: Float32Array, weights: Float32Array, dMemory: Float32Array, dWeights: Float32Array): void {
   const { batch: B, heads: R, slots: N, width: M } = d;
   for (let b = 0; b < B; b++) {
     const mb = b * N * M;

@@ -63,19 +63,32 @@ export function registerSparseKernels(): void {
     int32Inputs: ['indices'],
     outputShapes: ([, m, , v, e, a]) => [[...m!], [...v!], [...e!], [...a!]],
     compute: ([dy, memory, indices, values, erase, add], [dMemory, dValues, dErase, dAdd], [, m, i]) =>
-      sparseWriteBackward(dimsOf(m!, i!), dy!, memory!, int32Input(indices), values!, erase!, add!,
-        { memory: dMemory!, values: dValues!, erase: dErase!, add: dAdd! }),
+      sparseWriteBackward(dimsOf(m!, i!), dy!, memory!, int32Input(indices), values!, erase!, add!, {
+        memory: dMemory!,
+        values: dValues!,
+        erase: dErase!,
+        add: dAdd!,
+      }),
   });
   registerFusedGradient({
     kernelName: SPARSE_WRITE,
     inputsToSave: [...writeInputs],
     gradFunc: (dy, saved) => {
       const [memory, indices, values, erase, add] = saved as tf.Tensor[];
-      const [dMemory, dValues, dErase, dAdd] = runKernel(SPARSE_WRITE_GRAD,
-        { dy: dy as tf.Tensor, memory: memory!, indices: indices!, values: values!, erase: erase!, add: add! });
+      const [dMemory, dValues, dErase, dAdd] = runKernel(SPARSE_WRITE_GRAD, {
+        dy: dy as tf.Tensor,
+        memory: memory!,
+        indices: indices!,
+        values: values!,
+        erase: erase!,
+        add: add!,
+      });
       return {
-        memory: () => dMemory as tf.Tensor, indices: () => tf.zerosLike(indices!), values: () => dValues as tf.Tensor,
-        erase: () => dErase as tf.Tensor, add: () => dAdd as tf.Tensor,
+        memory: () => dMemory as tf.Tensor,
+        indices: () => tf.zerosLike(indices!),
+        values: () => dValues as tf.Tensor,
+        erase: () => dErase as tf.Tensor,
+        add: () => dAdd as tf.Tensor,
       };
     },
   });

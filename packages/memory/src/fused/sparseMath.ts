@@ -48,8 +48,15 @@ export function sparseReadForward(d: SparseDims, memory: Float32Array, indices: 
  * Backward read: dMemory (`[B, N, M]`, zero outside the addressed rows) and dValues (`[B, H, k]`).
  * @param dy `[B, H, M]` the gradient with respect to the read vectors.
  */
-export function sparseReadBackward(d: SparseDims, dy: Float32Array, memory: Float32Array, indices: Int32Array, values: Float32Array,
-  dMemory: Float32Array, dValues: Float32Array): void {
+export function sparseReadBackward(
+  d: SparseDims,
+  dy: Float32Array,
+  memory: Float32Array,
+  indices: Int32Array,
+  values: Float32Array,
+  dMemory: Float32Array,
+  dValues: Float32Array,
+): void {
   const { batch: B, heads: H, k: K, slots: N, width: M } = d;
   dMemory.fill(0);
   for (let b = 0; b < B; b++) {
@@ -125,8 +132,15 @@ function addressedRows(d: SparseDims, b: number, indices: Int32Array, values: Fl
  * with w_hi the head's summed values on row i.
  * @param memory `[B, N, M]`; indices, values `[B, H, k]`; erase, add `[B, H, M]`; out `[B, N, M]`.
  */
-export function sparseWriteForward(d: SparseDims, memory: Float32Array, indices: Int32Array, values: Float32Array,
-  erase: Float32Array, add: Float32Array, out: Float32Array): void {
+export function sparseWriteForward(
+  d: SparseDims,
+  memory: Float32Array,
+  indices: Int32Array,
+  values: Float32Array,
+  erase: Float32Array,
+  add: Float32Array,
+  out: Float32Array,
+): void {
   const { batch: B, heads: H, slots: N, width: M } = d;
   out.set(memory);
   for (let b = 0; b < B; b++) {
@@ -166,8 +180,16 @@ export interface SparseWriteGrads {
  *     de_hj = -sum_i dy_ij M_ij w_hi P_hij;  da_hj = sum_i dy_ij w_hi
  * @param dy `[B, N, M]` the gradient with respect to the new memory.
  */
-export function sparseWriteBackward(d: SparseDims, dy: Float32Array, memory: Float32Array, indices: Int32Array, values: Float32Array,
-  erase: Float32Array, add: Float32Array, g: SparseWriteGrads): void {
+export function sparseWriteBackward(
+  d: SparseDims,
+  dy: Float32Array,
+  memory: Float32Array,
+  indices: Int32Array,
+  values: Float32Array,
+  erase: Float32Array,
+  add: Float32Array,
+  g: SparseWriteGrads,
+): void {
   const { batch: B, heads: H, k: K, slots: N, width: M } = d;
   g.memory.set(dy);
   g.erase.fill(0);

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { writeBackward, writeForward, type WriteDims } from './writeMath.ts';
 
@@ -32,8 +32,12 @@ export function registerWriteKernels(): void {
     inputs: ['dy', ...INPUTS],
     outputShapes: (s) => s.slice(1).map((x) => [...x]),
     compute: ([dy, memory, weights, erase, add], [dMemory, dWeights, dErase, dAdd], s) => {
-      writeBackward(dimsOf(s[1]!, s[2]!), dy!, { memory: memory!, weights: weights!, erase: erase!, add: add! },
-        { memory: dMemory!, weights: dWeights!, erase: dErase!, add: dAdd! });
+      writeBackward(
+        dimsOf(s[1]!, s[2]!),
+        dy!,
+        { memory: memory!, weights: weights!, erase: erase!, add: add! },
+        { memory: dMemory!, weights: dWeights!, erase: dErase!, add: dAdd! },
+      );
     },
   });
   registerFusedGradient({

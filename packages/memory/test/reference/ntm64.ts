@@ -170,7 +170,7 @@ export function shift(weights: T3, shiftDist: T3): T3 {
 export function sharpen(weights: T3, gamma: Mat, eps = EPSILON): T3 {
   return weights.map((wb, b) =>
     wb.map((w, h) => {
-      const u = w.map((x) => Math.pow(x + eps, at(at(gamma, b), h)));
+      const u = w.map((x) => (x + eps) ** at(at(gamma, b), h));
       const sum = u.reduce((s, x) => s + x, 0);
       return u.map((x) => x / sum);
     }),
@@ -324,18 +324,21 @@ function addressHeads(memory: T3, heads: HeadControls[][], prev: T3): T3 {
  * read heads address and read `memory` (order read-write, the default) or memory' (write-read),
  * with the prev readWeights; readVectors [B][R][M].
  */
-export function accessStep(
-  params: AccessParams,
-  controllerOutput: Mat,
-  state: AccessState,
-): { readVectors: T3; state: AccessState } {
+export function accessStep(params: AccessParams, controllerOutput: Mat, state: AccessState): { readVectors: T3; state: AccessState } {
   // the interface vector is clipped to ±INTERFACE_CLIP before activation
-  const z = controllerOutput.map((c) => vecMat(c, params.projection).map((x, l) => Math.min(INTERFACE_CLIP, Math.max(-INTERFACE_CLIP, x + at(params.bias, l)))));
+  const z = controllerOutput.map((c) =>
+    vecMat(c, params.projection).map((x, l) => Math.min(INTERFACE_CLIP, Math.max(-INTERFACE_CLIP, x + at(params.bias, l)))),
+  );
   const controls = z.map((zb) => parseControls(zb, params));
   const writeCtl = controls.map((c) => c.write);
   const readCtl = controls.map((c) => c.read);
   const writeWeights = addressHeads(state.memory, writeCtl, state.writeWeights);
-  const memory = write(state.memory, writeWeights, gather(writeCtl, (c) => c.erase), gather(writeCtl, (c) => c.add));
+  const memory = write(
+    state.memory,
+    writeWeights,
+    gather(writeCtl, (c) => c.erase),
+    gather(writeCtl, (c) => c.add),
+  );
   const seen = (params.order ?? 'read-write') === 'read-write' ? state.memory : memory;
   const readWeights = addressHeads(seen, readCtl, state.readWeights);
   const readVectors = read(seen, readWeights);

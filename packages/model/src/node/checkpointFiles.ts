@@ -11,7 +11,9 @@ function stepDirName(step: number): string {
 /** Lists complete checkpoints under `root`, oldest first. */
 export function listCheckpoints(root: string): string[] {
   if (!existsSync(root)) return [];
-  return readdirSync(root).filter((n) => /^step-\d{8}$/.test(n)).sort();
+  return readdirSync(root)
+    .filter((n) => /^step-\d{8}$/.test(n))
+    .sort();
 }
 
 /** Writes a checkpoint atomically under `root`; returns its directory. */
@@ -77,15 +79,22 @@ export async function loadCheckpoint(root: string, which: CheckpointChoice = 'la
     name = stepDirName(which);
   }
   if (name !== undefined && !/^step-\d{8}$/.test(name)) {
-    throw new EngramError('checkpoint', `${join(root, 'latest')} names '${name.slice(0, 60)}', not a checkpoint directory of this run (step-NNNNNNNN)`, 'the pointer is damaged: delete it to resume from the newest step directory');
+    throw new EngramError(
+      'checkpoint',
+      `${join(root, 'latest')} names '${name.slice(0, 60)}', not a checkpoint directory of this run (step-NNNNNNNN)`,
+      'the pointer is damaged: delete it to resume from the newest step directory',
+    );
   }
   if (!name || !existsSync(join(root, name))) {
-    throw new EngramError('checkpoint', `no ${typeof which === 'number' ? `step ${which} ` : `${which} `}checkpoint under ${root} (have: ${all.join(', ') || 'none'})`, 'check the run directory, or train first');
+    throw new EngramError(
+      'checkpoint',
+      `no ${typeof which === 'number' ? `step ${which} ` : `${which} `}checkpoint under ${root} (have: ${all.join(', ') || 'none'})`,
+      'check the run directory, or train first',
+    );
   }
   const dir = join(root, name);
   return { dir, ...checkpointFromArtifacts(await fileHandler(dir).load(), dir) };
 }
-
 
 /**
  * The Node file store for a Trainer's checkpoints: one directory per run, laid out as the

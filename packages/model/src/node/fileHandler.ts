@@ -16,7 +16,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   try {
     const fd = openSync(tmp, 'w');
     try {
-      for (let done = 0; done < bytes.byteLength;) {
+      for (let done = 0; done < bytes.byteLength; ) {
         const n = writeSync(fd, bytes, done, bytes.byteLength - done);
         if (n <= 0) throw Object.assign(new Error(`short write to ${tmp}`), { code: 'EIO' });
         done += n;
@@ -37,7 +37,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 /** fsyncs a directory so a rename inside it survives a crash. */
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function sha256(data: Uint8Array): string {
@@ -48,7 +52,10 @@ function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
   const parts = Array.isArray(data) ? data : [data];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
-  for (const p of parts) { out.set(new Uint8Array(p), offset); offset += p.byteLength; }
+  for (const p of parts) {
+    out.set(new Uint8Array(p), offset);
+    offset += p.byteLength;
+  }
   return out;
 }
 
@@ -93,18 +100,30 @@ export function fileHandler(dir: string): Required<Pick<tf.io.IOHandler, 'save' 
       // the manifest names a file in this directory, never a path out of it
       const file = group.paths[0] ?? 'weights.bin';
       if (group.paths.length !== 1 || !/^[\w.-]+$/.test(file) || file.startsWith('..')) {
-        throw new EngramError('checkpoint', `${manifestPath} names weights ${JSON.stringify(group.paths)}, not one file beside it`, 'the file is corrupted or foreign: load an earlier checkpoint');
+        throw new EngramError(
+          'checkpoint',
+          `${manifestPath} names weights ${JSON.stringify(group.paths)}, not one file beside it`,
+          'the file is corrupted or foreign: load an earlier checkpoint',
+        );
       }
       const bin = readFileSync(join(dir, file));
       const weights = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
       const meta = (json['userDefinedMetadata'] ?? {}) as Record<string, unknown>;
       const expected = meta['weightsSha256'];
       if (typeof expected === 'string' && expected !== sha256(weights)) {
-        throw new EngramError('checkpoint', `${join(dir, 'weights.bin')} does not match its recorded checksum (truncated or corrupted)`, 'load an earlier checkpoint');
+        throw new EngramError(
+          'checkpoint',
+          `${join(dir, 'weights.bin')} does not match its recorded checksum (truncated or corrupted)`,
+          'load an earlier checkpoint',
+        );
       }
       const specBytes = group.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
       if (specBytes !== weights.byteLength) {
-        throw new EngramError('checkpoint', `${join(dir, 'weights.bin')} holds ${weights.byteLength} bytes but the manifest needs ${specBytes}`, 'load an earlier checkpoint');
+        throw new EngramError(
+          'checkpoint',
+          `${join(dir, 'weights.bin')} holds ${weights.byteLength} bytes but the manifest needs ${specBytes}`,
+          'load an earlier checkpoint',
+        );
       }
       return {
         modelTopology: json['modelTopology'] as tf.io.ModelArtifacts['modelTopology'],

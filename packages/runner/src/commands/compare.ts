@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 import { EngramError } from '@engram/tensor';
-import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
-import { readMetrics, readRun, reportDamaged, runName, scanRun, scanRuns, type RunConfig, type ScannedRun } from '../runs.ts';
+import { loadExperiment } from '../experiment.ts';
+import { readMetrics, readRun, reportDamaged, runName, scanRun, scanRuns, type RunConfig } from '../runs.ts';
 import { firstSolved, solveThreshold } from '../solved.ts';
 import type { RunOutcome } from '../summary.ts';
 import { evaluateRun } from './eval.ts';
@@ -14,7 +14,18 @@ import { writeStudy } from '../study.ts';
 import { median } from '../stats.ts';
 import type { CompareRow } from '../rows.ts';
 import type { Experiment } from '../schema.ts';
-import { defaultEngramCommand, EMIT_KINDS, jobsFile, missingReport, planRuns, runCommand, slurmResources, slurmScript, type EmitKind, type PlannedRun } from './emit.ts';
+import {
+  defaultEngramCommand,
+  EMIT_KINDS,
+  jobsFile,
+  missingReport,
+  planRuns,
+  runCommand,
+  slurmResources,
+  slurmScript,
+  type EmitKind,
+  type PlannedRun,
+} from './emit.ts';
 import { mkdirSync } from 'node:fs';
 import { initBackend } from '@engram/tensor';
 
@@ -53,7 +64,10 @@ function stopChildren(): void {
 
 function runChild(args: string[]): Promise<void> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [...nodeArgs(CLI_ENTRY), ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ENGRAM_PARENT_PID: String(process.pid) } });
+    const child = spawn(process.execPath, [...nodeArgs(CLI_ENTRY), ...args], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ENGRAM_PARENT_PID: String(process.pid) },
+    });
     children.add(child);
     child.on('exit', (code, signal) => {
       children.delete(child);
@@ -80,7 +94,9 @@ async function pool(tasks: (() => Promise<void>)[], jobs: number): Promise<void>
     }
   };
   // A signal to compare is passed on to its children, which checkpoint and exit; compare then reports them.
-  const forward = (signal: NodeJS.Signals) => { for (const c of children) c.kill(signal); };
+  const forward = (signal: NodeJS.Signals) => {
+    for (const c of children) c.kill(signal);
+  };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, forward);
   try {
     await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
@@ -95,15 +111,23 @@ function rowOf(dir: string, config: RunConfig): CompareRow {
   const generalisation: Record<string, number> = {};
   const evalPath = join(dir, 'eval.csv');
   if (existsSync(evalPath)) {
-    for (const r of parse(readFileSync(evalPath, 'utf8'), { columns: true, cast: true }) as { length: number; cost: number }[]) generalisation[String(r.length)] = r.cost;
+    for (const r of parse(readFileSync(evalPath, 'utf8'), { columns: true, cast: true }) as { length: number; cost: number }[])
+      generalisation[String(r.length)] = r.cost;
   }
   // The train command's rule on the run's own evaluations (so also for outcomes written before stopWhen).
   const solved = firstSolved(readMetrics(dir), solveThreshold(config.spec.train));
   return {
-    run: runName(dir), variant: config.variant, seed: config.seed,
-    solved: solved !== undefined, sequencesToSolve: solved?.sequences, secondsToSolve: solved?.seconds,
-    finalCost: o?.finalCost ?? Number.NaN, generalisation, msPerStep: o?.msPerStep ?? Number.NaN,
-    peakRssMb: o?.peakRssMb ?? Number.NaN, steps: o?.step ?? 0,
+    run: runName(dir),
+    variant: config.variant,
+    seed: config.seed,
+    solved: solved !== undefined,
+    sequencesToSolve: solved?.sequences,
+    secondsToSolve: solved?.seconds,
+    finalCost: o?.finalCost ?? Number.NaN,
+    generalisation,
+    msPerStep: o?.msPerStep ?? Number.NaN,
+    peakRssMb: o?.peakRssMb ?? Number.NaN,
+    steps: o?.step ?? 0,
   };
 }
 
@@ -115,19 +139,28 @@ export function compareMarkdown(rows: CompareRow[]): string {
   const gen = (g: Record<string, number>) => lengths.map((l) => fmt(g[l]));
   const variants = [...new Set(rows.map((r) => r.variant))];
   const out = [
-    '| variant | runs solved | median sequences to solve | median seconds to solve | median final cost | ' + lengths.map((l) => `gen. cost @${l}`).join(' | ') + (lengths.length ? ' | ' : '') + 'ms/step | peak MB |',
-    '| --- | --- | --- | --- | --- | ' + lengths.map(() => '--- | ').join('') + '--- | --- |',
+    `| variant | runs solved | median sequences to solve | median seconds to solve | median final cost | ${lengths.map((l) => `gen. cost @${l}`).join(' | ')}${lengths.length ? ' | ' : ''}ms/step | peak MB |`,
+    `| --- | --- | --- | --- | --- | ${lengths.map(() => '--- | ').join('')}--- | --- |`,
   ];
   for (const v of variants) {
     const rs = rows.filter((r) => r.variant === v);
     const solved = rs.filter((r) => r.solved);
-    const medGen = Object.fromEntries(lengths.map((l) => [l, median(rs.map((r) => r.generalisation[l]).filter((x): x is number => x !== undefined)) ?? Number.NaN]));
-    out.push(`| ${v} | ${solved.length}/${rs.length} | ${fmt(median(solved.map((r) => r.sequencesToSolve as number)), 0)} | ${fmt(median(solved.map((r) => r.secondsToSolve as number)), 0)} | ${fmt(median(rs.map((r) => r.finalCost)))} | ${gen(medGen).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(median(rs.map((r) => r.msPerStep)), 1)} | ${fmt(median(rs.map((r) => r.peakRssMb)), 0)} |`);
+    const medGen = Object.fromEntries(
+      lengths.map((l) => [l, median(rs.map((r) => r.generalisation[l]).filter((x): x is number => x !== undefined)) ?? Number.NaN]),
+    );
+    out.push(
+      `| ${v} | ${solved.length}/${rs.length} | ${fmt(median(solved.map((r) => r.sequencesToSolve as number)), 0)} | ${fmt(median(solved.map((r) => r.secondsToSolve as number)), 0)} | ${fmt(median(rs.map((r) => r.finalCost)))} | ${gen(medGen).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(median(rs.map((r) => r.msPerStep)), 1)} | ${fmt(median(rs.map((r) => r.peakRssMb)), 0)} |`,
+    );
   }
-  out.push('', '| run | solved | sequences to solve | seconds to solve | final cost | ' + lengths.map((l) => `gen. cost @${l}`).join(' | ') + (lengths.length ? ' | ' : '') + 'ms/step | peak MB |',
-    '| --- | --- | --- | --- | --- | ' + lengths.map(() => '--- | ').join('') + '--- | --- |');
+  out.push(
+    '',
+    `| run | solved | sequences to solve | seconds to solve | final cost | ${lengths.map((l) => `gen. cost @${l}`).join(' | ')}${lengths.length ? ' | ' : ''}ms/step | peak MB |`,
+    `| --- | --- | --- | --- | --- | ${lengths.map(() => '--- | ').join('')}--- | --- |`,
+  );
   for (const r of rows) {
-    out.push(`| ${r.run} | ${r.solved ? 'yes' : 'no'} | ${fmt(r.sequencesToSolve, 0)} | ${fmt(r.secondsToSolve, 0)} | ${fmt(r.finalCost)} | ${gen(r.generalisation).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(r.msPerStep, 1)} | ${fmt(r.peakRssMb, 0)} |`);
+    out.push(
+      `| ${r.run} | ${r.solved ? 'yes' : 'no'} | ${fmt(r.sequencesToSolve, 0)} | ${fmt(r.secondsToSolve, 0)} | ${fmt(r.finalCost)} | ${gen(r.generalisation).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(r.msPerStep, 1)} | ${fmt(r.peakRssMb, 0)} |`,
+    );
   }
   return out.join('\n');
 }
@@ -162,19 +195,38 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
     if (missing.length && !o.noTrain) {
       process.stderr.write(`engram: training ${missing.length} missing run(s), ${jobs} at a time\n`);
       const b = o.backend ? ['--backend', o.backend] : [];
-      await pool(missing.map((p) => () => runChild(p.partial
-        ? ['train', '--resume', p.partial, '--no-report', ...b]
-        : ['train', path, '--variant', p.variant, '--seed', String(p.seed), '--out', out, '--no-report', ...b])), jobs);
+      await pool(
+        missing.map(
+          (p) => () =>
+            runChild(
+              p.partial
+                ? ['train', '--resume', p.partial, '--no-report', ...b]
+                : ['train', path, '--variant', p.variant, '--seed', String(p.seed), '--out', out, '--no-report', ...b],
+            ),
+        ),
+        jobs,
+      );
     }
     const plan = planRuns(e, missing.length && !o.noTrain ? scanRuns(out) : before);
     const lost = plan.filter((p) => !p.finished);
-    if (lost.length && !o.noTrain) throw new EngramError('compare', `${lost.length} run(s) did not finish: ${lost.map((p) => `${p.variant} seed ${p.seed}`).join(', ')}`, 'see the errors above; run engram compare again to retry them');
+    if (lost.length && !o.noTrain)
+      throw new EngramError(
+        'compare',
+        `${lost.length} run(s) did not finish: ${lost.map((p) => `${p.variant} seed ${p.seed}`).join(', ')}`,
+        'see the errors above; run engram compare again to retry them',
+      );
     // merging what a job system finished: name what is not there yet, compare the rest
     for (const line of missingReport(plan, commandOf)) process.stderr.write(`${line}\n`);
     dirs = plan.flatMap((p) => (p.finished ? [p.finished] : []));
-    if (!dirs.length) throw new EngramError('--no-train', `no run of ${e.name} has finished under ${out}`, 'train them first (drop --no-train, or run the commands of --emit jobs)');
+    if (!dirs.length)
+      throw new EngramError(
+        '--no-train',
+        `no run of ${e.name} has finished under ${out}`,
+        'train them first (drop --no-train, or run the commands of --emit jobs)',
+      );
     for (const d of dirs) {
-      if (readRun(d).config.spec.eval?.lengths && !existsSync(join(d, 'eval.csv')) && existsSync(join(d, 'checkpoint'))) await evaluateRun(d, { backend: o.backend });
+      if (readRun(d).config.spec.eval?.lengths && !existsSync(join(d, 'eval.csv')) && existsSync(join(d, 'checkpoint')))
+        await evaluateRun(d, { backend: o.backend });
     }
     outDir = join(resolve(out), e.name);
   } else {
@@ -191,9 +243,21 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
   const markdown = compareMarkdown(rows);
   if (outDir && experiment) {
     writeFileSync(join(outDir, 'compare.md'), `${markdown}\n`);
-    writeFileSync(join(outDir, 'runs.csv'), stringify(rows.map((r) => ({ ...r, generalisation: JSON.stringify(r.generalisation) })), { header: true }));
+    writeFileSync(
+      join(outDir, 'runs.csv'),
+      stringify(
+        rows.map((r) => ({ ...r, generalisation: JSON.stringify(r.generalisation) })),
+        { header: true },
+      ),
+    );
     await initBackend(o.backend);
-    await writeStudy(experiment, rows, dirs, outDir, `engram compare ${targets[0]}${o.jobs && o.jobs > 1 ? ` --jobs ${o.jobs}` : ''}${o.out && o.out !== 'results' ? ` --out ${o.out}` : ''}`);
+    await writeStudy(
+      experiment,
+      rows,
+      dirs,
+      outDir,
+      `engram compare ${targets[0]}${o.jobs && o.jobs > 1 ? ` --jobs ${o.jobs}` : ''}${o.out && o.out !== 'results' ? ` --out ${o.out}` : ''}`,
+    );
   }
   return { markdown, rows, ...(outDir ? { written: join(outDir, 'summary.md') } : {}) };
 }
@@ -203,14 +267,20 @@ function emit(e: Experiment, o: CompareOptions, runs: ReturnType<typeof scanRuns
   const kind = o.emit as EmitKind;
   if (!EMIT_KINDS.includes(kind)) throw new EngramError('--emit', `unknown kind '${o.emit}'`, `use one of ${EMIT_KINDS.join(', ')}`);
   const maxParallel = o.maxParallel ?? 8;
-  if (!Number.isInteger(maxParallel) || maxParallel < 1) throw new EngramError('--max-parallel', `${maxParallel} is not a positive integer`, 'e.g. --max-parallel 8');
-  const commands = planRuns(e, runs).filter((p) => !p.finished).map(commandOf);
+  if (!Number.isInteger(maxParallel) || maxParallel < 1)
+    throw new EngramError('--max-parallel', `${maxParallel} is not a positive integer`, 'e.g. --max-parallel 8');
+  const commands = planRuns(e, runs)
+    .filter((p) => !p.finished)
+    .map(commandOf);
   const count = () => process.stderr.write(`engram: ${commands.length} run(s) of ${e.name} to do under ${o.out ?? 'results'}\n`);
   if (kind === 'jobs') {
     count();
     return jobsFile(commands);
   }
-  const resources = slurmResources(e, runs, { ...(o.timePerTask !== undefined ? { minutes: o.timePerTask } : {}), ...(o.memPerTask !== undefined ? { memoryMb: o.memPerTask } : {}) });
+  const resources = slurmResources(e, runs, {
+    ...(o.timePerTask !== undefined ? { minutes: o.timePerTask } : {}),
+    ...(o.memPerTask !== undefined ? { memoryMb: o.memPerTask } : {}),
+  });
   // sbatch opens the log files before the script runs, so their folder must exist
   if (commands.length) mkdirSync(join(resolve(o.out ?? 'results'), 'slurm'), { recursive: true });
   count();

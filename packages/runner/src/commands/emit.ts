@@ -24,8 +24,13 @@ export interface PlannedRun {
 function sameRun(r: ScannedRun, experiment: string, variant: string, seed: number, train: RunSpec['train']): r is Extract<ScannedRun, { config: unknown }> {
   if (r.problem !== undefined) return false;
   const c = r.config;
-  return c.experiment === experiment && c.variant === variant && c.seed === seed
-    && c.spec.train.steps === train.steps && c.spec.train.stopWhen?.cost === train.stopWhen?.cost;
+  return (
+    c.experiment === experiment &&
+    c.variant === variant &&
+    c.seed === seed &&
+    c.spec.train.steps === train.steps &&
+    c.spec.train.stopWhen?.cost === train.stopWhen?.cost
+  );
 }
 
 /** Finished: at the cap, diverged, or stopped solved (`train.stopWhen`); never an interrupted one. */
@@ -36,15 +41,21 @@ export function isFinished(r: Extract<ScannedRun, { config: unknown }>, train: R
 
 /** Every (variant, seed) of the experiment: finished, partial (resumable from its checkpoint) or missing. */
 export function planRuns(e: Experiment, runs: readonly ScannedRun[]): PlannedRun[] {
-  return variantNames(e).flatMap((variant) => e.seeds.map((seed) => {
-    const train = runSpecFor(e, variant).train;
-    const mine = runs.filter((r) => sameRun(r, e.name, variant, seed, train)) as Extract<ScannedRun, { config: unknown }>[];
-    const finished = mine.find((r) => isFinished(r, train));
-    if (finished) return { variant, seed, finished: finished.dir };
-    // the newest run with a checkpoint is continued; older leftovers stay as they are
-    const partial = mine.filter((r) => existsSync(join(r.dir, 'checkpoint', 'latest'))).map((r) => r.dir).sort().at(-1);
-    return { variant, seed, ...(partial ? { partial } : {}) };
-  }));
+  return variantNames(e).flatMap((variant) =>
+    e.seeds.map((seed) => {
+      const train = runSpecFor(e, variant).train;
+      const mine = runs.filter((r) => sameRun(r, e.name, variant, seed, train)) as Extract<ScannedRun, { config: unknown }>[];
+      const finished = mine.find((r) => isFinished(r, train));
+      if (finished) return { variant, seed, finished: finished.dir };
+      // the newest run with a checkpoint is continued; older leftovers stay as they are
+      const partial = mine
+        .filter((r) => existsSync(join(r.dir, 'checkpoint', 'latest')))
+        .map((r) => r.dir)
+        .sort()
+        .at(-1);
+      return { variant, seed, ...(partial ? { partial } : {}) };
+    }),
+  );
 }
 
 /** Quotes a word for a POSIX shell only when it needs it. */
@@ -89,18 +100,37 @@ export interface SlurmResources {
  * evaluation; their largest peak memory x 1.5), otherwise from the flags, which always win.
  */
 export function slurmResources(e: Experiment, runs: readonly ScannedRun[], flags: { minutes?: number; memoryMb?: number }): SlurmResources {
-  const finished = runs.filter((r): r is Extract<ScannedRun, { config: unknown }> => r.problem === undefined && r.config.experiment === e.name && r.outcome !== undefined && !r.outcome.interrupted);
+  const finished = runs.filter(
+    (r): r is Extract<ScannedRun, { config: unknown }> =>
+      r.problem === undefined && r.config.experiment === e.name && r.outcome !== undefined && !r.outcome.interrupted,
+  );
   const ms = median(finished.map((r) => r.outcome?.msPerStep ?? Number.NaN).filter(Number.isFinite));
   const peak = Math.max(...finished.map((r) => r.outcome?.peakRssMb ?? Number.NaN).filter(Number.isFinite));
   const cap = Math.max(...variantNames(e).map((v) => runSpecFor(e, v).train.steps));
-  const measured = ms !== undefined && Number.isFinite(peak)
-    ? { minutes: Math.ceil((cap * ms * 1.5) / 60_000) + 10, memoryMb: Math.ceil(peak * 1.5), basis: `measured: ${finished.length} finished run(s), median ${ms.toFixed(1)} ms/step x ${cap} steps, peak ${peak.toFixed(0)} MB` }
-    : undefined;
+  const measured =
+    ms !== undefined && Number.isFinite(peak)
+      ? {
+          minutes: Math.ceil((cap * ms * 1.5) / 60_000) + 10,
+          memoryMb: Math.ceil(peak * 1.5),
+          basis: `measured: ${finished.length} finished run(s), median ${ms.toFixed(1)} ms/step x ${cap} steps, peak ${peak.toFixed(0)} MB`,
+        }
+      : undefined;
   const minutes = flags.minutes ?? measured?.minutes;
   const memoryMb = flags.memoryMb ?? measured?.memoryMb;
-  if (minutes === undefined) throw new EngramError('--time-per-task', `no finished run of ${e.name} to measure the time per task from`, 'pass --time-per-task MINUTES (and --mem-per-task MB), or finish one run first');
-  if (memoryMb === undefined) throw new EngramError('--mem-per-task', `no finished run of ${e.name} to measure the memory per task from`, 'pass --mem-per-task MB, or finish one run first');
-  const basis = flags.minutes !== undefined || flags.memoryMb !== undefined ? `flags${measured ? `; ${measured.basis}` : ''}` : (measured as SlurmResources).basis;
+  if (minutes === undefined)
+    throw new EngramError(
+      '--time-per-task',
+      `no finished run of ${e.name} to measure the time per task from`,
+      'pass --time-per-task MINUTES (and --mem-per-task MB), or finish one run first',
+    );
+  if (memoryMb === undefined)
+    throw new EngramError(
+      '--mem-per-task',
+      `no finished run of ${e.name} to measure the memory per task from`,
+      'pass --mem-per-task MB, or finish one run first',
+    );
+  const basis =
+    flags.minutes !== undefined || flags.memoryMb !== undefined ? `flags${measured ? `; ${measured.basis}` : ''}` : (measured as SlurmResources).basis;
   return { minutes, memoryMb, basis };
 }
 
@@ -130,6 +160,7 @@ export function slurmScript(name: string, commands: readonly string[], out: stri
     'commands=(',
     ...commands.map((c) => `  ${shellWord(c)}`),
     ')',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash expansion, for the script
     'eval "${commands[$SLURM_ARRAY_TASK_ID]}"',
     '',
   ].join('\n');
@@ -137,5 +168,7 @@ export function slurmScript(name: string, commands: readonly string[], out: stri
 
 /** Stderr lines naming each run a merge lacks, with the command that (re)trains it. */
 export function missingReport(planned: readonly PlannedRun[], commandOf: (p: PlannedRun) => string): string[] {
-  return planned.filter((p) => !p.finished).map((p) => `engram: ${p.partial ? `unfinished (resumable): ${runName(p.partial)}` : 'missing'}: ${p.variant} seed ${p.seed}; run: ${commandOf(p)}`);
+  return planned
+    .filter((p) => !p.finished)
+    .map((p) => `engram: ${p.partial ? `unfinished (resumable): ${runName(p.partial)}` : 'missing'}: ${p.variant} seed ${p.seed}; run: ${commandOf(p)}`);
 }

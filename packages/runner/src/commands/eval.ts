@@ -25,7 +25,10 @@ export interface LengthResult {
 
 /** Parses "10,20,50" into positive integers; the error names the flag. */
 export function parseLengths(text: string, flag = '--lengths'): number[] {
-  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const values = parts.map(Number);
   if (!parts.length || values.some((v) => !Number.isInteger(v) || v < 1)) {
     throw new EngramError(flag, `'${text}' is not a comma-separated list of positive integers`, 'e.g. --lengths 10,20,50,120');
@@ -54,7 +57,7 @@ export async function evaluateRun(runDir: string, o: EvalOptions): Promise<Lengt
     const rng = new Rng(`${o.seed ?? config.seed}/eval-length/${length}`);
     let cost = 0;
     let loss = 0;
-    for (let done = 0; done < count;) {
+    for (let done = 0; done < count; ) {
       const b = Math.min(64, count - done);
       const batch = task.sample(b, rng);
       tf.tidy(() => {
@@ -69,14 +72,23 @@ export async function evaluateRun(runDir: string, o: EvalOptions): Promise<Lengt
     process.stderr.write(`engram: ${entry.lengthOption} ${length}: ${(cost / count).toFixed(3)} bits/seq\n`);
   }
   model.dispose();
-  writeFileSync(join(dir, 'eval.csv'), stringify(results.map((r) => ({ ...r, step })), { header: true, columns: ['length', 'cost', 'loss', 'sequences', 'step'] }));
-  writeFileSync(join(dir, 'eval.md'), [
-    `## Generalisation (step ${step}, ${count} fresh sequences per ${entry.lengthOption})`,
-    '',
-    `| ${entry.lengthOption} | cost (bits/seq) | loss (nats/bit) |`,
-    '| --- | --- | --- |',
-    ...results.map((r) => `| ${r.length} | ${r.cost.toFixed(3)} | ${r.loss.toFixed(4)} |`),
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'eval.csv'),
+    stringify(
+      results.map((r) => ({ ...r, step })),
+      { header: true, columns: ['length', 'cost', 'loss', 'sequences', 'step'] },
+    ),
+  );
+  writeFileSync(
+    join(dir, 'eval.md'),
+    [
+      `## Generalisation (step ${step}, ${count} fresh sequences per ${entry.lengthOption})`,
+      '',
+      `| ${entry.lengthOption} | cost (bits/seq) | loss (nats/bit) |`,
+      '| --- | --- | --- |',
+      ...results.map((r) => `| ${r.length} | ${r.cost.toFixed(3)} | ${r.loss.toFixed(4)} |`),
+      '',
+    ].join('\n'),
+  );
   return results;
 }

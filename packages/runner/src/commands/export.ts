@@ -21,14 +21,24 @@ export async function exportRun(runDir: string, o: { out?: string; backend?: str
   const { dir, config } = readRun(runDir);
   const out = o.out;
   if (!existsSync(join(dir, 'checkpoint'))) {
-    throw new EngramError('<run>', `${dir} has no checkpoint to export`, existsSync(join(dir, MODEL_DIR, 'model.json')) ? `its trained model is already in ${join(dir, MODEL_DIR)}` : 'train the run first');
+    throw new EngramError(
+      '<run>',
+      `${dir} has no checkpoint to export`,
+      existsSync(join(dir, MODEL_DIR, 'model.json')) ? `its trained model is already in ${join(dir, MODEL_DIR)}` : 'train the run first',
+    );
   }
   await initBackend(o.backend);
   const ckpt = await loadCheckpoint(join(dir, 'checkpoint'));
   const target = out ?? join(dir, MODEL_DIR);
   try {
     mkdirSync(target, { recursive: true });
-    const meta = { experiment: config.experiment, variant: config.variant, seed: config.seed, step: ckpt.meta['step'] ?? null, sequences: ckpt.meta['sequences'] ?? null };
+    const meta = {
+      experiment: config.experiment,
+      variant: config.variant,
+      seed: config.seed,
+      step: ckpt.meta['step'] ?? null,
+      sequences: ckpt.meta['sequences'] ?? null,
+    };
     await fileHandler(target).save(await checkpointArtifacts({ modelConfig: ckpt.modelConfig, weights: ckpt.weights, optimizer: {}, meta }));
     return target;
   } finally {

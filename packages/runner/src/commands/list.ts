@@ -6,7 +6,7 @@ import type { RunOutcome } from '../summary.ts';
 function status(o: RunOutcome | undefined): string {
   if (!o) return 'no outcome (running or crashed)';
   const cost = o.finalCost === null || !Number.isFinite(o.finalCost) ? (o.diverged ? 'diverged' : 'no final cost') : `cost ${o.finalCost.toFixed(3)}`;
-  return `step ${o.step}, ${cost}${o.solvedAt ?? o.solved ? ', solved' : ''}${o.interrupted ? ', interrupted' : ''}`;
+  return `step ${o.step}, ${cost}${(o.solvedAt ?? o.solved) ? ', solved' : ''}${o.interrupted ? ', interrupted' : ''}`;
 }
 
 /** `engram list`: tasks, experiments (with variants and seeds) and runs under the results root. */
@@ -15,7 +15,9 @@ export function list(out = 'results'): string {
   for (const name of listExperiments()) {
     try {
       const { experiment: e } = loadExperiment(name);
-      lines.push(`  ${name.padEnd(28)} ${e.task.kind}, ${variantNames(e).length} variant(s), seeds ${e.seeds.join(',')}${e.description ? ` — ${e.description.length > 90 ? `${e.description.slice(0, 87)}...` : e.description}` : ''}`);
+      lines.push(
+        `  ${name.padEnd(28)} ${e.task.kind}, ${variantNames(e).length} variant(s), seeds ${e.seeds.join(',')}${e.description ? ` — ${e.description.length > 90 ? `${e.description.slice(0, 87)}...` : e.description}` : ''}`,
+      );
     } catch (err) {
       lines.push(`  ${name.padEnd(28)} INVALID: ${(err as Error).message}`);
     }

@@ -47,12 +47,17 @@ export async function report(runDir: string, o: { backend?: string; format?: str
     const heads = Math.max(example.writeWeights.length, example.readWeights.length);
     for (let h = 0; h < heads; h++) {
       const path = join(plots, `weightings-head${h}.svg`);
-      writeFileSync(path, await weightingsSvg({
-        inputs: example.inputs, targets: example.targets, outputs: example.outputs,
-        writeWeights: example.writeWeights[Math.min(h, example.writeWeights.length - 1)] as number[][],
-        readWeights: example.readWeights[Math.min(h, example.readWeights.length - 1)] as number[][],
-        title: `${config.experiment} / ${config.variant}: write head ${Math.min(h, example.writeWeights.length - 1)}, read head ${Math.min(h, example.readWeights.length - 1)}`,
-      }));
+      writeFileSync(
+        path,
+        await weightingsSvg({
+          inputs: example.inputs,
+          targets: example.targets,
+          outputs: example.outputs,
+          writeWeights: example.writeWeights[Math.min(h, example.writeWeights.length - 1)] as number[][],
+          readWeights: example.readWeights[Math.min(h, example.readWeights.length - 1)] as number[][],
+          title: `${config.experiment} / ${config.variant}: write head ${Math.min(h, example.writeWeights.length - 1)}, read head ${Math.min(h, example.readWeights.length - 1)}`,
+        }),
+      );
       files.push(path);
     }
     if (example.dnc) {

@@ -6,7 +6,18 @@ import { fileCheckpoints } from '@engram/model/node';
 import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
 import { applyOverrides, makeModel, makeTask, modelConfigFor, trainingTask, type Overrides } from '../build.ts';
 import { makeProgress } from '../progress.ts';
-import { appendMetrics, createRunDir, lockRun, refreshLock, readMetrics, readRun, truncateMetrics, writeRunConfig, type MetricRow, type RunConfig } from '../runs.ts';
+import {
+  appendMetrics,
+  createRunDir,
+  lockRun,
+  refreshLock,
+  readMetrics,
+  readRun,
+  truncateMetrics,
+  writeRunConfig,
+  type MetricRow,
+  type RunConfig,
+} from '../runs.ts';
 import { writeSummary, type RunOutcome } from '../summary.ts';
 import { Curriculum } from '../curriculum.ts';
 import { loadTaskModule, taskEntry } from '../taskRegistry.ts';
@@ -50,8 +61,16 @@ async function prepareNew(target: string, o: TrainOptions, backend: string): Pro
   makeModel(model).dispose(); // validates every model field before anything is written
   return {
     config: {
-      experiment: experiment.name, experimentFile: path, variant, seed, spec, model, backend,
-      versions: versions(), createdAt: new Date().toISOString(), command: process.argv.slice(2).join(' '),
+      experiment: experiment.name,
+      experimentFile: path,
+      variant,
+      seed,
+      spec,
+      model,
+      backend,
+      versions: versions(),
+      createdAt: new Date().toISOString(),
+      command: process.argv.slice(2).join(' '),
     },
   };
 }
@@ -59,7 +78,8 @@ async function prepareNew(target: string, o: TrainOptions, backend: string): Pro
 async function prepareResume(runDir: string, o: TrainOptions, backend: string): Promise<Prepared> {
   const { dir, config } = readRun(runDir, '--resume');
   for (const flag of ['seed', 'variant', 'batch', 'lr'] as const) {
-    if (o[flag] !== undefined) throw new EngramError(`--${flag}`, 'cannot change when resuming', 'resume with the run\'s own settings (only --steps may change)');
+    if (o[flag] !== undefined)
+      throw new EngramError(`--${flag}`, 'cannot change when resuming', "resume with the run's own settings (only --steps may change)");
   }
   const spec = applyOverrides(config.spec, { steps: o.steps });
   await loadTaskModule(spec.task);
@@ -71,7 +91,8 @@ async function prepareResume(runDir: string, o: TrainOptions, backend: string): 
  * @returns the run directory and its outcome.
  */
 export async function train(target: string | undefined, o: TrainOptions): Promise<{ dir: string; outcome: RunOutcome; signal?: StopSignal }> {
-  if (!target && !o.resume) throw new EngramError('<experiment>', 'missing', 'give an experiment file, an experiment name or a task name (see engram list), or --resume RUN_DIR');
+  if (!target && !o.resume)
+    throw new EngramError('<experiment>', 'missing', 'give an experiment file, an experiment name or a task name (see engram list), or --resume RUN_DIR');
   if (target && o.resume) throw new EngramError('--resume', 'given together with an experiment', 'pass either an experiment or --resume RUN_DIR');
   const choice = await initBackend(o.backend);
   const prepared = o.resume ? await prepareResume(o.resume, o, choice.name) : await prepareNew(target as string, o, choice.name);
@@ -87,13 +108,22 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   /** The training steps since the last scheduled evaluation (their mean is the metrics row's train_loss). */
   let window: StepRecord[] = [];
   // The Trainer checks the training settings (e.g. train.gumbelTau) before the run directory exists.
-  const trainer = new Trainer(model, task, { ...spec.train, seed: config.seed }, {
-    ...(prepared.dir ? { checkpoints: fileCheckpoints(join(prepared.dir, 'checkpoint')) } : {}),
-    // the training-loss window since the last regular evaluation goes into the checkpoint, so a
-    // resumed run's next metrics row averages the same steps as an uninterrupted run's
-    extraMeta: () => ({ seconds: seconds + (performance.now() - started) / 1000, trainWindow: window.map((r) => [r.loss, r.cost]), ...(curriculum ? { curriculumMaxLength: curriculum.maxLength } : {}) }),
-    cost: (logits, batch) => task.cost(logits, batch),
-  });
+  const trainer = new Trainer(
+    model,
+    task,
+    { ...spec.train, seed: config.seed },
+    {
+      ...(prepared.dir ? { checkpoints: fileCheckpoints(join(prepared.dir, 'checkpoint')) } : {}),
+      // the training-loss window since the last regular evaluation goes into the checkpoint, so a
+      // resumed run's next metrics row averages the same steps as an uninterrupted run's
+      extraMeta: () => ({
+        seconds: seconds + (performance.now() - started) / 1000,
+        trainWindow: window.map((r) => [r.loss, r.cost]),
+        ...(curriculum ? { curriculumMaxLength: curriculum.maxLength } : {}),
+      }),
+      cost: (logits, batch) => task.cost(logits, batch),
+    },
+  );
   const dir = prepared.dir ?? createRunDir(o.out ?? 'results', config.experiment, config.variant, config.seed);
   // one process trains a run at a time (a second resume would interleave its files)
   const unlock = lockRun(dir);
@@ -111,13 +141,19 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
       // Checked before anything is written: a refused resume leaves the run as it was.
       const done = trainer.solved;
       if (done) {
-        throw new EngramError('--resume', `the run already stopped solved at step ${done.step} (${done.sequences} sequences, cost ${done.cost.toFixed(4)} < train.stopWhen.cost ${threshold})`,
-          'it is finished; to train past the threshold, start a new run with a lower train.stopWhen.cost or without it');
+        throw new EngramError(
+          '--resume',
+          `the run already stopped solved at step ${done.step} (${done.sequences} sequences, cost ${done.cost.toFixed(4)} < train.stopWhen.cost ${threshold})`,
+          'it is finished; to train past the threshold, start a new run with a lower train.stopWhen.cost or without it',
+        );
       }
       if (trainer.step >= spec.train.steps) {
         throw new EngramError('--steps', `the run is already at step ${trainer.step}`, `pass --steps greater than ${trainer.step} to continue it`);
       }
-      if (curriculum && typeof meta['curriculumMaxLength'] === 'number') follow(curriculum = curriculum.at(meta['curriculumMaxLength']));
+      if (curriculum && typeof meta['curriculumMaxLength'] === 'number') {
+        curriculum = curriculum.at(meta['curriculumMaxLength']);
+        follow(curriculum);
+      }
       seconds = Number(meta['seconds'] ?? 0);
       started = performance.now();
       const saved = meta['trainWindow'];
@@ -137,7 +173,10 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     let lockRenewed = performance.now();
     const onStep = (r: StepRecord) => {
       window.push(r);
-      if (performance.now() - lockRenewed > 30_000) { refreshLock(dir); lockRenewed = performance.now(); }
+      if (performance.now() - lockRenewed > 30_000) {
+        refreshLock(dir);
+        lockRenewed = performance.now();
+      }
       stepTimes.push(r.ms);
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       const elapsed = seconds + (performance.now() - started) / 1000;
@@ -150,21 +189,33 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
       const mean = (f: (r: StepRecord) => number) => (window.length ? window.reduce((s, r) => s + f(r), 0) / window.length : Number.NaN);
       const trainCost = mean((r) => r.cost);
       const row: MetricRow = {
-        step: e.step, sequences: e.sequences, loss: e.loss, cost: e.cost,
-        train_loss: mean((r) => r.loss), train_cost: trainCost, max_length: curriculum?.maxLength ?? entry.maxLength(task.options),
-        optimal_cost: optimal ?? Number.NaN, seconds: elapsed, seq_per_s: e.sequences / Math.max(elapsed, 1e-9),
+        step: e.step,
+        sequences: e.sequences,
+        loss: e.loss,
+        cost: e.cost,
+        train_loss: mean((r) => r.loss),
+        train_cost: trainCost,
+        max_length: curriculum?.maxLength ?? entry.maxLength(task.options),
+        optimal_cost: optimal ?? Number.NaN,
+        seconds: elapsed,
+        seq_per_s: e.sequences / Math.max(elapsed, 1e-9),
       };
       appendMetrics(dir, row);
       solved ??= firstSolved([row], threshold);
       if (curriculum) {
         const next = curriculum.observe(trainCost);
         if (next !== curriculum) {
-          progress.line(`curriculum: training cost ${trainCost.toFixed(3)} < ${next.threshold}; maximum ${entry.lengthOption} ${curriculum.maxLength} -> ${next.maxLength}`);
-          follow(curriculum = next);
+          progress.line(
+            `curriculum: training cost ${trainCost.toFixed(3)} < ${next.threshold}; maximum ${entry.lengthOption} ${curriculum.maxLength} -> ${next.maxLength}`,
+          );
+          curriculum = next;
+          follow(curriculum);
         }
       }
       lastEval = e;
-      progress.line(`step ${e.step}: eval loss ${e.loss.toFixed(4)}, cost ${e.cost.toFixed(3)} bits/seq${optimal !== undefined ? ` (optimal estimator ${optimal.toFixed(3)})` : ''} (${e.sequences} sequences, ${elapsed.toFixed(0)} s)`);
+      progress.line(
+        `step ${e.step}: eval loss ${e.loss.toFixed(4)}, cost ${e.cost.toFixed(3)} bits/seq${optimal !== undefined ? ` (optimal estimator ${optimal.toFixed(3)})` : ''} (${e.sequences} sequences, ${elapsed.toFixed(0)} s)`,
+      );
       // an evaluation off the schedule (an interruption's) keeps the window for the checkpoint
       if (e.step % (spec.train.evalEvery ?? 100) === 0) window = [];
     };
@@ -177,7 +228,9 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     const interrupt = (signal: StopSignal) => {
       caught ??= signal;
       for (const s of STOP_SIGNALS) process.removeListener(s, interrupt);
-      progress.line(`engram: ${signal === 'SIGINT' ? 'interrupted' : `got ${signal}`}; finishing the step and saving a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again aborts at once)`);
+      progress.line(
+        `engram: ${signal === 'SIGINT' ? 'interrupted' : `got ${signal}`}; finishing the step and saving a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again aborts at once)`,
+      );
       trainer.requestStop();
     };
     for (const s of STOP_SIGNALS) process.on(s, interrupt);
@@ -186,7 +239,9 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     // The parent as it was when the process started (bin/engram.js and compare record it; setting
     // up a run takes seconds, long enough for a short-lived wrapper to be gone already).
     const parent = Number(process.env['ENGRAM_PARENT_PID']) || process.ppid;
-    const orphanWatch = setInterval(() => { if (process.ppid !== parent && !caught) interrupt('SIGHUP'); }, 1000);
+    const orphanWatch = setInterval(() => {
+      if (process.ppid !== parent && !caught) interrupt('SIGHUP');
+    }, 1000);
     orphanWatch.unref();
     let diverged: EngramError | undefined;
     try {
@@ -206,11 +261,16 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     }
     const outcome: RunOutcome = {
       ...(diverged ? { diverged: { step: trainer.step + 1, message: diverged.message } } : {}),
-      step: trainer.step, sequences: trainer.sequences, finalCost: lastEval?.cost ?? Number.NaN, finalLoss: lastEval?.loss ?? Number.NaN,
+      step: trainer.step,
+      sequences: trainer.sequences,
+      finalCost: lastEval?.cost ?? Number.NaN,
+      finalLoss: lastEval?.loss ?? Number.NaN,
       ...(solved ? { solved: { sequences: solved.sequences, seconds: solved.seconds } } : {}),
-      solvedAt: solved ?? null, stopWhen: spec.train.stopWhen ?? null,
+      solvedAt: solved ?? null,
+      stopWhen: spec.train.stopWhen ?? null,
       seconds: seconds + (performance.now() - started) / 1000,
-      msPerStep: median(stepTimes) ?? Number.NaN, peakRssMb: peakRss / 2 ** 20,
+      msPerStep: median(stepTimes) ?? Number.NaN,
+      peakRssMb: peakRss / 2 ** 20,
       interrupted: !diverged && !trainer.solved && trainer.step < spec.train.steps,
       ...(optimal !== undefined ? { optimalCost: optimal } : {}),
     };
@@ -229,5 +289,3 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     unlock();
   }
 }
-
-

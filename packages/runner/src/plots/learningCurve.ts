@@ -57,7 +57,7 @@ export function bandsSvg(bands: readonly CurveBand[], o: { title: string }): Pro
       if (!at.length) continue;
       const costs = at.map((p) => p[1]).sort((a, b) => a - b);
       const mid = costs.length >> 1;
-      const median = costs.length % 2 ? costs[mid] as number : ((costs[mid - 1] as number) + (costs[mid] as number)) / 2;
+      const median = costs.length % 2 ? (costs[mid] as number) : ((costs[mid - 1] as number) + (costs[mid] as number)) / 2;
       values.push({ variant: band.name, sequences: (at[0] as readonly [number, number])[0], median, lo: costs[0], hi: costs[costs.length - 1] });
     }
   }
@@ -70,7 +70,15 @@ export function bandsSvg(bands: readonly CurveBand[], o: { title: string }): Pro
     height: 300,
     data: { values },
     layer: [
-      { mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'cost (bits per sequence)', scale: { type: 'symlog', constant: 0.1 } }, y2: { field: 'hi' }, color } },
+      {
+        mark: { type: 'area', opacity: 0.15 },
+        encoding: {
+          x,
+          y: { field: 'lo', type: 'quantitative', title: 'cost (bits per sequence)', scale: { type: 'symlog', constant: 0.1 } },
+          y2: { field: 'hi' },
+          color,
+        },
+      },
       { mark: { type: 'line' }, encoding: { x, y: { field: 'median', type: 'quantitative' }, color } },
     ],
   };

@@ -70,7 +70,12 @@ function heatmap(title: string, rows: readonly (readonly number[])[], rowTitle: 
     encoding: {
       x: { field: 't', type: 'ordinal' as const, title: columnTitle, axis: { values: Array.from({ length: t }, (_, i) => i).filter((i) => i % 5 === 0) } },
       y: { field: 'i', type: 'ordinal' as const, title: rowTitle, axis: null },
-      color: { field: 'value', type: 'quantitative' as const, scale: { scheme, domain: [0, domainMax] }, legend: domainMax === 1 ? null : { title: 'weight', orient: 'right' as const } },
+      color: {
+        field: 'value',
+        type: 'quantitative' as const,
+        scale: { scheme, domain: [0, domainMax] },
+        legend: domainMax === 1 ? null : { title: 'weight', orient: 'right' as const },
+      },
     },
   };
 }
@@ -84,15 +89,36 @@ export function weightingsSvg(plot: WeightingsPlot): Promise<string> {
   const w = binned(plot.writeWeights);
   const r = binned(plot.readWeights);
   const io = (x: readonly (readonly number[])[]) => binned(x, Math.max(MAX_PLOT_CELLS, 1)).rows;
-  const p = { ...plot, writeWeights: w.rows, readWeights: r.rows, inputs: io(plot.inputs), targets: io(plot.targets), outputs: io(plot.outputs), title: `${plot.title}${binNote(w)}` };
+  const p = {
+    ...plot,
+    writeWeights: w.rows,
+    readWeights: r.rows,
+    inputs: io(plot.inputs),
+    targets: io(plot.targets),
+    outputs: io(plot.outputs),
+    title: `${plot.title}${binNote(w)}`,
+  };
   const slots = p.writeWeights[0]?.length ?? 1;
   const slotHeight = Math.max(120, Math.min(320, 2 * slots));
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: p.title,
     vconcat: [
-      { hconcat: [heatmap('inputs', p.inputs, 'channel', 80, 'greys'), heatmap('targets', p.targets, 'channel', 80, 'greys'), heatmap('outputs', p.outputs, 'channel', 80, 'greys')], resolve: { scale: { color: 'independent' } } },
-      { hconcat: [heatmap('write weightings', p.writeWeights, 'memory slot', slotHeight, 'blues', peak(p.writeWeights)), heatmap('read weightings', p.readWeights, 'memory slot', slotHeight, 'oranges', peak(p.readWeights))], resolve: { scale: { color: 'independent' } } },
+      {
+        hconcat: [
+          heatmap('inputs', p.inputs, 'channel', 80, 'greys'),
+          heatmap('targets', p.targets, 'channel', 80, 'greys'),
+          heatmap('outputs', p.outputs, 'channel', 80, 'greys'),
+        ],
+        resolve: { scale: { color: 'independent' } },
+      },
+      {
+        hconcat: [
+          heatmap('write weightings', p.writeWeights, 'memory slot', slotHeight, 'blues', peak(p.writeWeights)),
+          heatmap('read weightings', p.readWeights, 'memory slot', slotHeight, 'oranges', peak(p.readWeights)),
+        ],
+        resolve: { scale: { color: 'independent' } },
+      },
     ],
     resolve: { scale: { color: 'independent' } },
     config: { view: { stroke: null } },
@@ -119,7 +145,13 @@ export interface DncStatePlot {
 export function dncStateSvg(plot: DncStatePlot): Promise<string> {
   const usage = binned(plot.usage);
   const link = binned(plot.link, MAX_PLOT_CELLS / 2); // N x N cells: binned to 64 x 64 to stay near the weightings' size
-  const p = { ...plot, usage: usage.rows, link: link.rows, readModes: plot.readModes.map((m) => binned(m).rows), title: `${plot.title}${binNote(usage)}${binNote(link, 'slots', 'slots')}` };
+  const p = {
+    ...plot,
+    usage: usage.rows,
+    link: link.rows,
+    readModes: plot.readModes.map((m) => binned(m).rows),
+    title: `${plot.title}${binNote(usage)}${binNote(link, 'slots', 'slots')}`,
+  };
   const slots = p.usage[0]?.length ?? 1;
   const slotHeight = Math.max(120, Math.min(320, 2 * slots));
   // the link as columns j, each a row of i values, so x = j (earlier slot), y = i (later slot)
@@ -128,10 +160,17 @@ export function dncStateSvg(plot: DncStatePlot): Promise<string> {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: p.title,
     vconcat: [
-      { hconcat: [heatmap('usage', p.usage, 'memory slot', slotHeight, 'greens'),
-        heatmap('link at the last step (row: later slot, column: earlier slot)', columns, 'later slot', slotHeight, 'purples', peak(columns), 'earlier slot')],
-      resolve: { scale: { color: 'independent' } } },
-      { hconcat: p.readModes.map((modes, r) => heatmap(`read head ${r} modes (backward, forward, content)`, modes, 'mode', 60, 'oranges')), resolve: { scale: { color: 'independent' } } },
+      {
+        hconcat: [
+          heatmap('usage', p.usage, 'memory slot', slotHeight, 'greens'),
+          heatmap('link at the last step (row: later slot, column: earlier slot)', columns, 'later slot', slotHeight, 'purples', peak(columns), 'earlier slot'),
+        ],
+        resolve: { scale: { color: 'independent' } },
+      },
+      {
+        hconcat: p.readModes.map((modes, r) => heatmap(`read head ${r} modes (backward, forward, content)`, modes, 'mode', 60, 'oranges')),
+        resolve: { scale: { color: 'independent' } },
+      },
     ],
     resolve: { scale: { color: 'independent' } },
     config: { view: { stroke: null } },

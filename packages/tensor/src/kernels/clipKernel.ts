@@ -19,7 +19,7 @@ function registerClipKernels(): void {
     compute: ([x], [y], _, { lo, hi }) => {
       for (let i = 0; i < y!.length; i++) {
         const v = x![i]!;
-        y![i] = v < lo ? lo : v > hi ? hi : v;
+        y![i] = v < lo ? lo : Math.min(v, hi);
       }
     },
   });

@@ -71,7 +71,7 @@ function cpuKernel(spec: FusedKernelSpec<never>): tf.KernelFunc {
     const outs = outShapes.map((s) => new Float32Array(size(s)));
     spec.compute(ins, outs, shapes, (args.attrs ?? {}) as never);
     const infosOut = outShapes.map((s, k) => backend.makeTensorInfo(s, 'float32', outs[k] as Float32Array));
-    return infosOut.length === 1 ? infosOut[0] as tf.TensorInfo : infosOut;
+    return infosOut.length === 1 ? (infosOut[0] as tf.TensorInfo) : infosOut;
   }) as unknown as tf.KernelFunc;
 }
 
@@ -87,7 +87,7 @@ function wasmKernel(spec: FusedKernelSpec<never>): tf.KernelFunc {
     const ins = infos.map((t) => backend.typedArrayFromHeap(t) as Float32Array);
     const outs = infosOut.map((t) => backend.typedArrayFromHeap(t) as Float32Array);
     spec.compute(ins, outs, shapes, (args.attrs ?? {}) as never);
-    return infosOut.length === 1 ? infosOut[0] as tf.TensorInfo : infosOut;
+    return infosOut.length === 1 ? (infosOut[0] as tf.TensorInfo) : infosOut;
   }) as unknown as tf.KernelFunc;
 }
 

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { temporalBackward, temporalForward, type TemporalDims } from './temporalMath.ts';
 
@@ -38,8 +38,14 @@ export function registerTemporalKernels(): void {
       const [link, precedence, writes, reads] = saved as tf.Tensor[];
       const [dLink, dPrecedence, dForward, dBackward] = dys as tf.Tensor[];
       const [dl, dp, dw, du] = runKernel(DNC_TEMPORAL_GRAD, {
-        link: link!, precedence: precedence!, writes: writes!, reads: reads!,
-        dLink: dLink!, dPrecedence: dPrecedence!, dForward: dForward!, dBackward: dBackward!,
+        link: link!,
+        precedence: precedence!,
+        writes: writes!,
+        reads: reads!,
+        dLink: dLink!,
+        dPrecedence: dPrecedence!,
+        dForward: dForward!,
+        dBackward: dBackward!,
       });
       return { link: () => dl as tf.Tensor, precedence: () => dp as tf.Tensor, writes: () => dw as tf.Tensor, reads: () => du as tf.Tensor };
     },
@@ -56,14 +62,23 @@ export function registerTemporalKernels(): void {
  * @param prevReadWeights `[B, R, N]`
  * @returns link, precedence, forward `[B, R, W, N]`, backward `[B, R, W, N]`
  */
-export function fusedTemporal(prevLink: tf.Tensor4D, prevPrecedence: tf.Tensor3D, writeWeights: tf.Tensor3D, prevReadWeights: tf.Tensor3D):
-{ link: tf.Tensor4D; precedence: tf.Tensor3D; forward: tf.Tensor4D; backward: tf.Tensor4D } {
+export function fusedTemporal(
+  prevLink: tf.Tensor4D,
+  prevPrecedence: tf.Tensor3D,
+  writeWeights: tf.Tensor3D,
+  prevReadWeights: tf.Tensor3D,
+): { link: tf.Tensor4D; precedence: tf.Tensor3D; forward: tf.Tensor4D; backward: tf.Tensor4D } {
   const s = shapes('fusedTemporal');
   s.check('prevLink', prevLink, ['B', 'W', 'N', 'N']);
   s.check('prevPrecedence', prevPrecedence, ['B', 'W', 'N']);
   s.check('writeWeights', writeWeights, ['B', 'W', 'N']);
   s.check('prevReadWeights', prevReadWeights, ['B', 'R', 'N']);
   registerTemporalKernels();
-  const [link, precedence, forward, backward] = runKernel(DNC_TEMPORAL, { link: prevLink, precedence: prevPrecedence, writes: writeWeights, reads: prevReadWeights });
+  const [link, precedence, forward, backward] = runKernel(DNC_TEMPORAL, {
+    link: prevLink,
+    precedence: prevPrecedence,
+    writes: writeWeights,
+    reads: prevReadWeights,
+  });
   return { link: link as tf.Tensor4D, precedence: precedence as tf.Tensor3D, forward: forward as tf.Tensor4D, backward: backward as tf.Tensor4D };
 }

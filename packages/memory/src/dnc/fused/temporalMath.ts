@@ -17,7 +17,16 @@ export interface TemporalDims {
 }
 
 /** L'[i, :] for one row, into `out` (length N): (1 - w_i - w_j) L[i, j] + w_i p_j, 0 at j = i. */
-function newLinkRow(link: Float32Array, row: number, writes: Float32Array, precedence: Float32Array, wb: number, i: number, n: number, out: Float32Array): void {
+function newLinkRow(
+  link: Float32Array,
+  row: number,
+  writes: Float32Array,
+  precedence: Float32Array,
+  wb: number,
+  i: number,
+  n: number,
+  out: Float32Array,
+): void {
   const wi = writes[wb + i]!;
   for (let j = 0; j < n; j++) out[j] = (1 - wi - writes[wb + j]!) * link[row + j]! + wi * precedence[wb + j]!;
   out[i] = 0;
@@ -28,8 +37,17 @@ function newLinkRow(link: Float32Array, row: number, writes: Float32Array, prece
  * @param link `[B, W, N, N]`, precedence `[B, W, N]`, writes `[B, W, N]`, reads `[B, R, N]`
  * @param outLink `[B, W, N, N]`, outPrecedence `[B, W, N]`, outForward and outBackward `[B, R, W, N]`
  */
-export function temporalForward(d: TemporalDims, link: Float32Array, precedence: Float32Array, writes: Float32Array, reads: Float32Array,
-  outLink: Float32Array, outPrecedence: Float32Array, outForward: Float32Array, outBackward: Float32Array): void {
+export function temporalForward(
+  d: TemporalDims,
+  link: Float32Array,
+  precedence: Float32Array,
+  writes: Float32Array,
+  reads: Float32Array,
+  outLink: Float32Array,
+  outPrecedence: Float32Array,
+  outForward: Float32Array,
+  outBackward: Float32Array,
+): void {
   const { batch: B, writeHeads: W, readHeads: R, slots: N } = d;
   outBackward.fill(0);
   for (let b = 0; b < B; b++) {
@@ -69,9 +87,21 @@ export function temporalForward(d: TemporalDims, link: Float32Array, precedence:
  * @param dLink `[B, W, N, N]`, dPrecedence `[B, W, N]`, dForward and dBackward `[B, R, W, N]` (gradients of the outputs)
  * @param outs dPrevLink `[B, W, N, N]`, dPrevPrecedence `[B, W, N]`, dWrites `[B, W, N]`, dReads `[B, R, N]`
  */
-export function temporalBackward(d: TemporalDims, link: Float32Array, precedence: Float32Array, writes: Float32Array, reads: Float32Array,
-  dLink: Float32Array, dPrecedence: Float32Array, dForward: Float32Array, dBackward: Float32Array,
-  dPrevLink: Float32Array, dPrevPrecedence: Float32Array, dWrites: Float32Array, dReads: Float32Array): void {
+export function temporalBackward(
+  d: TemporalDims,
+  link: Float32Array,
+  precedence: Float32Array,
+  writes: Float32Array,
+  reads: Float32Array,
+  dLink: Float32Array,
+  dPrecedence: Float32Array,
+  dForward: Float32Array,
+  dBackward: Float32Array,
+  dPrevLink: Float32Array,
+  dPrevPrecedence: Float32Array,
+  dWrites: Float32Array,
+  dReads: Float32Array,
+): void {
   const { batch: B, writeHeads: W, readHeads: R, slots: N } = d;
   dWrites.fill(0);
   dReads.fill(0);
