@@ -45,7 +45,6 @@ export {
   type StepOptions,
 } from './access.ts';
 export {
-  ensureFusedKernels,
   fusedUnsupportedReason,
   fusedAddress,
   fusedWrite,

@@ -6,12 +6,8 @@ import { LSTM_AUX_ROWS, lstmGatesBackward, lstmGatesForward } from './lstmGatesM
 export const LSTM_GATES = 'EngramLstmGates';
 export const LSTM_GATES_GRAD = 'EngramLstmGatesGrad';
 
-let registered = false;
-
 /** Registers the forward and backward LSTM gate kernels and the gradient (idempotent). */
-export function registerLstmGatesKernels(): void {
-  if (registered) return;
-  registered = true;
+function registerLstmGatesKernels(): void {
   registerFusedKernel({
     name: LSTM_GATES,
     inputs: ['z', 'bias', 'c'],
@@ -36,6 +32,8 @@ export function registerLstmGatesKernels(): void {
     },
   });
 }
+// registered once, when this module is first imported (the registry is by backend name, so before the backend loads too)
+registerLstmGatesKernels();
 
 /**
  * The LSTM gate math in one kernel (forward and backward as plain loops); the same function as
@@ -46,7 +44,6 @@ export function registerLstmGatesKernels(): void {
  * @returns h' and c', each `[B, U]`.
  */
 export function fusedLstmGates(z: tf.Tensor2D, bias: tf.Tensor1D, c: tf.Tensor2D): { h: tf.Tensor2D; c: tf.Tensor2D } {
-  registerLstmGatesKernels();
   const [h, cNext, aux] = runKernel(LSTM_GATES, { z, bias, c });
   aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call
   return { h: h as tf.Tensor2D, c: cNext as tf.Tensor2D };

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { EngramError, registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
-import { addressBackward, addressForward, AUX_ROWS, type AddressDims } from './addressMath.ts';
+import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addressMath.ts';
 
 /** Kernel names (tfjs registry). */
 export const NTM_ADDRESS = 'EngramNtmAddress';
@@ -14,16 +14,8 @@ type AddressAttrs = { normalize: FusedNormalizer };
 const INPUTS = ['memory', 'key', 'beta', 'gate', 'shift', 'gamma', 'prev'] as const;
 
 /** Sizes from the shapes of memory `[B,N,M]`, key `[B,H,M]` and shift `[B,H,2S+1]`. */
-function dimsOf(memory: readonly number[], key: readonly number[], shift: readonly number[]): AddressDims {
-  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: key[1]!, shiftRange: (shift[2]! - 1) / 2 };
-}
-
-let registered = false;
-
 /** Registers the forward and backward addressing kernels and the gradient (idempotent). */
-export function registerAddressKernels(): void {
-  if (registered) return;
-  registered = true;
+function registerAddressKernels(): void {
   registerFusedKernel<AddressAttrs>({
     name: NTM_ADDRESS,
     inputs: INPUTS,
@@ -34,7 +26,7 @@ export function registerAddressKernels(): void {
     compute: (ins, [weights, aux], [m, k, , , s], attrs) => {
       const [memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       addressForward(
-        dimsOf(m!, k!, s!),
+        addressDims(m!, k!, s!),
         attrs.normalize === 'sparsemax',
         { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
         weights!,
@@ -51,7 +43,7 @@ export function registerAddressKernels(): void {
       const [dy, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const [dMemory, dKey, dBeta, dGate, dShift, dGamma, dPrev] = outs as Float32Array[];
       addressBackward(
-        dimsOf(shapesIn[3]!, shapesIn[4]!, shapesIn[7]!),
+        addressDims(shapesIn[3]!, shapesIn[4]!, shapesIn[7]!),
         attrs.normalize === 'sparsemax',
         dy!,
         weights!,
@@ -78,6 +70,8 @@ export function registerAddressKernels(): void {
     },
   });
 }
+// registered once, when this module is first imported (the registry is by backend name, so before the backend loads too)
+registerAddressKernels();
 
 /**
  * Fused NTM addressing (content with cosine similarity, interpolation, shift, sharpening) in
@@ -118,7 +112,6 @@ export function fusedAddress(
       'pass a distribution over shifts -S..+S with 2S+1 <= N',
     );
   }
-  registerAddressKernels();
   const [weights, aux] = runKernel(NTM_ADDRESS, { memory, key, beta, gate, shift: shiftDist, gamma, prev }, { normalize });
   aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call
   return weights as tf.Tensor3D;

@@ -31,6 +31,11 @@ export interface AddressDims {
   readonly shiftRange: number;
 }
 
+/** The dimensions of an address kernel's call, from the shapes of memory `[B,N,M]`, key `[B,H,M]` and shift `[B,H,2S+1]`. */
+export function addressDims(memory: readonly number[], key: readonly number[], shift: readonly number[]): AddressDims {
+  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: key[1]!, shiftRange: (shift[2]! - 1) / 2 };
+}
+
 /**
  * Rows of the saved intermediates per head, each `[N]`: cosine score K, content weights wc,
  * interpolated wg, shifted ws, log(ws + LOG_EPSILON) and the memory rows' inverse norms

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
-import { addressBackward, addressForward, AUX_ROWS, type AddressDims } from './addressMath.ts';
+import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addressMath.ts';
 import type { FusedNormalizer } from './addressKernel.ts';
 import { readForward, readWeightsGrad } from './readMath.ts';
 import { scratch32 } from './scratch.ts';
@@ -16,16 +16,8 @@ type Attrs = { normalize: FusedNormalizer };
 
 const INPUTS = ['memory', 'key', 'beta', 'gate', 'shift', 'gamma', 'prev'] as const;
 
-function dimsOf(memory: readonly number[], key: readonly number[], shift: readonly number[]): AddressDims {
-  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: key[1]!, shiftRange: (shift[2]! - 1) / 2 };
-}
-
-let registered = false;
-
 /** Registers the forward and backward kernels and the gradient (idempotent). */
-export function registerAddressReadKernels(): void {
-  if (registered) return;
-  registered = true;
+function registerAddressReadKernels(): void {
   registerFusedKernel<Attrs>({
     name: NTM_ADDRESS_READ,
     inputs: INPUTS,
@@ -37,7 +29,7 @@ export function registerAddressReadKernels(): void {
     ],
     compute: (ins, [weights, reads, aux], [m, k, , , s], attrs) => {
       const [memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
-      const d = dimsOf(m!, k!, s!);
+      const d = addressDims(m!, k!, s!);
       addressForward(
         d,
         attrs.normalize === 'sparsemax',
@@ -55,7 +47,7 @@ export function registerAddressReadKernels(): void {
     compute: (ins, outs, s, attrs) => {
       const [dWeights, dReads, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const [gMemory, gKey, gBeta, gGate, gShift, gGamma, gPrev] = outs as Float32Array[];
-      const d = dimsOf(s[4]!, s[5]!, s[8]!);
+      const d = addressDims(s[4]!, s[5]!, s[8]!);
       // the read's share of the weights gradient joins the incoming one; its share of the
       // memory gradient is added in the addressing backward's sweep over memory
       const dw = scratch32('addressRead.dw', dWeights!.length);
@@ -88,6 +80,8 @@ export function registerAddressReadKernels(): void {
     },
   });
 }
+// registered once, when this module is first imported (the registry is by backend name, so before the backend loads too)
+registerAddressReadKernels();
 
 /**
  * Fused addressing + read of a group of read heads; the same function as
@@ -105,7 +99,6 @@ export function fusedAddressRead(
   prev: tf.Tensor3D,
   normalize: FusedNormalizer = 'softmax',
 ): { weights: tf.Tensor3D; reads: tf.Tensor3D } {
-  registerAddressReadKernels();
   const [weights, reads, aux] = runKernel(NTM_ADDRESS_READ, { memory, key, beta, gate, shift: shiftDist, gamma, prev }, { normalize });
   aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call
   return { weights: weights as tf.Tensor3D, reads: reads as tf.Tensor3D };

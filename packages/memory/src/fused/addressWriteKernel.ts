@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
-import { addressBackward, addressForward, AUX_ROWS, type AddressDims } from './addressMath.ts';
+import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addressMath.ts';
 import type { FusedNormalizer } from './addressKernel.ts';
 import { scratch32 } from './scratch.ts';
 import { writeBackward, writeForward } from './writeMath.ts';
@@ -18,16 +18,8 @@ type Attrs = { normalize: FusedNormalizer };
 
 const INPUTS = ['memory', 'key', 'beta', 'gate', 'shift', 'gamma', 'prev', 'erase', 'add'] as const;
 
-function dimsOf(memory: readonly number[], key: readonly number[], shift: readonly number[]): AddressDims {
-  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: key[1]!, shiftRange: (shift[2]! - 1) / 2 };
-}
-
-let registered = false;
-
 /** Registers the forward and backward kernels and the gradient (idempotent). */
-export function registerAddressWriteKernels(): void {
-  if (registered) return;
-  registered = true;
+function registerAddressWriteKernels(): void {
   registerFusedKernel<Attrs>({
     name: NTM_ADDRESS_WRITE,
     inputs: INPUTS,
@@ -35,7 +27,7 @@ export function registerAddressWriteKernels(): void {
     outputShapes: ([m, k]) => [[m![0]!, k![1]!, m![1]!], [...m!], [m![0]!, k![1]!, AUX_ROWS, m![1]!]],
     compute: (ins, [weights, newMemory, aux], [m, k, , , s], attrs) => {
       const [memory, key, beta, gate, shiftDist, gamma, prev, erase, add] = ins as Float32Array[];
-      const d = dimsOf(m!, k!, s!);
+      const d = addressDims(m!, k!, s!);
       addressForward(
         d,
         attrs.normalize === 'sparsemax',
@@ -53,7 +45,7 @@ export function registerAddressWriteKernels(): void {
     compute: (ins, outs, s, attrs) => {
       const [dWeights, dNewMemory, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev, erase, add] = ins as Float32Array[];
       const [gMemory, gKey, gBeta, gGate, gShift, gGamma, gPrev, gErase, gAdd] = outs as Float32Array[];
-      const d = dimsOf(s[4]!, s[5]!, s[8]!);
+      const d = addressDims(s[4]!, s[5]!, s[8]!);
       // write backward first, for the erase and add gradients and the weights' share (which
       // joins the incoming weights gradient); the write's share of the memory gradient is
       // added in the addressing backward's sweep over memory
@@ -93,6 +85,8 @@ export function registerAddressWriteKernels(): void {
     },
   });
 }
+// registered once, when this module is first imported (the registry is by backend name, so before the backend loads too)
+registerAddressWriteKernels();
 
 /**
  * Fused addressing + write of a group of write heads; the same function as
@@ -113,7 +107,6 @@ export function fusedAddressWrite(
   add: tf.Tensor3D,
   normalize: FusedNormalizer = 'softmax',
 ): { weights: tf.Tensor3D; memory: tf.Tensor3D } {
-  registerAddressWriteKernels();
   const [weights, newMemory, aux] = runKernel(NTM_ADDRESS_WRITE, { memory, key, beta, gate, shift: shiftDist, gamma, prev, erase, add }, { normalize });
   aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call
   return { weights: weights as tf.Tensor3D, memory: newMemory as tf.Tensor3D };

@@ -13,12 +13,8 @@ function dimsOf(z: readonly number[], a: ControlsAttrs): ControlsDims {
   return { batch: z[0]!, width: a.width, shiftRange: a.shiftRange, writeHeads: a.writeHeads, readHeads: a.readHeads, clip: a.clip };
 }
 
-let registered = false;
-
 /** Registers the forward and backward control-activation kernels and the gradient (idempotent). */
-export function registerControlsKernels(): void {
-  if (registered) return;
-  registered = true;
+function registerControlsKernels(): void {
   registerFusedKernel<ControlsAttrs>({
     name: NTM_CONTROLS,
     inputs: ['z', 'bias'],
@@ -54,6 +50,8 @@ export function registerControlsKernels(): void {
     },
   });
 }
+// registered once, when this module is first imported (the registry is by backend name, so before the backend loads too)
+registerControlsKernels();
 
 /** Activated controls of both groups; a group with no heads is absent. */
 export interface FusedControls {
@@ -83,7 +81,6 @@ export function fusedControls(
   if (z.rank !== 2 || z.shape[1] !== L) {
     throw new EngramError('fusedControls(z)', `expected shape [B,${L}] but got [${z.shape.join(',')}]`, 'pass the interface vectors of every head');
   }
-  registerControlsKernels();
   if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== L)) {
     throw new EngramError('fusedControls(bias)', `expected shape [${L}] but got [${bias.shape.join(',')}]`, 'pass one bias per interface entry');
   }

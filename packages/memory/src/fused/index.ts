@@ -1,4 +1,4 @@
-export { ensureFusedKernels, fusedUnsupportedReason } from './register.ts';
+export { fusedUnsupportedReason } from './register.ts';
 export { fusedAddress, NTM_ADDRESS, NTM_ADDRESS_GRAD, type FusedNormalizer } from './addressKernel.ts';
 export { fusedWrite, NTM_WRITE, NTM_WRITE_GRAD } from './writeKernel.ts';
 export { fusedRead, NTM_READ, NTM_READ_GRAD } from './readKernel.ts';

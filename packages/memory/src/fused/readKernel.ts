@@ -11,12 +11,8 @@ function dimsOf(memory: readonly number[], weights: readonly number[]): ReadDims
   return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: weights[1]! };
 }
 
-let registered = false;
-
 /** Registers the forward and backward read kernels and the gradient (idempotent). */
-export function registerReadKernels(): void {
-  if (registered) return;
-  registered = true;
+function registerReadKernels(): void {
   registerFusedKernel({
     name: NTM_READ,
     inputs: ['memory', 'weights'],
@@ -39,6 +35,8 @@ export function registerReadKernels(): void {
     },
   });
 }
+// registered once, when this module is first imported (the registry is by backend name, so before the backend loads too)
+registerReadKernels();
 
 /**
  * Fused NTM read in one kernel, forward and backward as plain loops; the same function as
@@ -51,6 +49,5 @@ export function fusedRead(memory: tf.Tensor3D, weights: tf.Tensor3D): tf.Tensor3
   const s = shapes('fusedRead');
   s.check('memory', memory, ['B', 'N', 'M']);
   s.check('weights', weights, ['B', 'R', 'N']);
-  registerReadKernels();
   return runKernel(NTM_READ, { memory, weights })[0] as tf.Tensor3D;
 }

@@ -1,30 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedBackend } from '@engram/tensor';
-import { registerAddressKernels } from './addressKernel.ts';
-import { registerControlsKernels } from './controlsKernel.ts';
-import { registerReadKernels } from './readKernel.ts';
-import { registerAddressWriteKernels } from './addressWriteKernel.ts';
-import { registerAddressReadKernels } from './addressReadKernel.ts';
-import { registerWriteKernels } from './writeKernel.ts';
-import { registerSparseKernels } from './sparseKernels.ts';
-
-let registered = false;
-
-/**
- * Registers every fused memory kernel (forward, backward, gradient) for the cpu and wasm
- * backends. Idempotent and cheap after the first call; the fused functions call it themselves.
- */
-export function ensureFusedKernels(): void {
-  if (registered) return;
-  registerControlsKernels();
-  registerAddressKernels();
-  registerWriteKernels();
-  registerReadKernels();
-  registerAddressWriteKernels();
-  registerAddressReadKernels();
-  registerSparseKernels();
-  registered = true;
-}
+// Every fused memory kernel registers itself once, when its module is first imported (all of
+// them are imported by the fused ops below this folder's index); there is no lazy flag to check.
 
 /**
  * Why the fused kernels cannot serve a memory, or undefined when they can: they exist for the

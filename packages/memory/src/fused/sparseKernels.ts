@@ -18,12 +18,8 @@ function dimsOf(memory: readonly number[], indices: readonly number[]): SparseDi
   return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: indices[1]!, k: indices[2]! };
 }
 
-let registered = false;
-
 /** Registers the sparse read and write kernels, their backward kernels and gradients (idempotent). */
-export function registerSparseKernels(): void {
-  if (registered) return;
-  registered = true;
+function registerSparseKernels(): void {
   registerFusedKernel({
     name: SPARSE_READ,
     inputs: ['memory', 'indices', 'values'],
@@ -93,6 +89,8 @@ export function registerSparseKernels(): void {
     },
   });
 }
+// registered once, when this module is first imported (the registry is by backend name, so before the backend loads too)
+registerSparseKernels();
 
 /**
  * Fused sparse read; the same function as `sparseRead` (readWrite.ts).
@@ -100,7 +98,6 @@ export function registerSparseKernels(): void {
  * @returns read vectors `[B, R, M]`
  */
 export function fusedSparseRead(memory: tf.Tensor3D, weights: SparseWeights): tf.Tensor3D {
-  registerSparseKernels();
   return runKernel(SPARSE_READ, { memory, indices: weights.indices, values: weights.values })[0] as tf.Tensor3D;
 }
 
@@ -111,6 +108,5 @@ export function fusedSparseRead(memory: tf.Tensor3D, weights: SparseWeights): tf
  * @returns the new memory `[B, N, M]`
  */
 export function fusedSparseWrite(memory: tf.Tensor3D, weights: SparseWeights, erase: tf.Tensor3D, add: tf.Tensor3D): tf.Tensor3D {
-  registerSparseKernels();
   return runKernel(SPARSE_WRITE, { memory, indices: weights.indices, values: weights.values, erase, add })[0] as tf.Tensor3D;
 }

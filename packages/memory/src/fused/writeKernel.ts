@@ -13,12 +13,8 @@ function dimsOf(memory: readonly number[], weights: readonly number[]): WriteDim
   return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: weights[1]! };
 }
 
-let registered = false;
-
 /** Registers the forward and backward write kernels and the gradient (idempotent). */
-export function registerWriteKernels(): void {
-  if (registered) return;
-  registered = true;
+function registerWriteKernels(): void {
   registerFusedKernel({
     name: NTM_WRITE,
     inputs: INPUTS,
@@ -50,6 +46,8 @@ export function registerWriteKernels(): void {
     },
   });
 }
+// registered once, when this module is first imported (the registry is by backend name, so before the backend loads too)
+registerWriteKernels();
 
 /**
  * Fused NTM write (erase all heads, then add all heads) in one kernel; the same function as
@@ -66,6 +64,5 @@ export function fusedWrite(memory: tf.Tensor3D, weights: tf.Tensor3D, erase: tf.
   s.check('weights', weights, ['B', 'W', 'N']);
   s.check('erase', erase, ['B', 'W', 'M']);
   s.check('add', add, ['B', 'W', 'M']);
-  registerWriteKernels();
   return runKernel(NTM_WRITE, { memory, weights, erase, add })[0] as tf.Tensor3D;
 }

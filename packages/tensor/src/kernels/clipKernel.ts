@@ -7,11 +7,7 @@ export const CLIP_GRAD = 'EngramClipGrad';
 
 type ClipAttrs = { lo: number; hi: number };
 
-let registered = false;
-
 function registerClipKernels(): void {
-  if (registered) return;
-  registered = true;
   registerFusedKernel<ClipAttrs>({
     name: CLIP,
     inputs: ['x'],
@@ -43,12 +39,13 @@ function registerClipKernels(): void {
     },
   });
 }
+// registered once, when this module is first imported (the registry is by backend name, so before the backend loads too)
+registerClipKernels();
 
 /**
  * `tf.clipByValue` as one fused kernel forward and one backward (tfjs's gradient is five ops):
  * the same values and the same gradient, dy where lo <= x <= hi, else 0. cpu and wasm backends.
  */
 export function fusedClip<T extends tf.Tensor>(x: T, lo: number, hi: number): T {
-  registerClipKernels();
   return runKernel(CLIP, { x }, { lo, hi })[0] as T;
 }

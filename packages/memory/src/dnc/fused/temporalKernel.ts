@@ -11,12 +11,8 @@ function dimsOf(link: readonly number[], reads: readonly number[]): TemporalDims
   return { batch: link[0]!, writeHeads: link[1]!, slots: link[2]!, readHeads: reads[1]! };
 }
 
-let registered = false;
-
 /** Registers the forward and backward temporal kernels and the gradient (idempotent). */
-export function registerTemporalKernels(): void {
-  if (registered) return;
-  registered = true;
+function registerTemporalKernels(): void {
   registerFusedKernel({
     name: DNC_TEMPORAL,
     inputs: ['link', 'precedence', 'writes', 'reads'],
@@ -51,6 +47,8 @@ export function registerTemporalKernels(): void {
     },
   });
 }
+// registered once, when this module is first imported (the registry is by backend name, so before the backend loads too)
+registerTemporalKernels();
 
 /**
  * dncLinkage and both dncDirectionalWeights in one kernel (cpu and wasm backends), forward and
@@ -73,7 +71,6 @@ export function fusedTemporal(
   s.check('prevPrecedence', prevPrecedence, ['B', 'W', 'N']);
   s.check('writeWeights', writeWeights, ['B', 'W', 'N']);
   s.check('prevReadWeights', prevReadWeights, ['B', 'R', 'N']);
-  registerTemporalKernels();
   const [link, precedence, forward, backward] = runKernel(DNC_TEMPORAL, {
     link: prevLink,
     precedence: prevPrecedence,
