@@ -23,6 +23,9 @@ export const COPY_INPUT = COPY_BITS + 1;
 /** Memory settings a benchmark may change (slots, addressing modes). */
 export type MemoryOverrides = Partial<Pick<NtmMemorySettings, 'slots' | 'readMode' | 'writeMode'>>;
 
+/** Which memory the copy workload trains: the NTM's (default) or the DNC's with the same heads. */
+export type WorkloadMemory = 'ntm' | 'dnc';
+
 /** LSTM 100, memory 128 x 20, 1 read + 1 write head, shifts -1..1 (`memory` overrides some of it). */
 export function ntmCopyConfig(kernels: 'auto' | 'fused' | 'reference' = 'auto', memory: MemoryOverrides = {}): ModelConfig {
   return {
@@ -83,8 +86,13 @@ export function copyTrainer(
   minLength = 1,
   maxLength = 20,
   memory: MemoryOverrides = {},
+  kind: WorkloadMemory = 'ntm',
 ): CopyTrainer {
-  const model = buildModel(ntmCopyConfig(kernels, memory));
+  const config: ModelConfig =
+    kind === 'ntm'
+      ? ntmCopyConfig(kernels, memory)
+      : { ...ntmCopyConfig(), memory: { kind: 'dnc', slots: 128, width: 20, readHeads: 1, writeHeads: 1, kernels } };
+  const model = buildModel(config);
   const optimizer = makeOptimizer({ kind: 'adam', lr: 1e-3 });
   const names = Object.keys(model.namedVariables);
   const vars = names.map((n) => model.namedVariables[n] as tf.Variable);

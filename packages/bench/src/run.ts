@@ -34,13 +34,14 @@ type Row = Record<string, unknown>;
 
 /** fused/reference throughput ratio per backend and batch. */
 function throughputRatios(rows: Row[]): string[] {
-  const lines = ['', '| backend | batch | fused seq/s | reference seq/s | fused / reference |', '| --- | --- | --- | --- | --- |'];
+  const lines = ['', '| backend | memory | batch | fused seq/s | reference seq/s | fused / reference |', '| --- | --- | --- | --- | --- | --- |'];
+  const memoryOf = (x: Row) => String(x['memory'] ?? 'ntm');
   for (const r of rows.filter((x) => x['kernels'] === 'fused')) {
-    const ref = rows.find((x) => x['kernels'] === 'reference' && x['backend'] === r['backend'] && x['batch'] === r['batch']);
+    const ref = rows.find((x) => x['kernels'] === 'reference' && x['backend'] === r['backend'] && x['batch'] === r['batch'] && memoryOf(x) === memoryOf(r));
     if (!ref) continue;
     const f = r['sequencesPerS'] as number;
     const g = ref['sequencesPerS'] as number;
-    lines.push(`| ${String(r['backend'])} | ${String(r['batch'])} | ${f.toFixed(2)} | ${g.toFixed(2)} | ${(f / g).toFixed(2)}x |`);
+    lines.push(`| ${String(r['backend'])} | ${memoryOf(r)} | ${String(r['batch'])} | ${f.toFixed(2)} | ${g.toFixed(2)} | ${(f / g).toFixed(2)}x |`);
   }
   return lines.length > 3 ? lines : [];
 }
@@ -99,8 +100,26 @@ function memoryRatios(rows: Row[]): string[] {
   return lines;
 }
 
+/** Per backend, batch and pass: the DNC's step time over the NTM's with the same heads. */
+function stepRatios(rows: Row[]): string[] {
+  const lines = ['| backend | batch | pass | NTM ms | DNC ms | DNC / NTM |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const d of rows.filter((r) => r['memory'] === 'dnc')) {
+    const n = rows.find((o) => o['memory'] === 'ntm' && o['backend'] === d['backend'] && o['batch'] === d['batch'] && o['pass'] === d['pass']);
+    if (!n) continue;
+    lines.push(
+      `| ${String(d['backend'])} | ${String(d['batch'])} | ${String(d['pass'])} | ${Number(n['medianMs']).toFixed(2)} | ${Number(d['medianMs']).toFixed(2)} | ${(Number(d['medianMs']) / Number(n['medianMs'])).toFixed(2)}x |`,
+    );
+  }
+  return lines;
+}
+
 const BENCHES: Record<string, { script: string; describe: string; summarize?: (rows: Row[]) => string[] }> = {
-  step: { script: 'stepTiming.ts', describe: 'one MemoryAccess.step, forward and forward+backward' },
+  step: {
+    script: 'stepTiming.ts',
+    summarize: stepRatios,
+    describe:
+      'one memory step (N=128, M=20, 1 read + 1 write head, controller 100), forward and forward+backward, of the NTM (MemoryAccess) and the DNC (DncAccess) through the MemoryModule interface (--memories)',
+  },
   'train-step': {
     script: 'trainStepTiming.ts',
     summarize: memoryRatios,

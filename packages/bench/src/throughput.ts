@@ -3,7 +3,8 @@
  * (sample, unroll, loss, gradients, global-norm clip 50, Adam) of the NTM (LSTM 100, N=128,
  * M=20, 1 read + 1 write head, shifts -1..1) on copy sequences of random length 1-20, for each
  * memory kernel choice (--kernels fused,reference) and batch size (--batches 1,32), on the
- * backend given by --backend. Both kernel choices see the same sequence lengths (one seed).
+ * backend given by --backend; --memories ntm,dnc also trains the DNC with the same heads
+ * (default ntm). Both kernel choices see the same sequence lengths (one seed).
  *
  * After --warmup steps, --repeats blocks of --steps steps are timed; a configuration stops
  * early (after at least one block) once it has used --max-seconds, and one whose first step
@@ -13,7 +14,7 @@
  * once per backend and adds the fused/reference ratios.
  */
 import { initBackend, Rng } from '@engram/tensor';
-import { copyTrainer } from './copyWorkload.ts';
+import { copyTrainer, type WorkloadMemory } from './copyWorkload.ts';
 import { arg, median } from './benchArgs.ts';
 
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
@@ -23,39 +24,43 @@ const warmup = Number(arg('warmup', '2'));
 const steps = Number(arg('steps', '5'));
 const repeats = Number(arg('repeats', '3'));
 const maxSeconds = Number(arg('max-seconds', '40'));
+const memories = arg('memories', 'ntm').split(',') as WorkloadMemory[];
+for (const m of memories) if (m !== 'ntm' && m !== 'dnc') throw new Error(`--memories: unknown memory '${m}'; use ntm, dnc`);
 
-for (const batch of batches) {
-  for (const kernels of kernelsList) {
-    const trainer = copyTrainer(kernels, batch, new Rng(`throughput/${batch}`));
-    const start = performance.now();
-    trainer.step();
-    const firstMs = performance.now() - start;
-    // a slow configuration: skip further warm-up and time blocks that fit half the budget
-    const slow = firstMs * steps > (maxSeconds * 1000) / 2;
-    const blockSteps = slow ? Math.max(1, Math.floor((maxSeconds * 1000) / 2 / firstMs)) : steps;
-    for (let i = 1; i < (slow ? 1 : warmup); i++) trainer.step();
-    const rates: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const t0 = performance.now();
-      for (let i = 0; i < blockSteps; i++) trainer.step();
-      const ms = performance.now() - t0;
-      rates.push((batch * blockSteps * 1000) / ms);
-      if (performance.now() - start > maxSeconds * 1000) break;
+for (const memory of memories)
+  for (const batch of batches) {
+    for (const kernels of kernelsList) {
+      const trainer = copyTrainer(kernels, batch, new Rng(`throughput/${batch}`), 1, 20, {}, memory);
+      const start = performance.now();
+      trainer.step();
+      const firstMs = performance.now() - start;
+      // a slow configuration: skip further warm-up and time blocks that fit half the budget
+      const slow = firstMs * steps > (maxSeconds * 1000) / 2;
+      const blockSteps = slow ? Math.max(1, Math.floor((maxSeconds * 1000) / 2 / firstMs)) : steps;
+      for (let i = 1; i < (slow ? 1 : warmup); i++) trainer.step();
+      const rates: number[] = [];
+      for (let r = 0; r < repeats; r++) {
+        const t0 = performance.now();
+        for (let i = 0; i < blockSteps; i++) trainer.step();
+        const ms = performance.now() - t0;
+        rates.push((batch * blockSteps * 1000) / ms);
+        if (performance.now() - start > maxSeconds * 1000) break;
+      }
+      const med = median(rates);
+      console.log(
+        JSON.stringify({
+          backend: backend.name,
+          memory,
+          kernels,
+          batch,
+          sequencesPerS: med,
+          minSequencesPerS: Math.min(...rates),
+          maxSequencesPerS: Math.max(...rates),
+          msPerStep: (batch * 1000) / med,
+          blocks: rates.length,
+          stepsPerBlock: blockSteps,
+        }),
+      );
+      trainer.dispose();
     }
-    const med = median(rates);
-    console.log(
-      JSON.stringify({
-        backend: backend.name,
-        kernels,
-        batch,
-        sequencesPerS: med,
-        minSequencesPerS: Math.min(...rates),
-        maxSequencesPerS: Math.max(...rates),
-        msPerStep: (batch * 1000) / med,
-        blocks: rates.length,
-        stepsPerBlock: blockSteps,
-      }),
-    );
-    trainer.dispose();
   }
-}
