@@ -2,7 +2,8 @@ export { KEY_NORM_EPSILON, LOG_EPSILON, RENORM_FLOOR, ROW_NORM_FLOOR } from './c
 export { cosine, dot, scaledDot, bilinear, additive, makeSimilarity, SIMILARITIES, type ScoreFn, type Similarity, type SimilarityName } from './similarity.ts';
 export { softmax, sparsemax, hardmax, straightThrough, NORMALIZERS, type Normalizer, type NormalizerName } from './normalize.ts';
 export { attend, attentionWeights, weightedSum, type AttendOptions } from './attend.ts';
-export { contentWeights, interpolate, shift, sharpen, ntmAddress } from './addressing.ts';
+export { interpolate, shift, sharpen, ntmAddress } from './ntm/addressing.ts';
+export { contentWeights } from './contentWeights.ts';
 export { read, write, sparseRead, sparseWrite, sparseToDense, type SparseWeights } from './readWrite.ts';
 export {
   applyMode,
@@ -15,35 +16,23 @@ export {
   type HeadWeights,
   type ModeContext,
   type ScoreTerms,
-} from './modes.ts';
-export { sampleSlots, reinforceSurrogate, type SlotSample } from './sampling.ts';
-export {
-  controlTable,
-  headLength,
-  initialBias,
-  activateControls,
-  activateTable,
-  INTERFACE_CLIP,
-  WRITE_GATE_INITIAL_BIAS,
-  type ControlSpec,
-  type ControlName,
-  type HeadControls,
-  type Activation,
-} from './controls.ts';
+} from './ntm/modes.ts';
+export { sampleSlots, reinforceSurrogate, type SlotSample } from './ntm/sampling.ts';
+export { controlTable, activateControls, WRITE_GATE_INITIAL_BIAS, type ControlName, type HeadControls } from './ntm/controls.ts';
+export { headLength, initialBias, activateTable, INTERFACE_CLIP, type ControlSpec, type Activation } from './interfaceTable.ts';
 export { makeMemoryInit, MEMORY_INITS, CONSTANT_MEMORY_VALUE, type MemoryInit, type MemoryInitializer } from './init.ts';
 export {
   MemoryAccess,
   INITIAL_FOCUS_LOGIT,
   resolveAccessConfig,
-  KERNEL_CHOICES,
   ACCESS_ORDERS,
   type AccessOrder,
-  type KernelChoice,
   type MemoryAccessConfig,
   type ResolvedAccessConfig,
   type AccessState,
   type StepOptions,
-} from './access.ts';
+} from './ntm/access.ts';
+export { KERNEL_CHOICES, type KernelChoice } from './config.ts';
 export {
   fusedUnsupportedReason,
   fusedAddress,
@@ -54,7 +43,7 @@ export {
   fusedSparseWrite,
   type FusedNormalizer,
   type FusedControls,
-} from './fused/index.ts';
+} from './ntm/fused/index.ts';
 export {
   MEMORY_KINDS,
   commonStateTensors,

@@ -1,5 +1,5 @@
 import { EngramError, plainVariables, type VariableFactory } from '@engram/tensor';
-import { MemoryAccess, type MemoryAccessConfig } from './access.ts';
+import { MemoryAccess, type MemoryAccessConfig } from './ntm/access.ts';
 import { DncAccess, dncStateTensors, type DncAccessConfig } from './dnc/access.ts';
 import { commonStateTensors, MEMORY_KINDS, type MemoryModule, type StateTensorSpec } from './module.ts';
 

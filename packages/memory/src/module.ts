@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng, VariableFactory } from '@engram/tensor';
-import type { ScoreTerms } from './modes.ts';
+import type { ScoreTerms } from './ntm/modes.ts';
 
 export const MEMORY_KINDS = ['ntm', 'dnc'] as const;
 /** Which memory a model has: the NTM's ({@link MemoryAccess}) or the DNC's ({@link DncAccess}). */

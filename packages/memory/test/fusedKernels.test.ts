@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { activateControls, controlTable, ntmAddress, read, softmax, sparsemax, write, cosine, INTERFACE_CLIP } from '../src/index.ts';
-import { fusedAddress, fusedAddressRead, fusedAddressWrite, fusedControls, fusedRead, fusedWrite } from '../src/fused/index.ts';
+import { fusedAddress, fusedAddressRead, fusedAddressWrite, fusedControls, fusedRead, fusedWrite } from '../src/ntm/fused/index.ts';
 import * as ref from './reference/ntm64.ts';
 import { allFinite, checkGradients, compare, mulberry32, randomNested, randomT3, softmaxRows, type Mat, type T3 } from './helpers.ts';
 

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { sparseRead, sparseWrite, type SparseWeights } from '../src/index.ts';
-import { fusedSparseRead, fusedSparseWrite } from '../src/fused/index.ts';
+import { fusedSparseRead, fusedSparseWrite } from '../src/ntm/fused/index.ts';
 import { compare, mulberry32, randomNested, randomT3 } from './helpers.ts';
 
 /** Random rows (or the given ones) and positive values for `[B, H, k]`. */

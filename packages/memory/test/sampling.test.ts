@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@engram/tensor';
-import { reinforceSurrogate, sampleSlots } from '../src/sampling.ts';
+import { reinforceSurrogate, sampleSlots } from '../src/ntm/sampling.ts';
 
 describe('sampleSlots', () => {
   it("draws one-hot samples with the weights' frequencies, the same for the same seed", () => {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, fusedBackend, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
-import { headLength, INTERFACE_CLIP, type ControlSpec } from '../controls.ts';
+import { headLength, INTERFACE_CLIP, type ControlSpec } from '../interfaceTable.ts';
 import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from '../init.ts';
-import { KERNEL_CHOICES, positiveInt, type KernelChoice } from '../access.ts';
+import { KERNEL_CHOICES, positiveInt, type KernelChoice } from '../config.ts';
 import { commonStateTensors, recordingVariables, type MemoryModule, type MemoryState, type MemoryStepOptions, type StateTensorSpec } from '../module.ts';
 import { read, write } from '../readWrite.ts';
 import { dncAllocation } from './allocation.ts';

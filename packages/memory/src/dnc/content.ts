@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { shapes } from '@engram/tensor';
 import { KEY_NORM_EPSILON, ROW_NORM_FLOOR } from '../constants.ts';
-import { contentWeights } from '../addressing.ts';
+import { contentWeights } from '../contentWeights.ts';
 import { softmax } from '../normalize.ts';
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { tidy } from '@engram/tensor';
-import { activateTable, headLength, type ControlSpec } from '../controls.ts';
+import { activateTable, headLength, type ControlSpec } from '../interfaceTable.ts';
 
 /** The DNC-MD options (Csordas & Schmidhuber 2019); all off is the paper's DNC. */
 export interface DncOptions {

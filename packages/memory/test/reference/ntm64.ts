@@ -9,7 +9,7 @@
 /** The floors of the memory math, restated (not imported) so the oracle stays independent; src/constants.ts says why. */
 export const KEY_NORM_EPSILON = 1e-8;
 export const ROW_NORM_FLOOR = 1e-2;
-/** The interface vector's clip (src/controls.ts). */
+/** The interface vector's clip (src/interfaceTable.ts). */
 export const INTERFACE_CLIP = 20;
 /** Inside sharpening's (w + ε)^gamma. */
 export const EPSILON = 1e-8;

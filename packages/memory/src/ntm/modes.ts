@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, stopGradient, tidy, type Rng } from '@engram/tensor';
-import { LOG_EPSILON, RENORM_FLOOR } from './constants.ts';
-import { hardmax, straightThrough } from './normalize.ts';
-import { sparseToDense, strideOffsets, type SparseWeights } from './readWrite.ts';
+import { LOG_EPSILON, RENORM_FLOOR } from '../constants.ts';
+import { hardmax, straightThrough } from '../normalize.ts';
+import { sparseToDense, strideOffsets, type SparseWeights } from '../readWrite.ts';
 import { sampleSlots } from './sampling.ts';
 
 /**

@@ -12,7 +12,7 @@
  * Dimension names: B batch, H heads, N slots, M width, S shift range (2S+1 shifts).
  * Work is done in float64 and stored as float32.
  */
-import { KEY_NORM_EPSILON, LOG_EPSILON, ROW_NORM_FLOOR } from '../constants.ts';
+import { KEY_NORM_EPSILON, LOG_EPSILON, ROW_NORM_FLOOR } from '../../constants.ts';
 import { scratch, zeroed } from './scratch.ts';
 
 const ROW_FLOOR_SQ = ROW_NORM_FLOOR * ROW_NORM_FLOOR;

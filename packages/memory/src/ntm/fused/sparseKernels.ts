@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { int32Input, registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
-import type { SparseWeights } from '../readWrite.ts';
+import type { SparseWeights } from '../../readWrite.ts';
 import { sparseReadBackward, sparseReadForward, sparseWriteBackward, sparseWriteForward, type SparseDims } from './sparseMath.ts';
 
 /**

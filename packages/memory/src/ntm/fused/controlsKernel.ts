@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
-import { INTERFACE_CLIP, type HeadControls } from '../controls.ts';
+import { type HeadControls } from '../controls.ts';
+import { INTERFACE_CLIP } from '../../interfaceTable.ts';
 import { controlsBackward, controlsForward, controlShapes, interfaceLength, READ_CONTROLS, WRITE_CONTROLS, type ControlsDims } from './controlsMath.ts';
 
 /** Kernel names (tfjs registry). */

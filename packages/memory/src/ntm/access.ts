@@ -1,21 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, plainVariables, Rng, shapes, tidy, type VariableFactory } from '@engram/tensor';
 import { ntmAddress } from './addressing.ts';
-import {
-  activateControls,
-  controlTable,
-  headLength,
-  initialBias,
-  INTERFACE_CLIP,
-  WRITE_GATE_INITIAL_BIAS,
-  type ControlSpec,
-  type HeadControls,
-} from './controls.ts';
-import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from './init.ts';
+import { activateControls, controlTable, WRITE_GATE_INITIAL_BIAS, type ControlName, type HeadControls } from './controls.ts';
+import { KERNEL_CHOICES, positiveInt, type KernelChoice } from '../config.ts';
+import { headLength, initialBias, INTERFACE_CLIP, type ControlSpec } from '../interfaceTable.ts';
+import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from '../init.ts';
 import { applyMode, parseMode, type AddressingMode, type AddressingModeSpec, type HeadWeights, type ScoreTerms } from './modes.ts';
-import { softmax, sparsemax } from './normalize.ts';
-import { read, sparseRead, sparseWrite, write } from './readWrite.ts';
-import { makeSimilarity, SIMILARITIES, type Similarity, type SimilarityName } from './similarity.ts';
+import { softmax, sparsemax } from '../normalize.ts';
+import { read, sparseRead, sparseWrite, write } from '../readWrite.ts';
+import { makeSimilarity, SIMILARITIES, type Similarity, type SimilarityName } from '../similarity.ts';
 import { fusedAddress } from './fused/addressKernel.ts';
 import { fusedControls } from './fused/controlsKernel.ts';
 import { fusedUnsupportedReason } from './fused/register.ts';
@@ -24,7 +17,7 @@ import { fusedRead } from './fused/readKernel.ts';
 import { fusedAddressWrite } from './fused/addressWriteKernel.ts';
 import { fusedAddressRead } from './fused/addressReadKernel.ts';
 import { fusedSparseRead, fusedSparseWrite } from './fused/sparseKernels.ts';
-import { commonStateTensors, recordingVariables, type MemoryModule, type MemoryStepOptions, type StateTensorSpec } from './module.ts';
+import { commonStateTensors, recordingVariables, type MemoryModule, type MemoryStepOptions, type StateTensorSpec } from '../module.ts';
 import type { FusedNormalizer } from './fused/addressKernel.ts';
 
 /**
@@ -48,14 +41,6 @@ export const ACCESS_ORDERS = ['read-write', 'write-read'] as const;
  * `write-read`, and reached 2.2 after 17,600 with `read-write`, same seed and settings).
  */
 export type AccessOrder = (typeof ACCESS_ORDERS)[number];
-
-export const KERNEL_CHOICES = ['auto', 'fused', 'reference'] as const;
-/**
- * Which implementation runs a step: `fused` = a handful of registered kernels (plain loops,
- * cpu and wasm backends, cosine similarity); `reference` = the composite tfjs ops of
- * addressing.ts / readWrite.ts (any backend, any similarity); `auto` = fused where it exists.
- */
-export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 
 /**
  * Logit of slot 0 in the initial read and write weightings (0 elsewhere): softmax puts
@@ -141,14 +126,6 @@ export interface AccessState {
  */
 export type StepOptions = MemoryStepOptions;
 
-/** `v` if it is an integer >= 1, else an EngramError naming `field` with `fix` (every memory's config check). */
-export function positiveInt(v: unknown, field: string, fix: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new EngramError(field, `${JSON.stringify(v)} is not a positive integer`, fix);
-  }
-  return v;
-}
-
 function modesFor(spec: AddressingModeSpec | readonly AddressingModeSpec[] | undefined, heads: number, slots: number, field: string): AddressingMode[] {
   const list = Array.isArray(spec) ? (spec as readonly AddressingModeSpec[]) : Array.from({ length: heads }, () => (spec ?? 'soft') as AddressingModeSpec);
   if (list.length !== heads) {
@@ -223,8 +200,8 @@ export function resolveAccessConfig(c: MemoryAccessConfig): ResolvedAccessConfig
 export class MemoryAccess implements MemoryModule<AccessState> {
   readonly kind = 'ntm' as const;
   readonly config: ResolvedAccessConfig;
-  readonly readTable: readonly ControlSpec[];
-  readonly writeTable: readonly ControlSpec[];
+  readonly readTable: readonly ControlSpec<ControlName>[];
+  readonly writeTable: readonly ControlSpec<ControlName>[];
   /** Length of the interface vector the projection produces: W*writeHeadLength + R*readHeadLength. */
   readonly interfaceSize: number;
   /** R * M */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { shapes, stopGradient, tidy, type Rng } from '@engram/tensor';
-import { LOG_EPSILON } from './constants.ts';
+import { LOG_EPSILON } from '../constants.ts';
 
 /** One draw per head from its weights, as used by REINFORCE addressing. */
 export interface SlotSample {
