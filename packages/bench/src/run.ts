@@ -149,6 +149,11 @@ const BENCHES: Record<string, { script: string; describe: string; summarize?: (r
     describe:
       'top tfjs kernels by total time (calls, ms, share of the step) in one NTM training step on a length-20 copy sequence (41 time steps); "(outside kernels)" = engine, tape and JavaScript between kernels',
   },
+  soak: {
+    script: 'soak.ts',
+    describe:
+      "fault soak: training killed with SIGKILL at --kills random moments (default 100; also inside checkpoint writes, one every step) and resumed each time must end with the uninterrupted run's metrics, weights and outcome (packages/runner/test/randomKills.test.ts at scale)",
+  },
 };
 
 function fail(message: string): never {
@@ -165,13 +170,24 @@ const flag = (n: string, fallback: string) => {
   const i = rest.indexOf(`--${n}`);
   return i >= 0 ? (rest[i + 1] ?? fail(`--${n} needs a value`)) : fallback;
 };
-const backends = flag('backends', name === 'converge' || name === 'scale' ? 'wasm' : 'cpu,wasm').split(',');
+const backends = flag('backends', name === 'converge' || name === 'scale' ? 'wasm' : name === 'soak' ? 'cpu' : 'cpu,wasm').split(',');
 const tag = flag('tag', '');
 const jobs = Number(flag('jobs', '1'));
 if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs: ${flag('jobs', '1')} is not a positive integer; use e.g. --jobs 2`);
 if (jobs > 1 && name !== 'converge') fail('--jobs: only converge runs in parallel (timings of the other benchmarks would disturb each other)');
 const ours = new Set(['--backends', '--tag', '--jobs']);
-const passThrough = rest.filter((_, i) => !ours.has(rest[i] as string) && !ours.has(rest[i - 1] as string));
+// experiment paths are the user's: relative to where pnpm was started (INIT_CWD), not to the scripts' folder
+const userCwd = process.env['INIT_CWD'] ?? process.cwd();
+const passThrough = rest
+  .filter((_, i) => !ours.has(rest[i] as string) && !ours.has(rest[i - 1] as string))
+  .map((a, i, all) =>
+    all[i - 1] === '--experiments'
+      ? a
+          .split(',')
+          .map((e) => (e.endsWith('.json') || e.includes('/') ? resolve(userCwd, e) : e))
+          .join(',')
+      : a,
+  );
 const outName = tag ? `${name}-${tag}` : name;
 
 /** Runs the benchmark script in a child process and resolves to its JSON lines. */
