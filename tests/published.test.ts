@@ -29,7 +29,7 @@ beforeAll(() => {
   const tarballs = execFileSync('node', [join(ROOT, 'scripts/pack-all.mjs'), join(work, 'packs')], { cwd: ROOT, encoding: 'utf8' })
     .trim()
     .split('\n');
-  expect(tarballs).toHaveLength(10);
+  expect(tarballs).toHaveLength(11);
   cpSync(join(ROOT, 'tests/consumer'), project, { recursive: true });
   cpSync(join(ROOT, 'examples'), join(project, 'examples'), { recursive: true, filter: (p) => !p.includes('node_modules') && !p.endsWith('package.json') });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'engram-consumer', private: true, type: 'module' }));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngramError } from './errors.ts';
+import { EngramError } from '@engram/core';
 import { registerWasmUnsortedSegmentSum } from './kernels/unsortedSegmentSumWasm.ts';
 import { installWasmMatMulGradients } from './kernels/wasmMatMulGradients.ts';
 import { registerWasmIdentity } from './kernels/identityWasm.ts';

@@ -8,7 +8,7 @@ import {
   type Rng,
   type SequenceBatch,
   type TaskDefinition,
-} from '@engram/tensor';
+} from '@engram/core';
 import type * as tf from '@tensorflow/tfjs';
 
 /** Options of the dynamic N-grams task (NTM paper defaults). */

@@ -8,7 +8,7 @@ import {
   type Example,
   type Rng,
   type TaskDefinition,
-} from '@engram/tensor';
+} from '@engram/core';
 
 /** Options of the priority-sort task (NTM paper defaults). */
 export interface PrioritySortOptions {

@@ -9,7 +9,7 @@ import {
   type Example,
   type Rng,
   type TaskDefinition,
-} from '@engram/tensor';
+} from '@engram/core';
 
 /** Options of the repeat-copy task (NTM paper defaults). */
 export interface RepeatCopyOptions {

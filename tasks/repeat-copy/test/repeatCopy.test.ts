@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '@engram/tensor';
+import { Rng } from '@engram/core';
 import { repeatCopy, repeatCopyExample } from '../src/index.ts';
 
 describe('repeat-copy task', () => {
