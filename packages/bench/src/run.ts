@@ -34,6 +34,17 @@ type Row = Record<string, unknown>;
 
 /** fused/reference throughput ratio per backend and batch. */
 function throughputRatios(rows: Row[]): string[] {
+  if (rows.some((r) => r['mode'] === 'side-by-side')) {
+    return [
+      '',
+      '| backend | batch | engram seq/s | pytorch-ntm seq/s | engram / pytorch-ntm |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows.map(
+        (r) =>
+          `| ${String(r['backend'])} | ${String(r['batch'])} | ${Number(r['engramSequencesPerS']).toFixed(1)} | ${Number(r['pytorchNtmSequencesPerS']).toFixed(1)} | ${Number(r['ratio']).toFixed(2)}x |`,
+      ),
+    ];
+  }
   const lines = ['', '| backend | memory | batch | fused seq/s | reference seq/s | fused / reference |', '| --- | --- | --- | --- | --- | --- |'];
   const memoryOf = (x: Row) => String(x['memory'] ?? 'ntm');
   for (const r of rows.filter((x) => x['kernels'] === 'fused')) {

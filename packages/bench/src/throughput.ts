@@ -12,7 +12,17 @@
  * warms up with that step only and times shorter blocks. One JSON line per
  * configuration with the median, min and max over blocks; `bench/run.ts throughput` runs it
  * once per backend and adds the fused/reference ratios.
+ *
+ * Side by side with pytorch-ntm: `--peer DIR` (or ENGRAM_PYTORCH_NTM=DIR), DIR a checkout of
+ * github:loudinthecloud/pytorch-ntm outside this repository, with Debian's python3-torch
+ * installed. Then, per batch size, engram's default path (fused kernels, the memory above) and
+ * pytorch-ntm's own training loop (pytorchNtm.py: its train_batch, one torch thread) alternate
+ * block by block, --repeats times, with the same steps per block; one JSON line per batch with
+ * both medians and their ratio.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { initBackend, Rng } from '@engram/tensor';
 import { copyTrainer, type WorkloadMemory } from './copyWorkload.ts';
 import { arg, median } from './benchArgs.ts';
@@ -26,6 +36,65 @@ const repeats = Number(arg('repeats', '3'));
 const maxSeconds = Number(arg('max-seconds', '40'));
 const memories = arg('memories', 'ntm').split(',') as WorkloadMemory[];
 for (const m of memories) if (m !== 'ntm' && m !== 'dnc') throw new Error(`--memories: unknown memory '${m}'; use ntm, dnc`);
+
+const peer = process.argv.includes('--peer') ? arg('peer', '') : (process.env['ENGRAM_PYTORCH_NTM'] ?? '');
+// Debian's python3 (where apt puts python3-torch), unless ENGRAM_PYTHON names another
+const PYTHON = process.env['ENGRAM_PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+if (peer) {
+  if (!existsSync(join(peer, 'train.py')) || !existsSync(join(peer, 'ntm', 'ntm.py')))
+    throw new Error(`--peer: ${peer} is not a pytorch-ntm checkout (no train.py, ntm/ntm.py)`);
+  for (const batch of batches) {
+    const trainer = copyTrainer('fused', batch, new Rng(`throughput/${batch}`));
+    for (let i = 0; i < warmup; i++) trainer.step();
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    let torch = '';
+    for (let r = 0; r < repeats; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) trainer.step();
+      ours.push((batch * steps * 1000) / (performance.now() - t0));
+      const py = spawnSync(
+        'python3',
+        [
+          join(import.meta.dirname, 'pytorchNtm.py'),
+          '--repo',
+          peer,
+          '--batch',
+          String(batch),
+          '--steps',
+          String(steps),
+          '--warmup',
+          String(warmup),
+          '--seed',
+          String(1000 + r),
+        ],
+        { encoding: 'utf8' },
+      );
+      if (py.status !== 0) throw new Error(`pytorch-ntm failed (exit ${py.status}): ${py.stderr.trim().split('\n').at(-1)}`);
+      const line = JSON.parse(py.stdout.trim().split('\n').at(-1) as string) as { sequencesPerS: number; torch: string };
+      theirs.push(line.sequencesPerS);
+      torch = line.torch;
+    }
+    trainer.dispose();
+    const a = median(ours) as number;
+    const b = median(theirs) as number;
+    console.log(
+      JSON.stringify({
+        backend: backend.name,
+        mode: 'side-by-side',
+        batch,
+        engramSequencesPerS: a,
+        pytorchNtmSequencesPerS: b,
+        ratio: a / b,
+        blocks: repeats,
+        stepsPerBlock: steps,
+        torch,
+        torchThreads: 1,
+      }),
+    );
+  }
+  process.exit(0);
+}
 
 for (const memory of memories)
   for (const batch of batches) {
