@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACCESS_ORDERS, KERNEL_CHOICES, MEMORY_INITS, MEMORY_KINDS, MODE_KINDS, SIMILARITIES } from '@engram/memory';
+import type { MemorySettings } from '@engram/model';
 
 /** Names of the tasks the runner knows (one package each under tasks/). */
 export const TASK_NAMES = ['copy', 'repeat-copy', 'associative-recall', 'priority-sort', 'ngrams'] as const;
@@ -71,6 +72,21 @@ const dncMemory = z
 
 const memoryKind = `use one of ${MEMORY_KINDS.join(', ')} (default ntm)`;
 /** `kind` picks the memory (absent = ntm), then that memory's fields are checked. */
+/**
+ * The schemas check JSON; the memory config itself is one type, the memory package's
+ * (MemoryAccessConfig / DncAccessConfig, as @engram/model's MemorySettings). These lines fail to
+ * compile when a schema and that type drift apart: a field in one and not the other, or a value
+ * the schema accepts that the type does not.
+ */
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type NtmSettings = Extract<MemorySettings, { kind?: 'ntm' }>;
+type DncSettings = Extract<MemorySettings, { kind: 'dnc' }>;
+const ntmFieldsMatch: Exactly<keyof z.infer<typeof ntmMemory>, keyof NtmSettings> = true;
+const dncFieldsMatch: Exactly<keyof z.infer<typeof dncMemory>, keyof DncSettings> = true;
+const ntmValuesFit: z.infer<typeof ntmMemory> extends NtmSettings ? true : false = true;
+const dncValuesFit: z.infer<typeof dncMemory> extends DncSettings ? true : false = true;
+void [ntmFieldsMatch, dncFieldsMatch, ntmValuesFit, dncValuesFit];
+
 const memory = z
   .unknown()
   .superRefine((value, ctx) => {
