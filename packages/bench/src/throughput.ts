@@ -54,7 +54,7 @@ if (peer) {
       for (let i = 0; i < steps; i++) trainer.step();
       ours.push((batch * steps * 1000) / (performance.now() - t0));
       const py = spawnSync(
-        'python3',
+        PYTHON,
         [
           join(import.meta.dirname, 'pytorchNtm.py'),
           '--repo',
