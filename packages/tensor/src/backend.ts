@@ -70,6 +70,46 @@ export interface BackendOptions {
   readonly wasmPaths?: string;
 }
 
+/** A change initBackend makes to tfjs for the whole process, and why (each file has the measurements). */
+export interface ProcessPatch {
+  readonly backend: 'wasm' | 'cpu';
+  readonly name: string;
+  readonly why: string;
+  readonly apply: () => void;
+}
+
+/**
+ * Every process-wide change to tfjs that engram makes, in one place: applied when their backend
+ * is activated, each once. Same results as tfjs's own kernels (up to float32 summation order);
+ * only faster, or present where tfjs 4.22 lacks them.
+ */
+export const PROCESS_PATCHES: readonly ProcessPatch[] = [
+  {
+    backend: 'wasm',
+    name: 'UnsortedSegmentSum kernel',
+    why: 'tfjs-backend-wasm 4.22 has none; the gradient of gather (circular shift, sparse heads) needs it',
+    apply: registerWasmUnsortedSegmentSum,
+  },
+  {
+    backend: 'wasm',
+    name: 'BatchMatMul gradient',
+    why: 'transposed matMuls run a naive loop on wasm (~4 ms against ~0.3 ms): the gradients transpose explicitly',
+    apply: installWasmMatMulGradients,
+  },
+  {
+    backend: 'wasm',
+    name: 'Identity kernel',
+    why: 'wasm copies every tensor the gradient tape saves; the kernel shares the data by reference count',
+    apply: registerWasmIdentity,
+  },
+  {
+    backend: 'cpu',
+    name: 'UnsortedSegmentSum and SplitV kernels',
+    why: "tfjs-backend-cpu's are O(segments x elements) and element by element (75% of a composite step)",
+    apply: registerCpuKernels,
+  },
+];
+
 /** Loads one backend's module and makes it tfjs's active backend; throws with the cause. */
 async function activate(name: BackendName, options: BackendOptions): Promise<void> {
   if (name === 'node') {
@@ -80,12 +120,8 @@ async function activate(name: BackendName, options: BackendOptions): Promise<voi
   } else if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (options.wasmPaths !== undefined && !IN_NODE) wasm.setWasmPaths(options.wasmPaths);
-    registerWasmUnsortedSegmentSum();
-    installWasmMatMulGradients();
-    registerWasmIdentity();
-  } else if (name === 'cpu') {
-    registerCpuKernels();
   }
+  for (const patch of PROCESS_PATCHES) if (patch.backend === name) patch.apply();
   const ok = await tf.setBackend(TF_NAME[name]);
   if (!ok) throw new Error(`tf.setBackend('${TF_NAME[name]}') returned false`);
   await tf.ready();

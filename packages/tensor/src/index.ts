@@ -1,7 +1,18 @@
 // The task-level pieces live in @engram/core (tasks depend on it alone); re-exported here so
 // the packages above keep one import for tensors, backends and errors.
 export * from '@engram/core';
-export { initBackend, currentBackend, parseBackend, BACKENDS, DEFAULT_EMBEDDED, type BackendName, type BackendChoice, type BackendOptions } from './backend.ts';
+export {
+  initBackend,
+  currentBackend,
+  parseBackend,
+  BACKENDS,
+  DEFAULT_EMBEDDED,
+  type BackendName,
+  type BackendChoice,
+  type BackendOptions,
+  PROCESS_PATCHES,
+  type ProcessPatch,
+} from './backend.ts';
 export { stopGradient, tidy, variableFrom, plainVariables, type VariableFactory } from './gradient.ts';
 export { fusedClip, CLIP, CLIP_GRAD } from './kernels/clipKernel.ts';
 export {
