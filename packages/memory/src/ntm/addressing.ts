@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { EngramError, shapes } from '@engram/tensor';
 import { LOG_EPSILON } from '../constants.ts';
 import { contentWeights } from '../contentWeights.ts';
-import { attentionWeights } from '../attend.ts';
 import { cosine, type ScoreFn } from '../similarity.ts';
 import { softmax, type Normalizer } from '../normalize.ts';
 

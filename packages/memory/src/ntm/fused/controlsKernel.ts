@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngramError, registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
-import { type HeadControls } from '../controls.ts';
+import type { HeadControls } from '../controls.ts';
 import { INTERFACE_CLIP } from '../../interfaceTable.ts';
 import { controlsBackward, controlsForward, controlShapes, interfaceLength, READ_CONTROLS, WRITE_CONTROLS, type ControlsDims } from './controlsMath.ts';
 

@@ -1,15 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
-import { readBackward, readForward, type ReadDims } from './readMath.ts';
+import { readBackward, readForward } from './readMath.ts';
+import { memoryHeadDims } from './dims.ts';
 
 /** Kernel names (tfjs registry). */
 export const NTM_READ = 'EngramNtmRead';
 export const NTM_READ_GRAD = 'EngramNtmReadGrad';
-
-/** Sizes from memory `[B,N,M]` and weights `[B,R,N]`. */
-function dimsOf(memory: readonly number[], weights: readonly number[]): ReadDims {
-  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: weights[1]! };
-}
 
 /** Registers the forward and backward read kernels and the gradient (idempotent). */
 function registerReadKernels(): void {
@@ -17,13 +13,13 @@ function registerReadKernels(): void {
     name: NTM_READ,
     inputs: ['memory', 'weights'],
     outputShapes: ([m, w]) => [[m![0]!, w![1]!, m![2]!]],
-    compute: ([memory, weights], [out], [m, w]) => readForward(dimsOf(m!, w!), memory!, weights!, out!),
+    compute: ([memory, weights], [out], [m, w]) => readForward(memoryHeadDims(m!, w!), memory!, weights!, out!),
   });
   registerFusedKernel({
     name: NTM_READ_GRAD,
     inputs: ['dy', 'memory', 'weights'],
     outputShapes: ([, m, w]) => [[...m!], [...w!]],
-    compute: ([dy, memory, weights], [dMemory, dWeights], [, m, w]) => readBackward(dimsOf(m!, w!), dy!, memory!, weights!, dMemory!, dWeights!),
+    compute: ([dy, memory, weights], [dMemory, dWeights], [, m, w]) => readBackward(memoryHeadDims(m!, w!), dy!, memory!, weights!, dMemory!, dWeights!),
   });
   registerFusedGradient({
     kernelName: NTM_READ,

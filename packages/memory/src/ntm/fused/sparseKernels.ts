@@ -2,6 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { int32Input, registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
 import type { SparseWeights } from '../../readWrite.ts';
 import { sparseReadBackward, sparseReadForward, sparseWriteBackward, sparseWriteForward, type SparseDims } from './sparseMath.ts';
+import { memoryHeadDims } from './dims.ts';
+
+/** Sizes from memory `[B,N,M]` and indices `[B,H,k]`. */
+const sparseDims = (memory: readonly number[], indices: readonly number[]): SparseDims => ({ ...memoryHeadDims(memory, indices), k: indices[2]! });
 
 /**
  * Top-k (and other k-row) reads and writes as registered kernels: each touches only the k
@@ -13,11 +17,6 @@ export const SPARSE_READ_GRAD = 'EngramSparseReadGrad';
 export const SPARSE_WRITE = 'EngramSparseWrite';
 export const SPARSE_WRITE_GRAD = 'EngramSparseWriteGrad';
 
-/** Sizes from memory `[B,N,M]` and indices `[B,H,k]`. */
-function dimsOf(memory: readonly number[], indices: readonly number[]): SparseDims {
-  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: indices[1]!, k: indices[2]! };
-}
-
 /** Registers the sparse read and write kernels, their backward kernels and gradients (idempotent). */
 function registerSparseKernels(): void {
   registerFusedKernel({
@@ -25,7 +24,7 @@ function registerSparseKernels(): void {
     inputs: ['memory', 'indices', 'values'],
     int32Inputs: ['indices'],
     outputShapes: ([m, i]) => [[m![0]!, i![1]!, m![2]!]],
-    compute: ([memory, indices, values], [out], [m, i]) => sparseReadForward(dimsOf(m!, i!), memory!, int32Input(indices), values!, out!),
+    compute: ([memory, indices, values], [out], [m, i]) => sparseReadForward(sparseDims(m!, i!), memory!, int32Input(indices), values!, out!),
   });
   registerFusedKernel({
     name: SPARSE_READ_GRAD,
@@ -33,7 +32,7 @@ function registerSparseKernels(): void {
     int32Inputs: ['indices'],
     outputShapes: ([, m, , v]) => [[...m!], [...v!]],
     compute: ([dy, memory, indices, values], [dMemory, dValues], [, m, i]) =>
-      sparseReadBackward(dimsOf(m!, i!), dy!, memory!, int32Input(indices), values!, dMemory!, dValues!),
+      sparseReadBackward(sparseDims(m!, i!), dy!, memory!, int32Input(indices), values!, dMemory!, dValues!),
   });
   registerFusedGradient({
     kernelName: SPARSE_READ,
@@ -51,7 +50,7 @@ function registerSparseKernels(): void {
     int32Inputs: ['indices'],
     outputShapes: ([m]) => [[...m!]],
     compute: ([memory, indices, values, erase, add], [out], [m, i]) =>
-      sparseWriteForward(dimsOf(m!, i!), memory!, int32Input(indices), values!, erase!, add!, out!),
+      sparseWriteForward(sparseDims(m!, i!), memory!, int32Input(indices), values!, erase!, add!, out!),
   });
   registerFusedKernel({
     name: SPARSE_WRITE_GRAD,
@@ -59,7 +58,7 @@ function registerSparseKernels(): void {
     int32Inputs: ['indices'],
     outputShapes: ([, m, , v, e, a]) => [[...m!], [...v!], [...e!], [...a!]],
     compute: ([dy, memory, indices, values, erase, add], [dMemory, dValues, dErase, dAdd], [, m, i]) =>
-      sparseWriteBackward(dimsOf(m!, i!), dy!, memory!, int32Input(indices), values!, erase!, add!, {
+      sparseWriteBackward(sparseDims(m!, i!), dy!, memory!, int32Input(indices), values!, erase!, add!, {
         memory: dMemory!,
         values: dValues!,
         erase: dErase!,

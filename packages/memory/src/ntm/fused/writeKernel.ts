@@ -1,17 +1,13 @@
 import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
-import { writeBackward, writeForward, type WriteDims } from './writeMath.ts';
+import { writeBackward, writeForward } from './writeMath.ts';
+import { memoryHeadDims } from './dims.ts';
 
 /** Kernel names (tfjs registry). */
 export const NTM_WRITE = 'EngramNtmWrite';
 export const NTM_WRITE_GRAD = 'EngramNtmWriteGrad';
 
 const INPUTS = ['memory', 'weights', 'erase', 'add'] as const;
-
-/** Sizes from memory `[B,N,M]` and weights `[B,W,N]`. */
-function dimsOf(memory: readonly number[], weights: readonly number[]): WriteDims {
-  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: weights[1]! };
-}
 
 /** Registers the forward and backward write kernels and the gradient (idempotent). */
 function registerWriteKernels(): void {
@@ -20,7 +16,7 @@ function registerWriteKernels(): void {
     inputs: INPUTS,
     outputShapes: ([m]) => [[...m!]],
     compute: ([memory, weights, erase, add], [out], [m, w]) => {
-      writeForward(dimsOf(m!, w!), { memory: memory!, weights: weights!, erase: erase!, add: add! }, out!);
+      writeForward(memoryHeadDims(m!, w!), { memory: memory!, weights: weights!, erase: erase!, add: add! }, out!);
     },
   });
   registerFusedKernel({
@@ -29,7 +25,7 @@ function registerWriteKernels(): void {
     outputShapes: (s) => s.slice(1).map((x) => [...x]),
     compute: ([dy, memory, weights, erase, add], [dMemory, dWeights, dErase, dAdd], s) => {
       writeBackward(
-        dimsOf(s[1]!, s[2]!),
+        memoryHeadDims(s[1]!, s[2]!),
         dy!,
         { memory: memory!, weights: weights!, erase: erase!, add: add! },
         { memory: dMemory!, weights: dWeights!, erase: dErase!, add: dAdd! },
