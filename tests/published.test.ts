@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,8 @@ beforeAll(() => {
     .trim()
     .split('\n');
   expect(tarballs).toHaveLength(11);
+  // the experiments packed into the CLI are removed again: the workspace reads the repository's own
+  expect(existsSync(join(ROOT, 'packages', 'runner', 'experiments'))).toBe(false);
   cpSync(join(ROOT, 'tests/consumer'), project, { recursive: true });
   cpSync(join(ROOT, 'examples'), join(project, 'examples'), { recursive: true, filter: (p) => !p.includes('node_modules') && !p.endsWith('package.json') });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'engram-consumer', private: true, type: 'module' }));

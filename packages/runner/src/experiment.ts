@@ -9,10 +9,11 @@ import { experimentSchema, runSpecSchema, TASK_NAMES, type Experiment, type RunS
 export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * Where the shipped experiment definitions live: the repository's experiments/ when running from
- * the workspace, the copy packed into the package (`experiments/`, made by its prepack script)
- * when installed from npm.
+ * the workspace (the package has its src/), the copy packed into the package (`experiments/`,
+ * made by its prepack script and removed by postpack) when installed from npm. The workspace
+ * never reads a packed copy: it would go stale with the next edit of an experiment.
  */
-export const EXPERIMENTS_DIR = existsSync(join(PACKAGE_DIR, 'experiments')) ? join(PACKAGE_DIR, 'experiments') : join(PACKAGE_DIR, '..', '..', 'experiments');
+export const EXPERIMENTS_DIR = existsSync(join(PACKAGE_DIR, 'src')) ? join(PACKAGE_DIR, '..', '..', 'experiments') : join(PACKAGE_DIR, 'experiments');
 
 /** A loaded, validated experiment and the file it came from. */
 export interface LoadedExperiment {
