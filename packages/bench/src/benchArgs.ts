@@ -11,3 +11,18 @@ export function arg(name: string, fallback: string): string {
 export function median(xs: readonly number[]): number {
   return runnerMedian(xs) ?? Number.NaN;
 }
+
+/** The process that started this benchmark (`pnpm bench`'s run.ts). */
+const PARENT = process.ppid;
+
+/**
+ * Ends this process when the one that started it is gone (re-parented): a benchmark child whose
+ * `pnpm bench` was killed would otherwise train on, unseen, and slow every later measurement on
+ * the same cores. Call it in long synchronous loops, where timers never fire.
+ */
+export function exitIfOrphaned(): void {
+  if (process.ppid !== PARENT) {
+    process.stderr.write('engram bench: the parent process is gone; stopping\n');
+    process.exit(143);
+  }
+}

@@ -26,7 +26,7 @@ import {
   taskEntry,
   trainingTask,
 } from '@engram/runner';
-import { arg } from './benchArgs.ts';
+import { arg, exitIfOrphaned } from './benchArgs.ts';
 
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
 const experiments = arg('experiments', 'copy,associative-recall').split(',');
@@ -71,6 +71,7 @@ for (const [e, name] of experiments.entries()) {
     let lastEval = Number.NaN;
     let tensorsAfterFirst = -1;
     while ((performance.now() - start) / 60_000 < maxMinutes) {
+      exitIfOrphaned();
       const rec = trainer.trainStep();
       if (tensorsAfterFirst < 0) tensorsAfterFirst = tf.memory().numTensors;
       costs.push(rec.cost);
