@@ -18,6 +18,7 @@ let page: Page;
 
 type PageState = {
   backend: string;
+  fused: boolean;
   losses: { cost: number; loss: number }[];
   loaded: boolean;
   lastCopy?: { length: number; errors: number; scored: number };
@@ -57,6 +58,7 @@ describe('the engram playground in headless Chromium', () => {
   it('starts the wasm backend in a Web Worker', async () => {
     const s = await pageState();
     expect(s.backend).toBe('wasm');
+    expect(s.fused).toBe(true); // the NTM's fused memory kernels serve the page's wasm backend
     expect(s.errors).toEqual([]);
   });
 
@@ -85,6 +87,30 @@ describe('the engram playground in headless Chromium', () => {
     });
     expect((await pageState()).lastCopy?.errors).toBe(0);
     await page.screenshot({ path: join(SHOTS, 'own-pattern.png'), fullPage: true });
+  });
+
+  it('on the cpu backend (?backend=cpu) the fused kernels serve too, and the model copies without error', async () => {
+    const cpu = await (browser as Browser).newPage();
+    try {
+      await cpu.goto(`http://127.0.0.1:${PORT}/?backend=cpu`, { waitUntil: 'load' });
+      await cpu.waitForFunction(() => (globalThis as unknown as { engram: { backend: string } }).engram.backend !== '', { timeout: 60_000 });
+      await cpu.click('#load');
+      await cpu.waitForFunction(() => (globalThis as unknown as { engram: { loaded: boolean } }).engram.loaded, { timeout: 60_000 });
+      await cpu.select('#length', '10');
+      await cpu.click('#copy');
+      await cpu.waitForFunction(() => (globalThis as unknown as { engram: { lastCopy?: { length: number } } }).engram.lastCopy?.length === 10, {
+        timeout: 60_000,
+      });
+      const s = (await cpu.evaluate(() => (globalThis as unknown as { engram: unknown }).engram)) as PageState;
+      expect({ backend: s.backend, fused: s.fused, errors: s.lastCopy?.errors, pageErrors: s.errors }).toEqual({
+        backend: 'cpu',
+        fused: true,
+        errors: 0,
+        pageErrors: [],
+      });
+    } finally {
+      await cpu.close();
+    }
   });
 
   it('a few training steps in the page lower the loss', async () => {

@@ -5,10 +5,14 @@ import type { Reply, Request, TaskChoice, Traced } from './protocol.ts';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (m: Request) => worker.postMessage(m);
+// ?backend=cpu (or webgl) runs the worker on another tfjs backend; wasm by default
+const wanted = new URLSearchParams(location.search).get('backend');
+send({ type: 'init', backend: wanted === 'cpu' || wanted === 'webgl' ? wanted : 'wasm' });
 
 /** What the page has seen, for people poking at it from the console and for the browser test. */
 const state = {
   backend: '',
+  fused: false,
   losses: [] as { step: number; loss: number; cost: number; sequences: number }[],
   loaded: false,
   lastCopy: undefined as undefined | { length: number; errors: number; scored: number },
@@ -67,7 +71,8 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
   switch (m.type) {
     case 'ready':
       state.backend = m.backend;
-      $('backend').textContent = `ready (tfjs ${m.backend} backend in a Web Worker)`;
+      state.fused = m.fused;
+      $('backend').textContent = `ready (tfjs ${m.backend} backend in a Web Worker${m.fused ? ', fused memory kernels' : ', composite ops'})`;
       break;
     case 'progress':
       state.losses.push({ step: m.step, loss: m.loss, cost: m.cost, sequences: m.sequences });

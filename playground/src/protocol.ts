@@ -4,6 +4,8 @@ export type TaskChoice = 'copy' | 'associative-recall';
 
 /** Page -> worker. */
 export type Request =
+  /** First message: which tfjs backend the worker runs (the page's ?backend=, default wasm). */
+  | { readonly type: 'init'; readonly backend: 'wasm' | 'cpu' | 'webgl' }
   | { readonly type: 'train'; readonly task: TaskChoice }
   | { readonly type: 'stop' }
   | { readonly type: 'load'; readonly url: string }
@@ -29,7 +31,8 @@ export interface Traced {
 
 /** Worker -> page. */
 export type Reply =
-  | { readonly type: 'ready'; readonly backend: string }
+  /** `fused`: the NTM's fused memory kernels serve this backend (else the composite ops run). */
+  | { readonly type: 'ready'; readonly backend: string; readonly fused: boolean }
   | {
       readonly type: 'progress';
       readonly task: TaskChoice;

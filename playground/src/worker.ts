@@ -3,6 +3,7 @@
 // engram's own Trainer, model and tasks, on the wasm backend (its .wasm files served in ./wasm/).
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, Rng, type SequenceBatch } from '@engram/tensor';
+import { fusedUnsupportedReason } from '@engram/memory';
 import { assignWeights, buildModel, checkpointFromArtifacts, Trainer, unroll, type ModelConfig, type SequenceModel } from '@engram/model';
 import { copy, copyExample } from '@engram/task-copy';
 import { associativeRecall } from '@engram/task-associative-recall';
@@ -122,15 +123,24 @@ function copyWith(model: SequenceModel, length: number | undefined, pattern: num
 // the .wasm files sit in /wasm/ beside the page; the worker is in /assets/ (built) or /src/ (dev).
 // (A variable, not a literal: Vite would otherwise try to bundle the folder as an asset.)
 const WASM_DIR = '../wasm/';
-const ready = initBackend('wasm', { quiet: true, wasmPaths: new URL(WASM_DIR, import.meta.url).href })
-  .then((b) => {
-    post({ type: 'ready', backend: b.name });
-  })
-  .catch((e) => post({ type: 'error', message: `backend: ${(e as Error).message}` }));
+let ready: Promise<void> | undefined;
+
+function start(backend: string): Promise<void> {
+  return initBackend(backend, { quiet: true, wasmPaths: new URL(WASM_DIR, import.meta.url).href })
+    .then((b) => {
+      post({ type: 'ready', backend: b.name, fused: fusedUnsupportedReason('cosine') === undefined });
+    })
+    .catch((e) => post({ type: 'error', message: `backend: ${(e as Error).message}` }));
+}
 
 self.onmessage = async (event: MessageEvent<Request>) => {
-  await ready;
   const m = event.data;
+  if (m.type === 'init') {
+    ready ??= start(m.backend);
+    return;
+  }
+  ready ??= start('wasm'); // a page that sent no init
+  await ready;
   try {
     if (m.type === 'train') await train(m.task);
     else if (m.type === 'stop') training = false;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { engram, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
@@ -66,14 +66,20 @@ beforeAll(async () => {
   for (let i = 0; i < 50 && !/idle/.test(sh('sinfo -h -o %T').stdout); i++) await new Promise((r) => setTimeout(r, 200));
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (SLURM) {
+    const pids = ['slurmctld.pid', 'slurmd.pid']
+      .map((f) => join(dir, f))
+      .filter(existsSync)
+      .map((f) => readFileSync(f, 'utf8').trim());
     sh('scontrol shutdown');
-    sh(`kill $(cat ${dir}/slurmd.pid) 2>/dev/null`);
+    sh(`kill ${pids.join(' ')} 2>/dev/null`);
+    // the daemons write their state files while they stop: wait for them to be gone before removing the folder
+    for (let i = 0; i < 50 && pids.some((p) => sh(`kill -0 ${p} 2>/dev/null`).status === 0); i++) await new Promise((r) => setTimeout(r, 100));
     if (startedMunge) sh('kill $(cat /run/munge/munged.pid) 2>/dev/null');
   }
-  rmSync(dir, { recursive: true, force: true });
-});
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+}, 30_000);
 
 describe.skipIf(!SLURM)('engram compare --emit slurm on a single-node SLURM', () => {
   it('the emitted array script runs every run to completion; the merge compares them', { timeout: 600_000 }, () => {
