@@ -116,7 +116,7 @@ export function program(): Command {
     .option('--no-train', 'only compare finished runs; name the missing ones with the command that trains each')
     .option('--emit <jobs|slurm>', 'train nothing: print the commands of the runs not finished under --out (jobs: one per line; slurm: an sbatch array script)')
     .option('--engram <command>', 'with --emit: how each command starts (default: node <this bin/engram.js>)')
-    .option('--max-parallel <n>', 'with --emit slurm: array tasks at once', int('--max-parallel'), 8)
+    .option('--max-parallel <n>', 'with --emit slurm: array tasks at once (default 8)', int('--max-parallel'))
     .option('--time-per-task <minutes>', 'with --emit slurm: time limit per task (default: from finished runs)', int('--time-per-task'))
     .option('--mem-per-task <MB>', 'with --emit slurm: memory per task (default: from finished runs)', int('--mem-per-task'))
     .addOption(backendOption())
@@ -130,7 +130,7 @@ export function program(): Command {
           backend?: string;
           emit?: string;
           engram?: string;
-          maxParallel: number;
+          maxParallel?: number;
           timePerTask?: number;
           memPerTask?: number;
         },
@@ -140,7 +140,8 @@ export function program(): Command {
           jobs: opts.jobs,
           noTrain: !opts.train,
           backend: opts.backend,
-          ...(opts.emit !== undefined ? { emit: opts.emit, maxParallel: opts.maxParallel } : {}),
+          ...(opts.emit !== undefined ? { emit: opts.emit } : {}),
+          ...(opts.maxParallel !== undefined ? { maxParallel: opts.maxParallel } : {}),
           ...(opts.engram !== undefined ? { engram: opts.engram } : {}),
           ...(opts.timePerTask !== undefined ? { timePerTask: opts.timePerTask } : {}),
           ...(opts.memPerTask !== undefined ? { memPerTask: opts.memPerTask } : {}),

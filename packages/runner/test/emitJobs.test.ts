@@ -74,6 +74,28 @@ describe('engram compare --emit jobs|slurm', () => {
     expect(bad.stderr.trim()).toBe("engram: --emit: unknown kind 'pbs'; use one of jobs, slurm");
   });
 
+  it('options one mode reads are refused in the others, not ignored', () => {
+    const out = join(dir, 'refused');
+    const cases: [string[], RegExp][] = [
+      [['--emit', 'jobs', '--time-per-task', '10'], /^engram: --time-per-task: is only read with --emit slurm; add --emit slurm, or drop --time-per-task$/],
+      [['--no-train', '--max-parallel', '3'], /^engram: --max-parallel: is only read with --emit slurm/],
+      [['--emit', 'jobs', '--jobs', '2'], /^engram: --jobs: trains runs here, but --emit trains nothing/],
+      [['--engram', 'engram'], /^engram: --engram: only shapes the commands --emit writes and --no-train prints/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = engram(['compare', study, '--out', out, ...flags]);
+      expect(r.status, flags.join(' ')).toBe(2);
+      expect(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('engram: backend ')),
+      ).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(message.source, 'm'));
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('through GNU parallel with one job killed midway: re-emitted as a resume, and the merged table equals compare --jobs 2', {
     timeout: 600_000,
   }, async () => {

@@ -176,6 +176,18 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
   const out = o.out ?? 'results';
   const jobs = o.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new EngramError('--jobs', `${jobs} is not a positive integer`, 'e.g. --jobs 2');
+  // options that only one mode reads are refused elsewhere, never accepted and ignored
+  for (const [flag, given] of [
+    ['--max-parallel', o.maxParallel],
+    ['--time-per-task', o.timePerTask],
+    ['--mem-per-task', o.memPerTask],
+  ] as const) {
+    if (given !== undefined && o.emit !== 'slurm') throw new EngramError(flag, 'is only read with --emit slurm', `add --emit slurm, or drop ${flag}`);
+  }
+  if (o.emit !== undefined && jobs > 1) throw new EngramError('--jobs', 'trains runs here, but --emit trains nothing', 'drop --jobs, or drop --emit');
+  if (o.engram !== undefined && o.emit === undefined && !o.noTrain) {
+    throw new EngramError('--engram', 'only shapes the commands --emit writes and --no-train prints', 'add --emit jobs|slurm or --no-train, or drop --engram');
+  }
   const isRunDir = (t: string) => existsSync(join(resolve(t), 'config.json'));
   let dirs: string[];
   let outDir: string | undefined;
