@@ -237,10 +237,11 @@ export function lockRun(dir: string): () => void {
           `wait for it to finish, or stop it (kill -INT ${owner}) and resume then`,
         );
       }
-      if (valid && host !== hostname() && Date.now() - statSync(path).mtimeMs < staleMs) {
+      const ageMs = Date.now() - statSync(path).mtimeMs;
+      if (valid && host !== hostname() && ageMs < staleMs) {
         throw new EngramError(
           '--resume',
-          `${dir} is being trained by process ${owner} on host ${host} (its lock was renewed ${Math.round((Date.now() - statSync(path).mtimeMs) / 1000)} s ago)`,
+          `${dir} is being trained by process ${owner} on host ${host} (its lock was renewed ${Math.round(ageMs / 1000)} s ago)`,
           `wait for that job to end; a lock not renewed for ${staleMs / 1000} s is taken over`,
         );
       }
