@@ -19,10 +19,16 @@
  * pytorch-ntm's own training loop (pytorchNtm.py: its train_batch, one torch thread) alternate
  * block by block, --repeats times, with the same steps per block; one JSON line per batch with
  * both medians and their ratio.
+ *
+ * `--simd ab`: per batch size, two fused trainers from one seed (so their blocks see the same
+ * sequence lengths), one on the fused kernels' WebAssembly SIMD twins and one on their
+ * JavaScript loops (setSimdKernels), alternating block by block --repeats times; one JSON line per batch with both medians and their ratio (the A/B of the SIMD kernels
+ * in one window).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setSimdKernels } from '@engram/memory';
 import { initBackend, Rng } from '@engram/tensor';
 import { copyTrainer, type WorkloadMemory } from './copyWorkload.ts';
 import { arg, median } from './benchArgs.ts';
@@ -90,6 +96,40 @@ if (peer) {
         stepsPerBlock: steps,
         torch,
         torchThreads: 1,
+      }),
+    );
+  }
+  process.exit(0);
+}
+
+if (process.argv.includes('--simd')) {
+  if (arg('simd', '') !== 'ab') throw new Error("--simd: the only mode is 'ab' (alternate SIMD and JavaScript kernel blocks)");
+  for (const batch of batches) {
+    // two trainers from the same seed: block r of each trains on the same sequence lengths
+    const trainers = { simd: copyTrainer('fused', batch, new Rng(`throughput/${batch}`)), js: copyTrainer('fused', batch, new Rng(`throughput/${batch}`)) };
+    const rates: Record<'simd' | 'js', number[]> = { simd: [], js: [] };
+    for (let r = -1; r < repeats; r++)
+      for (const side of ['simd', 'js'] as const) {
+        setSimdKernels(side === 'simd');
+        const t0 = performance.now();
+        for (let i = 0; i < (r < 0 ? warmup : steps); i++) trainers[side].step();
+        if (r >= 0) rates[side].push((batch * steps * 1000) / (performance.now() - t0));
+      }
+    setSimdKernels(true);
+    trainers.simd.dispose();
+    trainers.js.dispose();
+    const a = median(rates.simd);
+    const b = median(rates.js);
+    console.log(
+      JSON.stringify({
+        backend: backend.name,
+        mode: 'simd-ab',
+        batch,
+        simdSequencesPerS: a,
+        jsSequencesPerS: b,
+        ratio: a / b,
+        blocks: repeats,
+        stepsPerBlock: steps,
       }),
     );
   }

@@ -35,6 +35,9 @@ export {
 export { KERNEL_CHOICES, type KernelChoice } from './config.ts';
 export {
   fusedUnsupportedReason,
+  setSimdKernels,
+  simdKernelsActive,
+  simdUnavailableReason,
   fusedAddress,
   fusedWrite,
   fusedRead,

@@ -4,9 +4,18 @@
  * oracle (test/reference/ntm64.ts); degenerate inputs (all-zero memory, zero keys).
  */
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateControls, controlTable, ntmAddress, read, softmax, sparsemax, write, cosine, INTERFACE_CLIP } from '../src/index.ts';
-import { fusedAddress, fusedAddressRead, fusedAddressWrite, fusedControls, fusedRead, fusedWrite } from '../src/ntm/fused/index.ts';
+import {
+  fusedAddress,
+  fusedAddressRead,
+  fusedAddressWrite,
+  fusedControls,
+  fusedRead,
+  fusedWrite,
+  setSimdKernels,
+  simdKernelsActive,
+} from '../src/ntm/fused/index.ts';
 import * as ref from './reference/ntm64.ts';
 import { allFinite, checkGradients, compare, mulberry32, randomNested, randomT3, softmaxRows, type Mat, type T3 } from './helpers.ts';
 
@@ -51,275 +60,283 @@ const fused =
       normalize,
     );
 
-describe('fused addressing equals ntmAddress (values and gradients, 1e-5 relative)', () => {
-  for (const B of [1, 3]) {
-    for (const H of [1, 2]) {
-      for (const S of [0, 1, 2]) {
-        it(`softmax, B=${B}, H=${H}, S=${S}`, () => {
-          const inputs = addressInputs(B, H, 11, 5, S, 100 * B + 10 * H + S);
-          const r = compare(fused('softmax'), composite(softmax), inputs, 7 + S);
+// every kernel test runs twice: on the WebAssembly SIMD twins (the default) and on the JavaScript loops
+for (const simd of [true, false])
+  describe(simd ? 'on the WebAssembly SIMD twins' : 'on the JavaScript loops (setSimdKernels(false))', () => {
+    beforeAll(() => setSimdKernels(simd));
+    afterAll(() => setSimdKernels(true));
+    it(simd ? 'the SIMD twins are active' : 'the SIMD twins are off', () => expect(simdKernelsActive()).toBe(simd));
+
+    describe('fused addressing equals ntmAddress (values and gradients, 1e-5 relative)', () => {
+      for (const B of [1, 3]) {
+        for (const H of [1, 2]) {
+          for (const S of [0, 1, 2]) {
+            it(`softmax, B=${B}, H=${H}, S=${S}`, () => {
+              const inputs = addressInputs(B, H, 11, 5, S, 100 * B + 10 * H + S);
+              const r = compare(fused('softmax'), composite(softmax), inputs, 7 + S);
+              expect(r.value).toBeLessThan(1e-5);
+              r.grads.forEach((e, i) => {
+                // With one shift (S = 0) the distribution is [1] and sharpening is scale-invariant, so
+                // d/dshift is EPSILON-level rounding noise in both paths: compare it in absolute terms.
+                if (S === 0 && i === 4) expect(r.absGrads[i], 'gradient of the shift').toBeLessThan(1e-5);
+                else expect(e, `gradient of input ${i}`).toBeLessThan(1e-5);
+              });
+              tf.dispose(inputs);
+            });
+          }
+        }
+      }
+      for (const H of [1, 2]) {
+        it(`sparsemax, B=3, H=${H}, S=1`, () => {
+          // larger beta so sparsemax has a support of a few slots
+          const inputs = addressInputs(3, H, 11, 5, 1, 900 + H);
+          const beta = tf.mul(inputs[2] as tf.Tensor, 2);
+          inputs[2]!.dispose();
+          inputs[2] = beta;
+          const r = compare(fused('sparsemax'), composite(sparsemax), inputs, 11);
+          expect(r.value).toBeLessThan(1e-5);
+          r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
+          tf.dispose(inputs);
+        });
+      }
+    });
+
+    describe('fused group kernels equal the composite address-then-write and address-then-read (values and gradients, 1e-5 relative)', () => {
+      for (const [B, H, S, normalize] of [
+        [1, 1, 1, 'softmax'],
+        [3, 2, 2, 'softmax'],
+        [3, 2, 0, 'softmax'],
+        [2, 2, 1, 'sparsemax'],
+      ] as const) {
+        it(`address + write, B=${B}, W=${H}, S=${S}, ${normalize}`, () => {
+          const inputs = addressInputs(B, H, 11, 5, S, 500 + 10 * B + H + S);
+          const rng = mulberry32(600 + B);
+          inputs.push(tf.tensor3d(randomT3([B, H, 5], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.45 * v)))), tf.tensor3d(randomT3([B, H, 5], rng)));
+          const norm = normalize === 'sparsemax' ? sparsemax : softmax;
+          const f = (...x: tf.Tensor[]) => {
+            const r = fusedAddressWrite(
+              x[0] as tf.Tensor3D,
+              x[1] as tf.Tensor3D,
+              x[2] as tf.Tensor2D,
+              x[3] as tf.Tensor2D,
+              x[4] as tf.Tensor3D,
+              x[5] as tf.Tensor2D,
+              x[6] as tf.Tensor3D,
+              x[7] as tf.Tensor3D,
+              x[8] as tf.Tensor3D,
+              normalize,
+            );
+            return tf.concat([tf.reshape(r.weights, [-1]), tf.reshape(r.memory, [-1])]);
+          };
+          const g = (...x: tf.Tensor[]) => {
+            const w = composite(norm)(...x.slice(0, 7)) as tf.Tensor3D;
+            return tf.concat([tf.reshape(w, [-1]), tf.reshape(write(x[0] as tf.Tensor3D, w, x[7] as tf.Tensor3D, x[8] as tf.Tensor3D), [-1])]);
+          };
+          const r = compare(f, g, inputs, 21);
           expect(r.value).toBeLessThan(1e-5);
           r.grads.forEach((e, i) => {
-            // With one shift (S = 0) the distribution is [1] and sharpening is scale-invariant, so
-            // d/dshift is EPSILON-level rounding noise in both paths: compare it in absolute terms.
+            if (S === 0 && i === 4) expect(r.absGrads[i], 'gradient of the shift').toBeLessThan(1e-5);
+            else expect(e, `gradient of input ${i}`).toBeLessThan(1e-5);
+          });
+          tf.dispose(inputs);
+        });
+        it(`address + read, B=${B}, R=${H}, S=${S}, ${normalize}`, () => {
+          const inputs = addressInputs(B, H, 11, 5, S, 700 + 10 * B + H + S);
+          const norm = normalize === 'sparsemax' ? sparsemax : softmax;
+          const f = (...x: tf.Tensor[]) => {
+            const r = fusedAddressRead(
+              x[0] as tf.Tensor3D,
+              x[1] as tf.Tensor3D,
+              x[2] as tf.Tensor2D,
+              x[3] as tf.Tensor2D,
+              x[4] as tf.Tensor3D,
+              x[5] as tf.Tensor2D,
+              x[6] as tf.Tensor3D,
+              normalize,
+            );
+            return tf.concat([tf.reshape(r.weights, [-1]), tf.reshape(r.reads, [-1])]);
+          };
+          const g = (...x: tf.Tensor[]) => {
+            const w = composite(norm)(...x) as tf.Tensor3D;
+            return tf.concat([tf.reshape(w, [-1]), tf.reshape(read(x[0] as tf.Tensor3D, w), [-1])]);
+          };
+          const r = compare(f, g, inputs, 22);
+          expect(r.value).toBeLessThan(1e-5);
+          r.grads.forEach((e, i) => {
             if (S === 0 && i === 4) expect(r.absGrads[i], 'gradient of the shift').toBeLessThan(1e-5);
             else expect(e, `gradient of input ${i}`).toBeLessThan(1e-5);
           });
           tf.dispose(inputs);
         });
       }
-    }
-  }
-  for (const H of [1, 2]) {
-    it(`sparsemax, B=3, H=${H}, S=1`, () => {
-      // larger beta so sparsemax has a support of a few slots
-      const inputs = addressInputs(3, H, 11, 5, 1, 900 + H);
-      const beta = tf.mul(inputs[2] as tf.Tensor, 2);
-      inputs[2]!.dispose();
-      inputs[2] = beta;
-      const r = compare(fused('sparsemax'), composite(sparsemax), inputs, 11);
-      expect(r.value).toBeLessThan(1e-5);
-      r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
-      tf.dispose(inputs);
     });
-  }
-});
 
-describe('fused group kernels equal the composite address-then-write and address-then-read (values and gradients, 1e-5 relative)', () => {
-  for (const [B, H, S, normalize] of [
-    [1, 1, 1, 'softmax'],
-    [3, 2, 2, 'softmax'],
-    [3, 2, 0, 'softmax'],
-    [2, 2, 1, 'sparsemax'],
-  ] as const) {
-    it(`address + write, B=${B}, W=${H}, S=${S}, ${normalize}`, () => {
-      const inputs = addressInputs(B, H, 11, 5, S, 500 + 10 * B + H + S);
-      const rng = mulberry32(600 + B);
-      inputs.push(tf.tensor3d(randomT3([B, H, 5], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.45 * v)))), tf.tensor3d(randomT3([B, H, 5], rng)));
-      const norm = normalize === 'sparsemax' ? sparsemax : softmax;
-      const f = (...x: tf.Tensor[]) => {
-        const r = fusedAddressWrite(
-          x[0] as tf.Tensor3D,
-          x[1] as tf.Tensor3D,
-          x[2] as tf.Tensor2D,
-          x[3] as tf.Tensor2D,
-          x[4] as tf.Tensor3D,
-          x[5] as tf.Tensor2D,
-          x[6] as tf.Tensor3D,
-          x[7] as tf.Tensor3D,
-          x[8] as tf.Tensor3D,
-          normalize,
-        );
-        return tf.concat([tf.reshape(r.weights, [-1]), tf.reshape(r.memory, [-1])]);
-      };
-      const g = (...x: tf.Tensor[]) => {
-        const w = composite(norm)(...x.slice(0, 7)) as tf.Tensor3D;
-        return tf.concat([tf.reshape(w, [-1]), tf.reshape(write(x[0] as tf.Tensor3D, w, x[7] as tf.Tensor3D, x[8] as tf.Tensor3D), [-1])]);
-      };
-      const r = compare(f, g, inputs, 21);
-      expect(r.value).toBeLessThan(1e-5);
-      r.grads.forEach((e, i) => {
-        if (S === 0 && i === 4) expect(r.absGrads[i], 'gradient of the shift').toBeLessThan(1e-5);
-        else expect(e, `gradient of input ${i}`).toBeLessThan(1e-5);
-      });
-      tf.dispose(inputs);
+    describe('fused write equals write (values and gradients, 1e-5 relative)', () => {
+      for (const B of [1, 3]) {
+        for (const W of [1, 2, 3]) {
+          it(`B=${B}, W=${W}`, () => {
+            const rng = mulberry32(50 + 10 * B + W);
+            const N = 9;
+            const M = 4;
+            const inputs = [
+              tf.tensor3d(randomT3([B, N, M], rng)),
+              tf.tensor3d(softmaxRows(randomT3([B, W, N], rng, 3))),
+              tf.tensor3d(randomT3([B, W, M], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.5 * v)))),
+              tf.tensor3d(randomT3([B, W, M], rng)),
+            ];
+            const r = compare(
+              (...x) => fusedWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
+              (...x) => write(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
+              inputs,
+              3,
+            );
+            expect(r.value).toBeLessThan(1e-5);
+            r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
+            tf.dispose(inputs);
+          });
+        }
+      }
     });
-    it(`address + read, B=${B}, R=${H}, S=${S}, ${normalize}`, () => {
-      const inputs = addressInputs(B, H, 11, 5, S, 700 + 10 * B + H + S);
-      const norm = normalize === 'sparsemax' ? sparsemax : softmax;
-      const f = (...x: tf.Tensor[]) => {
-        const r = fusedAddressRead(
-          x[0] as tf.Tensor3D,
-          x[1] as tf.Tensor3D,
-          x[2] as tf.Tensor2D,
-          x[3] as tf.Tensor2D,
-          x[4] as tf.Tensor3D,
-          x[5] as tf.Tensor2D,
-          x[6] as tf.Tensor3D,
-          normalize,
-        );
-        return tf.concat([tf.reshape(r.weights, [-1]), tf.reshape(r.reads, [-1])]);
-      };
-      const g = (...x: tf.Tensor[]) => {
-        const w = composite(norm)(...x) as tf.Tensor3D;
-        return tf.concat([tf.reshape(w, [-1]), tf.reshape(read(x[0] as tf.Tensor3D, w), [-1])]);
-      };
-      const r = compare(f, g, inputs, 22);
-      expect(r.value).toBeLessThan(1e-5);
-      r.grads.forEach((e, i) => {
-        if (S === 0 && i === 4) expect(r.absGrads[i], 'gradient of the shift').toBeLessThan(1e-5);
-        else expect(e, `gradient of input ${i}`).toBeLessThan(1e-5);
-      });
-      tf.dispose(inputs);
+
+    describe('fused read equals read (values and gradients, 1e-5 relative)', () => {
+      for (const B of [1, 3]) {
+        for (const R of [1, 2]) {
+          it(`B=${B}, R=${R}`, () => {
+            const rng = mulberry32(70 + 10 * B + R);
+            const inputs = [tf.tensor3d(randomT3([B, 9, 4], rng)), tf.tensor3d(softmaxRows(randomT3([B, R, 9], rng, 3)))];
+            const r = compare(
+              (...x) => fusedRead(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D),
+              (...x) => read(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D),
+              inputs,
+              4,
+            );
+            expect(r.value).toBeLessThan(1e-5);
+            r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
+            tf.dispose(inputs);
+          });
+        }
+      }
     });
-  }
-});
 
-describe('fused write equals write (values and gradients, 1e-5 relative)', () => {
-  for (const B of [1, 3]) {
-    for (const W of [1, 2, 3]) {
-      it(`B=${B}, W=${W}`, () => {
-        const rng = mulberry32(50 + 10 * B + W);
-        const N = 9;
-        const M = 4;
-        const inputs = [
-          tf.tensor3d(randomT3([B, N, M], rng)),
-          tf.tensor3d(softmaxRows(randomT3([B, W, N], rng, 3))),
-          tf.tensor3d(randomT3([B, W, M], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.5 * v)))),
-          tf.tensor3d(randomT3([B, W, M], rng)),
-        ];
-        const r = compare(
-          (...x) => fusedWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
-          (...x) => write(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
-          inputs,
-          3,
-        );
-        expect(r.value).toBeLessThan(1e-5);
-        r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
-        tf.dispose(inputs);
-      });
-    }
-  }
-});
+    describe('fused controls equal clipByValue + activateControls (values and gradients, 1e-5 relative)', () => {
+      // clip 2 acts on about half of the entries (z ~ 3 N(0,1) + bias), INTERFACE_CLIP (20) on none
+      for (const [W, R, S, clip] of [
+        [1, 1, 1, INTERFACE_CLIP],
+        [2, 1, 0, INTERFACE_CLIP],
+        [1, 2, 2, INTERFACE_CLIP],
+        [0, 2, 1, INTERFACE_CLIP],
+        [2, 0, 1, INTERFACE_CLIP],
+        [1, 1, 1, 2],
+        [2, 2, 2, 2],
+      ] as const) {
+        it(`W=${W}, R=${R}, S=${S}, clip ${clip}`, () => {
+          const M = 3;
+          const B = 2;
+          const wLen = 3 * M + 2 * S + 4;
+          const rLen = M + 2 * S + 4;
+          const L = W * wLen + R * rLen;
+          const rng = mulberry32(W * 9 + R * 3 + S);
+          const z = tf.tensor2d(randomNested<Mat>([B, L], rng, 3));
+          const bias = tf.tensor1d(randomNested<number[]>([L], rng, 1));
+          const flatten = (c: Record<string, tf.Tensor | undefined>) =>
+            tf.concat(
+              ['key', 'beta', 'gate', 'shift', 'gamma', 'erase', 'add'].flatMap((k) => (c[k] ? [tf.reshape(c[k] as tf.Tensor, [B, -1])] : [])),
+              1,
+            );
+          const f = (x: tf.Tensor, b: tf.Tensor) => {
+            const c = fusedControls(x as tf.Tensor2D, M, S, W, R, b as tf.Tensor1D, clip);
+            return tf.concat([...(c.write ? [flatten(c.write as never)] : []), ...(c.read ? [flatten(c.read as never)] : [])], 1);
+          };
+          const g = (x: tf.Tensor, b: tf.Tensor) => {
+            const [zw, zr] = tf.split(tf.clipByValue(tf.add(x, b), -clip, clip), [W * wLen, R * rLen], 1) as [tf.Tensor2D, tf.Tensor2D];
+            const parts: tf.Tensor[] = [];
+            if (W > 0) parts.push(flatten(activateControls(zw, W, controlTable(M, S, true)) as never));
+            if (R > 0) parts.push(flatten(activateControls(zr, R, controlTable(M, S, false)) as never));
+            return tf.concat(parts, 1);
+          };
+          const r = compare(f as never, g as never, [z, bias], 5);
+          expect(r.value).toBeLessThan(1e-5);
+          expect(r.grads[0], 'gradient of z').toBeLessThan(1e-5);
+          expect(r.grads[1], 'gradient of the bias').toBeLessThan(1e-5);
+          bias.dispose();
+          z.dispose();
+        });
+      }
+    });
 
-describe('fused read equals read (values and gradients, 1e-5 relative)', () => {
-  for (const B of [1, 3]) {
-    for (const R of [1, 2]) {
-      it(`B=${B}, R=${R}`, () => {
-        const rng = mulberry32(70 + 10 * B + R);
-        const inputs = [tf.tensor3d(randomT3([B, 9, 4], rng)), tf.tensor3d(softmaxRows(randomT3([B, R, 9], rng, 3)))];
-        const r = compare(
+    describe('fused backward against central differences of the float64 reference', () => {
+      for (const [H, S] of [
+        [1, 1],
+        [2, 2],
+        [2, 0],
+      ] as const) {
+        it(`addressing, B=2, H=${H}, S=${S}: every input`, () => {
+          const rng = mulberry32(300 + H * 10 + S);
+          const B = 2;
+          const N = 7;
+          const M = 4;
+          const inputs = [
+            randomT3([B, N, M], rng),
+            randomT3([B, H, M], rng),
+            randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 2 + x)),
+            randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 0.5 + 0.4 * x)),
+            softmaxRows(randomT3([B, H, 2 * S + 1], rng, 2)),
+            randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 1.5 + 0.5 * x)),
+            softmaxRows(randomT3([B, H, N], rng, 2)),
+          ] as [T3, T3, Mat, Mat, T3, Mat, T3];
+          checkGradients(fused('softmax'), (m, k, b, g, s, y, p) => ref.ntmAddress(m, k, b, g, s, y, p), inputs, { allowZero: S === 0 ? [4] : [] });
+        });
+      }
+      it('read, B=2, R=2: every input', () => {
+        const rng = mulberry32(78);
+        const inputs = [randomT3([2, 6, 3], rng), softmaxRows(randomT3([2, 2, 6], rng, 2))] as [T3, T3];
+        checkGradients(
           (...x) => fusedRead(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D),
-          (...x) => read(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D),
+          (m, w) => ref.read(m, w),
           inputs,
-          4,
         );
-        expect(r.value).toBeLessThan(1e-5);
-        r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
-        tf.dispose(inputs);
       });
-    }
-  }
-});
-
-describe('fused controls equal clipByValue + activateControls (values and gradients, 1e-5 relative)', () => {
-  // clip 2 acts on about half of the entries (z ~ 3 N(0,1) + bias), INTERFACE_CLIP (20) on none
-  for (const [W, R, S, clip] of [
-    [1, 1, 1, INTERFACE_CLIP],
-    [2, 1, 0, INTERFACE_CLIP],
-    [1, 2, 2, INTERFACE_CLIP],
-    [0, 2, 1, INTERFACE_CLIP],
-    [2, 0, 1, INTERFACE_CLIP],
-    [1, 1, 1, 2],
-    [2, 2, 2, 2],
-  ] as const) {
-    it(`W=${W}, R=${R}, S=${S}, clip ${clip}`, () => {
-      const M = 3;
-      const B = 2;
-      const wLen = 3 * M + 2 * S + 4;
-      const rLen = M + 2 * S + 4;
-      const L = W * wLen + R * rLen;
-      const rng = mulberry32(W * 9 + R * 3 + S);
-      const z = tf.tensor2d(randomNested<Mat>([B, L], rng, 3));
-      const bias = tf.tensor1d(randomNested<number[]>([L], rng, 1));
-      const flatten = (c: Record<string, tf.Tensor | undefined>) =>
-        tf.concat(
-          ['key', 'beta', 'gate', 'shift', 'gamma', 'erase', 'add'].flatMap((k) => (c[k] ? [tf.reshape(c[k] as tf.Tensor, [B, -1])] : [])),
-          1,
-        );
-      const f = (x: tf.Tensor, b: tf.Tensor) => {
-        const c = fusedControls(x as tf.Tensor2D, M, S, W, R, b as tf.Tensor1D, clip);
-        return tf.concat([...(c.write ? [flatten(c.write as never)] : []), ...(c.read ? [flatten(c.read as never)] : [])], 1);
-      };
-      const g = (x: tf.Tensor, b: tf.Tensor) => {
-        const [zw, zr] = tf.split(tf.clipByValue(tf.add(x, b), -clip, clip), [W * wLen, R * rLen], 1) as [tf.Tensor2D, tf.Tensor2D];
-        const parts: tf.Tensor[] = [];
-        if (W > 0) parts.push(flatten(activateControls(zw, W, controlTable(M, S, true)) as never));
-        if (R > 0) parts.push(flatten(activateControls(zr, R, controlTable(M, S, false)) as never));
-        return tf.concat(parts, 1);
-      };
-      const r = compare(f as never, g as never, [z, bias], 5);
-      expect(r.value).toBeLessThan(1e-5);
-      expect(r.grads[0], 'gradient of z').toBeLessThan(1e-5);
-      expect(r.grads[1], 'gradient of the bias').toBeLessThan(1e-5);
-      bias.dispose();
-      z.dispose();
-    });
-  }
-});
-
-describe('fused backward against central differences of the float64 reference', () => {
-  for (const [H, S] of [
-    [1, 1],
-    [2, 2],
-    [2, 0],
-  ] as const) {
-    it(`addressing, B=2, H=${H}, S=${S}: every input`, () => {
-      const rng = mulberry32(300 + H * 10 + S);
-      const B = 2;
-      const N = 7;
-      const M = 4;
-      const inputs = [
-        randomT3([B, N, M], rng),
-        randomT3([B, H, M], rng),
-        randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 2 + x)),
-        randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 0.5 + 0.4 * x)),
-        softmaxRows(randomT3([B, H, 2 * S + 1], rng, 2)),
-        randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 1.5 + 0.5 * x)),
-        softmaxRows(randomT3([B, H, N], rng, 2)),
-      ] as [T3, T3, Mat, Mat, T3, Mat, T3];
-      checkGradients(fused('softmax'), (m, k, b, g, s, y, p) => ref.ntmAddress(m, k, b, g, s, y, p), inputs, { allowZero: S === 0 ? [4] : [] });
-    });
-  }
-  it('read, B=2, R=2: every input', () => {
-    const rng = mulberry32(78);
-    const inputs = [randomT3([2, 6, 3], rng), softmaxRows(randomT3([2, 2, 6], rng, 2))] as [T3, T3];
-    checkGradients(
-      (...x) => fusedRead(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D),
-      (m, w) => ref.read(m, w),
-      inputs,
-    );
-  });
-  it('write, B=2, W=2: every input', () => {
-    const rng = mulberry32(77);
-    const inputs = [
-      randomT3([2, 6, 3], rng),
-      softmaxRows(randomT3([2, 2, 6], rng, 2)),
-      randomT3([2, 2, 3], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.4 * v))),
-      randomT3([2, 2, 3], rng),
-    ] as [T3, T3, T3, T3];
-    checkGradients(
-      (...x) => fusedWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
-      (m, w, e, a) => ref.write(m, w, e, a),
-      inputs,
-    );
-  });
-});
-
-describe('degenerate inputs', () => {
-  for (const normalize of ['softmax', 'sparsemax'] as const) {
-    it(`${normalize}: all-zero memory and zero keys give finite weights and gradients`, () => {
-      tf.tidy(() => {
-        const [B, H, N, M] = [2, 2, 8, 4];
+      it('write, B=2, W=2: every input', () => {
+        const rng = mulberry32(77);
         const inputs = [
-          tf.zeros([B, N, M]),
-          tf.zeros([B, H, M]),
-          tf.fill([B, H], 5),
-          tf.fill([B, H], 0.5),
-          tf.tensor3d(softmaxRows(randomT3([B, H, 3], mulberry32(1)))),
-          tf.fill([B, H], 30),
-          tf.fill([B, H, N], 1 / N),
-        ];
-        const f = fused(normalize);
-        const w = f(...inputs);
-        expect(allFinite(w)).toBe(true);
-        const sums = tf.sum(w, -1).dataSync();
-        for (const s of sums) expect(s).toBeCloseTo(1, 5);
-        const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), tf.range(0, B * H * N).reshape([B, H, N]))))(inputs);
-        for (const g of grads) expect(allFinite(g)).toBe(true);
-        const mem = tf.grads((m: tf.Tensor) => tf.sum(fusedWrite(m as tf.Tensor3D, w, tf.zeros([B, H, M]), tf.zeros([B, H, M]))))([inputs[0] as tf.Tensor]);
-        expect(allFinite(mem[0] as tf.Tensor)).toBe(true);
+          randomT3([2, 6, 3], rng),
+          softmaxRows(randomT3([2, 2, 6], rng, 2)),
+          randomT3([2, 2, 3], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.4 * v))),
+          randomT3([2, 2, 3], rng),
+        ] as [T3, T3, T3, T3];
+        checkGradients(
+          (...x) => fusedWrite(x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor3D, x[3] as tf.Tensor3D),
+          (m, w, e, a) => ref.write(m, w, e, a),
+          inputs,
+        );
       });
     });
-  }
-});
+
+    describe('degenerate inputs', () => {
+      for (const normalize of ['softmax', 'sparsemax'] as const) {
+        it(`${normalize}: all-zero memory and zero keys give finite weights and gradients`, () => {
+          tf.tidy(() => {
+            const [B, H, N, M] = [2, 2, 8, 4];
+            const inputs = [
+              tf.zeros([B, N, M]),
+              tf.zeros([B, H, M]),
+              tf.fill([B, H], 5),
+              tf.fill([B, H], 0.5),
+              tf.tensor3d(softmaxRows(randomT3([B, H, 3], mulberry32(1)))),
+              tf.fill([B, H], 30),
+              tf.fill([B, H, N], 1 / N),
+            ];
+            const f = fused(normalize);
+            const w = f(...inputs);
+            expect(allFinite(w)).toBe(true);
+            const sums = tf.sum(w, -1).dataSync();
+            for (const s of sums) expect(s).toBeCloseTo(1, 5);
+            const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), tf.range(0, B * H * N).reshape([B, H, N]))))(inputs);
+            for (const g of grads) expect(allFinite(g)).toBe(true);
+            const mem = tf.grads((m: tf.Tensor) => tf.sum(fusedWrite(m as tf.Tensor3D, w, tf.zeros([B, H, M]), tf.zeros([B, H, M]))))([inputs[0] as tf.Tensor]);
+            expect(allFinite(mem[0] as tf.Tensor)).toBe(true);
+          });
+        });
+      }
+    });
+  });

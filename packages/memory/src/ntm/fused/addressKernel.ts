@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { EngramError, registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addressMath.ts';
+import { addressSizes, runSimdKernel } from './simd/wasmKernels.ts';
 
 /** Kernel names (tfjs registry). */
 export const NTM_ADDRESS = 'EngramNtmAddress';
@@ -23,15 +24,13 @@ function registerAddressKernels(): void {
       [m![0]!, k![1]!, m![1]!],
       [m![0]!, k![1]!, AUX_ROWS, m![1]!],
     ],
-    compute: (ins, [weights, aux], [m, k, , , s], attrs) => {
+    compute: (ins, outs, [m, k, , , s], attrs) => {
+      const d = addressDims(m!, k!, s!);
+      const sparse = attrs.normalize === 'sparsemax';
+      if (runSimdKernel('ntmAddress', addressSizes(d, sparse), ins, outs)) return;
       const [memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
-      addressForward(
-        addressDims(m!, k!, s!),
-        attrs.normalize === 'sparsemax',
-        { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! },
-        weights!,
-        aux!,
-      );
+      const [weights, aux] = outs;
+      addressForward(d, sparse, { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! }, weights!, aux!);
     },
   });
   registerFusedKernel<AddressAttrs>({
@@ -42,9 +41,12 @@ function registerAddressKernels(): void {
     compute: (ins, outs, shapesIn, attrs) => {
       const [dy, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const [dMemory, dKey, dBeta, dGate, dShift, dGamma, dPrev] = outs as Float32Array[];
+      const d = addressDims(shapesIn[3]!, shapesIn[4]!, shapesIn[7]!);
+      const sparse = attrs.normalize === 'sparsemax';
+      if (runSimdKernel('ntmAddressGrad', addressSizes(d, sparse), ins, outs)) return;
       addressBackward(
-        addressDims(shapesIn[3]!, shapesIn[4]!, shapesIn[7]!),
-        attrs.normalize === 'sparsemax',
+        d,
+        sparse,
         dy!,
         weights!,
         aux!,

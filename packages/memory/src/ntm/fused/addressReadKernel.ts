@@ -4,6 +4,7 @@ import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addres
 import type { FusedNormalizer } from './addressKernel.ts';
 import { readForward, readWeightsGrad } from './readMath.ts';
 import { scratch32 } from './scratch.ts';
+import { addressSizes, runSimdKernel } from './simd/wasmKernels.ts';
 
 /**
  * A whole read group in one kernel: the read heads address memory and read it. Used for soft
@@ -27,7 +28,9 @@ function registerAddressReadKernels(): void {
       [m![0]!, k![1]!, m![2]!],
       [m![0]!, k![1]!, AUX_ROWS, m![1]!],
     ],
-    compute: (ins, [weights, reads, aux], [m, k, , , s], attrs) => {
+    compute: (ins, outs, [m, k, , , s], attrs) => {
+      if (runSimdKernel('ntmAddressRead', addressSizes(addressDims(m!, k!, s!), attrs.normalize === 'sparsemax'), ins, outs)) return;
+      const [weights, reads, aux] = outs;
       const [memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const d = addressDims(m!, k!, s!);
       addressForward(
@@ -48,6 +51,7 @@ function registerAddressReadKernels(): void {
       const [dWeights, dReads, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const [gMemory, gKey, gBeta, gGate, gShift, gGamma, gPrev] = outs as Float32Array[];
       const d = addressDims(s[4]!, s[5]!, s[8]!);
+      if (runSimdKernel('ntmAddressReadGrad', addressSizes(d, attrs.normalize === 'sparsemax'), ins, outs)) return;
       // the read's share of the weights gradient joins the incoming one; its share of the
       // memory gradient is added in the addressing backward's sweep over memory
       const dw = scratch32('addressRead.dw', dWeights!.length);

@@ -1,4 +1,5 @@
 export { fusedUnsupportedReason } from './register.ts';
+export { setSimdKernels, simdKernelsActive, simdUnavailableReason } from './simd/wasmKernels.ts';
 export { fusedAddress, NTM_ADDRESS, NTM_ADDRESS_GRAD, type FusedNormalizer } from './addressKernel.ts';
 export { fusedWrite, NTM_WRITE, NTM_WRITE_GRAD } from './writeKernel.ts';
 export { fusedRead, NTM_READ, NTM_READ_GRAD } from './readKernel.ts';

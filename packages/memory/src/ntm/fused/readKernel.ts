@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { readBackward, readForward } from './readMath.ts';
+import { headSizes, runSimdKernel } from './simd/wasmKernels.ts';
 import { memoryHeadDims } from './dims.ts';
 
 /** Kernel names (tfjs registry). */
@@ -13,13 +14,22 @@ function registerReadKernels(): void {
     name: NTM_READ,
     inputs: ['memory', 'weights'],
     outputShapes: ([m, w]) => [[m![0]!, w![1]!, m![2]!]],
-    compute: ([memory, weights], [out], [m, w]) => readForward(memoryHeadDims(m!, w!), memory!, weights!, out!),
+    compute: (ins, outs, [m, w]) => {
+      const d = memoryHeadDims(m!, w!);
+      if (runSimdKernel('ntmRead', headSizes(d), ins, outs)) return;
+      readForward(d, ins[0]!, ins[1]!, outs[0]!);
+    },
   });
   registerFusedKernel({
     name: NTM_READ_GRAD,
     inputs: ['dy', 'memory', 'weights'],
     outputShapes: ([, m, w]) => [[...m!], [...w!]],
-    compute: ([dy, memory, weights], [dMemory, dWeights], [, m, w]) => readBackward(memoryHeadDims(m!, w!), dy!, memory!, weights!, dMemory!, dWeights!),
+    compute: (ins, outs, [, m, w]) => {
+      const d = memoryHeadDims(m!, w!);
+      if (runSimdKernel('ntmReadGrad', headSizes(d), ins, outs)) return;
+      const [dy, memory, weights] = ins;
+      readBackward(d, dy!, memory!, weights!, outs[0]!, outs[1]!);
+    },
   });
   registerFusedGradient({
     kernelName: NTM_READ,

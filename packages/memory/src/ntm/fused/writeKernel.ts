@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { writeBackward, writeForward } from './writeMath.ts';
 import { memoryHeadDims } from './dims.ts';
+import { headSizes, runSimdKernel } from './simd/wasmKernels.ts';
 
 /** Kernel names (tfjs registry). */
 export const NTM_WRITE = 'EngramNtmWrite';
@@ -15,17 +16,24 @@ function registerWriteKernels(): void {
     name: NTM_WRITE,
     inputs: INPUTS,
     outputShapes: ([m]) => [[...m!]],
-    compute: ([memory, weights, erase, add], [out], [m, w]) => {
-      writeForward(memoryHeadDims(m!, w!), { memory: memory!, weights: weights!, erase: erase!, add: add! }, out!);
+    compute: (ins, outs, [m, w]) => {
+      const d = memoryHeadDims(m!, w!);
+      if (runSimdKernel('ntmWrite', headSizes(d), ins, outs)) return;
+      const [memory, weights, erase, add] = ins;
+      writeForward(d, { memory: memory!, weights: weights!, erase: erase!, add: add! }, outs[0]!);
     },
   });
   registerFusedKernel({
     name: NTM_WRITE_GRAD,
     inputs: ['dy', ...INPUTS],
     outputShapes: (s) => s.slice(1).map((x) => [...x]),
-    compute: ([dy, memory, weights, erase, add], [dMemory, dWeights, dErase, dAdd], s) => {
+    compute: (ins, outs, s) => {
+      const d = memoryHeadDims(s[1]!, s[2]!);
+      if (runSimdKernel('ntmWriteGrad', headSizes(d), ins, outs)) return;
+      const [dy, memory, weights, erase, add] = ins;
+      const [dMemory, dWeights, dErase, dAdd] = outs;
       writeBackward(
-        memoryHeadDims(s[1]!, s[2]!),
+        d,
         dy!,
         { memory: memory!, weights: weights!, erase: erase!, add: add! },
         { memory: dMemory!, weights: dWeights!, erase: dErase!, add: dAdd! },
