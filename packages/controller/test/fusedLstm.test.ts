@@ -4,8 +4,8 @@
  * steps' outputs and states, to 1e-5 relative; the switch; no tensor leaks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
-import { EngramError, Rng } from '@engram/tensor';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EngramError, Rng, setSimdKernels } from '@engram/tensor';
 import { lstmUsesFusedGates, makeController, type Controller, type LstmState } from '../src/index.ts';
 import { randomise } from './helpers.ts';
 
@@ -52,19 +52,22 @@ function run(kernels: 'fused' | 'reference', batch: number, layers: number, seed
 }
 
 describe('fused LSTM gates equal the composite LSTM (values and gradients, 1e-5 relative)', () => {
-  for (const batch of [1, 3]) {
-    for (const layers of [1, 2]) {
-      it(`B=${batch}, ${layers} layer(s), 3 steps`, () => {
-        const fused = run('fused', batch, layers, 10 * batch + layers);
-        const reference = run('reference', batch, layers, 10 * batch + layers);
-        fused.values.forEach((v, i) => expect(rel(v, reference.values[i] as tf.Tensor), `output ${i}`).toBeLessThan(1e-5));
-        for (const [name, g] of Object.entries(reference.grads)) {
-          expect(rel(fused.grads[name] as tf.Tensor, g), `gradient of ${name}`).toBeLessThan(1e-5);
-        }
-        tf.dispose([fused.values, reference.values, fused.grads, reference.grads]);
-      });
+  afterAll(() => setSimdKernels(true));
+  for (const simd of [true, false])
+    for (const batch of [1, 3]) {
+      for (const layers of [1, 2]) {
+        it(`${simd ? 'WebAssembly SIMD twins' : 'JavaScript loops'}: B=${batch}, ${layers} layer(s), 3 steps`, () => {
+          setSimdKernels(simd);
+          const fused = run('fused', batch, layers, 10 * batch + layers);
+          const reference = run('reference', batch, layers, 10 * batch + layers);
+          fused.values.forEach((v, i) => expect(rel(v, reference.values[i] as tf.Tensor), `output ${i}`).toBeLessThan(1e-5));
+          for (const [name, g] of Object.entries(reference.grads)) {
+            expect(rel(fused.grads[name] as tf.Tensor, g), `gradient of ${name}`).toBeLessThan(1e-5);
+          }
+          tf.dispose([fused.values, reference.values, fused.grads, reference.grads]);
+        });
+      }
     }
-  }
 });
 
 describe('the LSTM kernels switch', () => {

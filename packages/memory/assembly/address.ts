@@ -5,7 +5,7 @@
 // scalars, with exp and log in float32 (Mathf: a few times faster, and within the 1e-5 the
 // kernels are held to).
 // Dimension names: B batch, H heads, N slots, M width, S shift range (L = 2S + 1 shifts).
-import { at, dot, ld, ld64, st, st64, zero32, zero64 } from './common';
+import { at, dot, ld, ld64, st, st64, zero32, zero64 } from '../../tensor/assembly/simd';
 
 /** Rows of aux per head, in this order (as addressMath.ts's AUX_ROWS). */
 const AUX_ROWS = 6;
@@ -48,9 +48,13 @@ let groupDw: usize = 0;
   return (p + 15) & ~(<usize>15);
 }
 
-/** Bytes of scratch the kernels need at these sizes. */
+/**
+ * Bytes of scratch the kernels need at these sizes (the host passes every entry's leading sizes:
+ * B, H, N, M for the memory kernels; the controls' B, M, S, W need only two tables of 12
+ * pointers, within the 256-byte minimum).
+ */
 export function scratchBytes(B: i32, H: i32, N: i32, M: i32): i32 {
-  return (8 * (3 * H + 3 * N + H * N) + 16) + (4 * H * M + 16) + (4 * B * H * N + 16) + 32 * H + 16;
+  return max(256, 8 * (3 * H + 3 * N + H * N) + 16 + (4 * H * M + 16) + (4 * B * H * N + 16) + 32 * H + 16);
 }
 
 /** Lays the scratch region out at `p` (see above); returns the end (the write backward's work area). */

@@ -3,10 +3,11 @@
 // output in its output order, then the scratch region (`scratchBytes` long), so the host can
 // call every one of them the same way.
 import { addressBackward, addressForward, carve, groupWeightsGrad, TERM_NONE, TERM_READ, TERM_WRITE } from './address';
-import { at, ld, st } from './common';
+import { at, ld, st } from '../../tensor/assembly/simd';
 import { readBackward, readForward, readWeightsGrad, writeBackward, writeForward } from './readWrite';
 
 export { configure, scratchBytes } from './address';
+export { ntmControls, ntmControlsGrad } from './controls';
 
 /** The first free byte after the module's static data: where the host lays out its buffers. */
 export function heapBase(): usize {

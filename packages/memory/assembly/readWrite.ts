@@ -1,7 +1,7 @@
 // The NTM read and write of a group of heads and their vector-Jacobian products: the same
 // equations as src/ntm/fused/readMath.ts and writeMath.ts, with the loops over the memory width
 // four float32 lanes at a time. Dimension names: B batch, H heads, N slots, M width.
-import { at, dot, hsum, ld, st, zero32 } from './common';
+import { at, dot, hsum, ld, st, zero32 } from '../../tensor/assembly/simd';
 
 /** r_hj = sum_i w_hi M_ij. memory [B,N,M], weights [B,H,N] -> out [B,H,M]. */
 export function readForward(B: i32, H: i32, N: i32, M: i32, memory: usize, weights: usize, out: usize): void {

@@ -3,15 +3,25 @@
  * builds to; at the training sizes (copy: B=32, N=128, M=20) and at sizes that exercise the
  * tails of the four-lane loops (M=18) and several heads, every kernel's values and gradients
  * equal the JavaScript loops' to 1e-5 relative (the loops work in float64 scalars, the twins
- * in float32 lanes); the same inputs give the same bits every call; switched off, nothing runs.
+ * in float32 lanes), and so do the controls' activations (the LSTM gates' twins:
+ * packages/controller/test/simdGates.test.ts); the same inputs give the same bits every call; switched off, nothing runs.
  * (fusedKernels.test.ts runs every kernel test against the composite reference on both paths.)
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fusedAddress, fusedAddressRead, fusedAddressWrite, fusedRead, fusedWrite, setSimdKernels, simdKernelsActive } from '../src/ntm/fused/index.ts';
-import { runSimdKernel } from '../src/ntm/fused/simd/wasmKernels.ts';
+import {
+  fusedAddress,
+  fusedAddressRead,
+  fusedAddressWrite,
+  fusedControls,
+  fusedRead,
+  fusedWrite,
+  setSimdKernels,
+  simdKernelsActive,
+} from '../src/ntm/fused/index.ts';
+import { runSimdKernel } from '../src/ntm/fused/simd/ntmSimd.ts';
 import { mulberry32 } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -99,6 +109,34 @@ describe('the WebAssembly SIMD twins', () => {
       const simd = evaluate(true, normalize, x);
       const js = evaluate(false, normalize, x);
       simd.forEach((a, i) => expect(relative(a, js[i]!), NAMES[i]).toBeLessThan(1e-5));
+      tf.dispose(x);
+    });
+  }
+
+  for (const [W, R, clip] of [
+    [1, 1, 20],
+    [0, 2, 1.5],
+    [2, 0, Infinity],
+  ] as const) {
+    it(`controls equal the JavaScript loops: B=32, M=20, S=1, W=${W}, R=${R}, clip ${clip} (values and gradients, 1e-5 relative)`, () => {
+      const L = W * (3 * 20 + 6) + R * (20 + 6);
+      const rng = mulberry32(7 * W + R);
+      const x = [uniform([32, L], rng, -4, 4), uniform([L], rng, -1, 1)];
+      const f = (z: tf.Tensor, bias: tf.Tensor): tf.Scalar => {
+        const c = fusedControls(z as tf.Tensor2D, 20, 1, W, R, bias as tf.Tensor1D, clip);
+        const parts = [c.write, c.read].flatMap((g) => (g ? Object.values(g) : [])) as tf.Tensor[];
+        return tf.addN(parts.map((p, i) => tf.sum(tf.mul(tf.sin(tf.mul(p, i + 1)), p)))) as tf.Scalar;
+      };
+      const run = (simd: boolean) => {
+        setSimdKernels(simd);
+        return tf.tidy(() => {
+          const { value, grads } = tf.valueAndGrads(f)(x);
+          return [value, ...grads].map((t) => t.dataSync() as Float32Array);
+        });
+      };
+      const simd = run(true);
+      const js = run(false);
+      simd.forEach((a, i) => expect(relative(a, js[i]!), ['value', 'z', 'bias'][i]).toBeLessThan(1e-5));
       tf.dispose(x);
     });
   }

@@ -15,6 +15,7 @@ export {
 } from './backend.ts';
 export { stopGradient, tidy, variableFrom, plainVariables, type VariableFactory } from './gradient.ts';
 export { fusedClip, CLIP, CLIP_GRAD } from './kernels/clipKernel.ts';
+export { WasmKernels, setSimdKernels, simdKernelsEnabled, simdUnavailableReason, type WasmKernelExports } from './kernels/wasmKernels.ts';
 export {
   registerFusedKernel,
   registerFusedGradient,

@@ -1,6 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
-import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
+import { registerFusedGradient, registerFusedKernel, runKernel, WasmKernels } from '@engram/tensor';
 import { LSTM_AUX_ROWS, lstmGatesBackward, lstmGatesForward } from './lstmGatesMath.ts';
+import { LSTM_WASM_BASE64 } from './lstmWasm.ts';
+
+/** The WebAssembly SIMD twins of the gate kernels (packages/controller/assembly): the same math, four units at a time. */
+export const lstmSimd = new WasmKernels('@engram/controller', LSTM_WASM_BASE64);
 
 /** Kernel names (tfjs registry). */
 export const LSTM_GATES = 'EngramLstmGates';
@@ -12,13 +16,19 @@ function registerLstmGatesKernels(): void {
     name: LSTM_GATES,
     inputs: ['z', 'bias', 'c'],
     outputShapes: ([, , c]) => [[...c!], [...c!], [c![0]!, LSTM_AUX_ROWS * c![1]!]],
-    compute: ([z, bias, c], [h, cNext, aux], [, , cs]) => lstmGatesForward(cs![0]!, cs![1]!, z!, bias!, c!, h!, cNext!, aux!),
+    compute: ([z, bias, c], [h, cNext, aux], [, , cs]) => {
+      if (lstmSimd.run('lstmGates', [cs![0]!, cs![1]!], [z!, bias!, c!], [h!, cNext!, aux!])) return;
+      lstmGatesForward(cs![0]!, cs![1]!, z!, bias!, c!, h!, cNext!, aux!);
+    },
   });
   registerFusedKernel({
     name: LSTM_GATES_GRAD,
     inputs: ['dh', 'dc', 'c', 'aux'],
     outputShapes: ([, , c]) => [[c![0]!, 4 * c![1]!], [4 * c![1]!], [...c!]],
-    compute: ([dh, dcNext, c, aux], [dz, dBias, dc], [, , cs]) => lstmGatesBackward(cs![0]!, cs![1]!, dh!, dcNext!, c!, aux!, dz!, dBias!, dc!),
+    compute: ([dh, dcNext, c, aux], [dz, dBias, dc], [, , cs]) => {
+      if (lstmSimd.run('lstmGatesGrad', [cs![0]!, cs![1]!], [dh!, dcNext!, c!, aux!], [dz!, dBias!, dc!])) return;
+      lstmGatesBackward(cs![0]!, cs![1]!, dh!, dcNext!, c!, aux!, dz!, dBias!, dc!);
+    },
   });
   registerFusedGradient({
     kernelName: LSTM_GATES,

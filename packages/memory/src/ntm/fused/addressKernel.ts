@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { EngramError, registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addressMath.ts';
-import { addressSizes, runSimdKernel } from './simd/wasmKernels.ts';
+import { addressSizes, runSimdKernel } from './simd/ntmSimd.ts';
 
 /** Kernel names (tfjs registry). */
 export const NTM_ADDRESS = 'EngramNtmAddress';

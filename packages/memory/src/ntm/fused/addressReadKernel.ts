@@ -4,7 +4,7 @@ import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addres
 import type { FusedNormalizer } from './addressKernel.ts';
 import { readForward, readWeightsGrad } from './readMath.ts';
 import { scratch32 } from './scratch.ts';
-import { addressSizes, runSimdKernel } from './simd/wasmKernels.ts';
+import { addressSizes, runSimdKernel } from './simd/ntmSimd.ts';
 
 /**
  * A whole read group in one kernel: the read heads address memory and read it. Used for soft

@@ -3,7 +3,7 @@ import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/t
 import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addressMath.ts';
 import type { FusedNormalizer } from './addressKernel.ts';
 import { scratch32 } from './scratch.ts';
-import { addressSizes, runSimdKernel } from './simd/wasmKernels.ts';
+import { addressSizes, runSimdKernel } from './simd/ntmSimd.ts';
 import { writeBackward, writeForward } from './writeMath.ts';
 
 /**

@@ -3,6 +3,7 @@ import { EngramError, registerFusedGradient, registerFusedKernel, runKernel } fr
 import type { HeadControls } from '../controls.ts';
 import { INTERFACE_CLIP } from '../../interfaceTable.ts';
 import { controlsBackward, controlsForward, controlShapes, interfaceLength, READ_CONTROLS, WRITE_CONTROLS, type ControlsDims } from './controlsMath.ts';
+import { runSimdKernel } from './simd/ntmSimd.ts';
 
 /** Kernel names (tfjs registry). */
 export const NTM_CONTROLS = 'EngramNtmControls';
@@ -14,13 +15,32 @@ function dimsOf(z: readonly number[], a: ControlsAttrs): ControlsDims {
   return { batch: z[0]!, width: a.width, shiftRange: a.shiftRange, writeHeads: a.writeHeads, readHeads: a.readHeads, clip: a.clip };
 }
 
+const NONE = new Float32Array(0);
+
+/** A group's arrays padded to the twins' fixed layout: the write group's 7, then the read group's 5 (empty for a group with no heads). */
+function twelve(d: ControlsDims, arrays: readonly Float32Array[]): Float32Array[] {
+  const write = d.writeHeads > 0 ? arrays.slice(0, WRITE_CONTROLS.length) : Array<Float32Array>(WRITE_CONTROLS.length).fill(NONE);
+  const rest = d.writeHeads > 0 ? arrays.slice(WRITE_CONTROLS.length) : arrays;
+  const read = d.readHeads > 0 ? rest.slice(0, READ_CONTROLS.length) : Array<Float32Array>(READ_CONTROLS.length).fill(NONE);
+  return [...write, ...read];
+}
+
+/** The twins' leading scalars: B, M, S, W, R, clip. */
+function controlsSizes(d: ControlsDims): number[] {
+  return [d.batch, d.width, d.shiftRange, d.writeHeads, d.readHeads, d.clip];
+}
+
 /** Registers the forward and backward control-activation kernels and the gradient (idempotent). */
 function registerControlsKernels(): void {
   registerFusedKernel<ControlsAttrs>({
     name: NTM_CONTROLS,
     inputs: ['z', 'bias'],
     outputShapes: ([z], attrs) => controlShapes(dimsOf(z!, attrs)),
-    compute: ([z, bias], outs, [zs], attrs) => controlsForward(dimsOf(zs!, attrs), z!, bias!, outs),
+    compute: ([z, bias], outs, [zs], attrs) => {
+      const d = dimsOf(zs!, attrs);
+      if (runSimdKernel('ntmControls', controlsSizes(d), [z!, bias!], twelve(d, outs))) return;
+      controlsForward(d, z!, bias!, outs);
+    },
   });
   registerFusedKernel<ControlsAttrs>({
     // inputs: z, bias, then every output y_k, then every gradient dy_k (named y0.., dy0..)
@@ -30,7 +50,10 @@ function registerControlsKernels(): void {
     compute: (ins, [dz, dBias], [zs], attrs) => {
       const d = dimsOf(zs!, attrs);
       const n = controlShapes(d).length;
-      controlsBackward(d, ins[0]!, ins[1]!, ins.slice(2, 2 + n), ins.slice(14, 14 + n), dz!, dBias!);
+      const ys = ins.slice(2, 2 + n);
+      const dys = ins.slice(14, 14 + n);
+      if (runSimdKernel('ntmControlsGrad', controlsSizes(d), [ins[0]!, ins[1]!, ...twelve(d, ys), ...twelve(d, dys)], [dz!, dBias!])) return;
+      controlsBackward(d, ins[0]!, ins[1]!, ys, dys, dz!, dBias!);
     },
   });
   registerFusedGradient({

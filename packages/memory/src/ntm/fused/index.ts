@@ -1,5 +1,6 @@
 export { fusedUnsupportedReason } from './register.ts';
-export { setSimdKernels, simdKernelsActive, simdUnavailableReason } from './simd/wasmKernels.ts';
+export { simdKernelsActive } from './simd/ntmSimd.ts';
+export { setSimdKernels, simdUnavailableReason } from '@engram/tensor';
 export { fusedAddress, NTM_ADDRESS, NTM_ADDRESS_GRAD, type FusedNormalizer } from './addressKernel.ts';
 export { fusedWrite, NTM_WRITE, NTM_WRITE_GRAD } from './writeKernel.ts';
 export { fusedRead, NTM_READ, NTM_READ_GRAD } from './readKernel.ts';

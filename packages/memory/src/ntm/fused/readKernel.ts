@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { readBackward, readForward } from './readMath.ts';
-import { headSizes, runSimdKernel } from './simd/wasmKernels.ts';
+import { headSizes, runSimdKernel } from './simd/ntmSimd.ts';
 import { memoryHeadDims } from './dims.ts';
 
 /** Kernel names (tfjs registry). */

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { writeBackward, writeForward } from './writeMath.ts';
 import { memoryHeadDims } from './dims.ts';
-import { headSizes, runSimdKernel } from './simd/wasmKernels.ts';
+import { headSizes, runSimdKernel } from './simd/ntmSimd.ts';
 
 /** Kernel names (tfjs registry). */
 export const NTM_WRITE = 'EngramNtmWrite';

@@ -1,0 +1,49 @@
+import { WasmKernels } from '@engram/tensor';
+import { KEY_NORM_EPSILON, LOG_EPSILON, ROW_NORM_FLOOR } from '../../../constants.ts';
+import type { AddressDims } from '../addressMath.ts';
+import type { MemoryHeadDims } from '../dims.ts';
+import { NTM_WASM_BASE64 } from './ntmWasm.ts';
+
+/**
+ * The WebAssembly SIMD twins of the fused NTM kernels (packages/memory/assembly): the same
+ * equations as this folder's parent's JavaScript loops, with the sweeps over the memory width
+ * four float32 lanes at a time.
+ */
+export const ntmSimd = new WasmKernels('@engram/memory', NTM_WASM_BASE64, (e) =>
+  (e['configure'] as (rowNormFloor: number, keyNormEpsilon: number, logEpsilon: number) => void)(ROW_NORM_FLOOR, KEY_NORM_EPSILON, LOG_EPSILON),
+);
+
+/** The module's entry points, one per fused kernel (assembly/kernels.ts). */
+export type SimdKernelName =
+  | 'ntmAddress'
+  | 'ntmAddressGrad'
+  | 'ntmAddressRead'
+  | 'ntmAddressReadGrad'
+  | 'ntmAddressWrite'
+  | 'ntmAddressWriteGrad'
+  | 'ntmRead'
+  | 'ntmReadGrad'
+  | 'ntmWrite'
+  | 'ntmWriteGrad'
+  | 'ntmControls'
+  | 'ntmControlsGrad';
+
+/** Runs the twin `name` of a fused kernel; false when the twins are off here (the caller runs its loops). */
+export function runSimdKernel(name: SimdKernelName, sizes: readonly number[], inputs: readonly Float32Array[], outputs: readonly Float32Array[]): boolean {
+  return ntmSimd.run(name, sizes, inputs, outputs);
+}
+
+/** True when the fused NTM kernels run their twins (switched on, and loaded here). */
+export function simdKernelsActive(): boolean {
+  return ntmSimd.active;
+}
+
+/** The leading scalars of an addressing twin: B, H, N, M, S and 1 for sparsemax. */
+export function addressSizes(d: AddressDims, sparse: boolean): number[] {
+  return [d.batch, d.heads, d.slots, d.width, d.shiftRange, sparse ? 1 : 0];
+}
+
+/** The leading scalars of a read or write twin: B, H, N, M. */
+export function headSizes(d: MemoryHeadDims): number[] {
+  return [d.batch, d.heads, d.slots, d.width];
+}
