@@ -19,6 +19,7 @@ let page: Page;
 type PageState = {
   backend: string;
   fused: boolean;
+  simd: boolean;
   losses: { cost: number; loss: number }[];
   loaded: boolean;
   lastCopy?: { length: number; errors: number; scored: number };
@@ -59,6 +60,7 @@ describe('the engram playground in headless Chromium', () => {
     const s = await pageState();
     expect(s.backend).toBe('wasm');
     expect(s.fused).toBe(true); // the NTM's fused memory kernels serve the page's wasm backend
+    expect(s.simd).toBe(true); // and run their WebAssembly SIMD twins inside the browser's worker
     expect(s.errors).toEqual([]);
   });
 

@@ -13,6 +13,7 @@ send({ type: 'init', backend: wanted === 'cpu' || wanted === 'webgl' ? wanted : 
 const state = {
   backend: '',
   fused: false,
+  simd: false,
   losses: [] as { step: number; loss: number; cost: number; sequences: number }[],
   loaded: false,
   lastCopy: undefined as undefined | { length: number; errors: number; scored: number },
@@ -72,7 +73,8 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
     case 'ready':
       state.backend = m.backend;
       state.fused = m.fused;
-      $('backend').textContent = `ready (tfjs ${m.backend} backend in a Web Worker${m.fused ? ', fused memory kernels' : ', composite ops'})`;
+      state.simd = m.simd;
+      $('backend').textContent = `ready (tfjs ${m.backend} backend in a Web Worker${m.fused ? `, fused memory kernels${m.simd ? ' (WebAssembly SIMD)' : ''}` : ', composite ops'})`;
       break;
     case 'progress':
       state.losses.push({ step: m.step, loss: m.loss, cost: m.cost, sequences: m.sequences });

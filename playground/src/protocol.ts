@@ -31,8 +31,11 @@ export interface Traced {
 
 /** Worker -> page. */
 export type Reply =
-  /** `fused`: the NTM's fused memory kernels serve this backend (else the composite ops run). */
-  | { readonly type: 'ready'; readonly backend: string; readonly fused: boolean }
+  /**
+   * `fused`: the NTM's fused memory kernels serve this backend (else the composite ops run);
+   * `simd`: they run their WebAssembly SIMD twins (else their JavaScript loops).
+   */
+  | { readonly type: 'ready'; readonly backend: string; readonly fused: boolean; readonly simd: boolean }
   | {
       readonly type: 'progress';
       readonly task: TaskChoice;

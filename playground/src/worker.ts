@@ -3,7 +3,7 @@
 // engram's own Trainer, model and tasks, on the wasm backend (its .wasm files served in ./wasm/).
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, Rng, type SequenceBatch } from '@engram/tensor';
-import { fusedUnsupportedReason } from '@engram/memory';
+import { fusedUnsupportedReason, simdKernelsActive } from '@engram/memory';
 import { assignWeights, buildModel, checkpointFromArtifacts, Trainer, unroll, type ModelConfig, type SequenceModel } from '@engram/model';
 import { copy, copyExample } from '@engram/task-copy';
 import { associativeRecall } from '@engram/task-associative-recall';
@@ -128,7 +128,7 @@ let ready: Promise<void> | undefined;
 function start(backend: string): Promise<void> {
   return initBackend(backend, { quiet: true, wasmPaths: new URL(WASM_DIR, import.meta.url).href })
     .then((b) => {
-      post({ type: 'ready', backend: b.name, fused: fusedUnsupportedReason('cosine') === undefined });
+      post({ type: 'ready', backend: b.name, fused: fusedUnsupportedReason('cosine') === undefined, simd: simdKernelsActive() });
     })
     .catch((e) => post({ type: 'error', message: `backend: ${(e as Error).message}` }));
 }

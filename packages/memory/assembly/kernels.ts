@@ -8,6 +8,7 @@ import { readBackward, readForward, readWeightsGrad, writeBackward, writeForward
 
 export { configure, scratchBytes } from './address';
 export { ntmControls, ntmControlsGrad } from './controls';
+export { dncTemporal, dncTemporalGrad } from './temporal';
 
 /** The first free byte after the module's static data: where the host lays out its buffers. */
 export function heapBase(): usize {

@@ -3,8 +3,8 @@
  * (reference/dnc64.ts) on values and finite-difference gradients, and the whole access step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
-import { EngramError } from '@engram/tensor';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EngramError, setSimdKernels } from '@engram/tensor';
 import {
   allocationOf,
   DncAccess,
@@ -386,28 +386,33 @@ describe('DncAccess', () => {
 });
 
 describe('the fused temporal kernel', () => {
-  it('matches dncLinkage + dncDirectionalWeights on values and gradients (1e-5 relative), W = 1 and 2, R = 1 and 3', () => {
-    for (const [w, r] of [
-      [1, 1],
-      [2, 3],
-    ] as const) {
-      const [b, n] = [2, 7];
-      const link = linkAfter(
-        [0, 1, 2].map((t) => weights(b, w, n, 80 + t, 0.7)),
-        n,
-      );
-      const inputs = [link.link, link.precedence, tf.tensor3d(weights(b, w, n, 90, 0.6)), tf.tensor3d(weights(b, r, n, 91))];
-      // all four outputs side by side, so every input reaches the compared tensor
-      const all = (f: typeof fusedTemporal) => (l: tf.Tensor, p: tf.Tensor, x: tf.Tensor, u: tf.Tensor) => {
-        const o = f(l as tf.Tensor4D, p as tf.Tensor3D, x as tf.Tensor3D, u as tf.Tensor3D);
-        return tf.concat([o.link, o.precedence, o.forward, o.backward].map((t) => tf.reshape(t, [-1])));
-      };
-      const res = compare(all(fusedTemporal), all(dncTemporalReference), inputs, 100 + w);
-      expect(res.value, `values, W=${w} R=${r}`).toBeLessThan(1e-5);
-      res.grads.forEach((g, i) => expect(g, `gradient of input ${i}, W=${w} R=${r}`).toBeLessThan(1e-5));
-      tf.dispose(inputs);
-    }
-  });
+  afterAll(() => setSimdKernels(true));
+  for (const simd of [true, false])
+    it(`${simd ? 'WebAssembly SIMD twin' : 'JavaScript loops'}: matches dncLinkage + dncDirectionalWeights on values and gradients (1e-5 relative), W = 1 and 2, R = 1 and 3, N = 7 and 16`, () => {
+      setSimdKernels(simd);
+      for (const [w, r, n] of [
+        [1, 1, 7],
+        [2, 3, 7],
+        [1, 4, 16],
+      ] as const) {
+        const b = 2;
+        const link = linkAfter(
+          [0, 1, 2].map((t) => weights(b, w, n, 80 + t, 0.7)),
+          n,
+        );
+        const inputs = [link.link, link.precedence, tf.tensor3d(weights(b, w, n, 90, 0.6)), tf.tensor3d(weights(b, r, n, 91))];
+        // all four outputs side by side, so every input reaches the compared tensor
+        const all = (f: typeof fusedTemporal) => (l: tf.Tensor, p: tf.Tensor, x: tf.Tensor, u: tf.Tensor) => {
+          const o = f(l as tf.Tensor4D, p as tf.Tensor3D, x as tf.Tensor3D, u as tf.Tensor3D);
+          return tf.concat([o.link, o.precedence, o.forward, o.backward].map((t) => tf.reshape(t, [-1])));
+        };
+        const res = compare(all(fusedTemporal), all(dncTemporalReference), inputs, 100 + w);
+        expect(res.value, `values, W=${w} R=${r}`).toBeLessThan(1e-5);
+        res.grads.forEach((g, i) => expect(g, `gradient of input ${i}, W=${w} R=${r}`).toBeLessThan(1e-5));
+        tf.dispose(inputs);
+      }
+      setSimdKernels(true);
+    });
 
   it('a DncAccess on the fused kernel and one on the reference ops give the same reads and gradients over four steps', () => {
     const sizes = { kind: 'dnc' as const, slots: 6, width: 4, readHeads: 2, writeHeads: 2, controllerSize: 5, seed: 5 };

@@ -11,6 +11,9 @@ import { dncReadTable, dncWriteTable, splitDncInterface, type DncOptions, type D
 import { dncDirectionalWeights, dncLinkage, sharpenDirectional } from './linkage.ts';
 import { dncRetention, usageAfter } from './usage.ts';
 import { fusedTemporal } from './fused/temporalKernel.ts';
+import { simdKernelsActive } from '../ntm/fused/simd/ntmSimd.ts';
+import { fusedRead } from '../ntm/fused/readKernel.ts';
+import { fusedWrite } from '../ntm/fused/writeKernel.ts';
 
 /** A plain, JSON-serialisable description of a DNC memory (Graves et al. 2016). */
 export interface DncAccessConfig {
@@ -30,12 +33,12 @@ export interface DncAccessConfig {
   readonly deallocation?: boolean;
   readonly sharpness?: boolean;
   /**
-   * `fused`: linkage and directional weights in one plain-loop kernel (cpu and wasm backends);
-   * `reference`: composite tfjs ops (any backend); `auto` (default): fused on cpu, reference
-   * elsewhere. Measured on this machine (LSTM 100, N 128, M 20, R 4, 21 time steps, training
-   * step): on cpu, fused 8.4-10.7 s against reference 28-32 s at batch 32; on wasm, whose
-   * SIMD matMuls beat the plain loops, reference 1.56-1.66 s against fused 1.79-2.16 s at batch
-   * 32 (fused 0.23-0.35 s against 0.32-0.42 s at batch 1).
+   * `fused`: linkage and directional weights in one kernel, and the write and the read on the
+   * NTM's fused write and read kernels (cpu and wasm backends); `reference`: composite tfjs ops
+   * (any backend); `auto` (default): fused on cpu, and on wasm when the kernels' WebAssembly
+   * SIMD twins run there (their plain JavaScript loops lost to wasm's SIMD matMuls: reference
+   * 1.56-1.66 s against fused 1.79-2.16 s a training step at batch 32, LSTM 100, N 128, M 20,
+   * R 4, 21 time steps); reference elsewhere.
    */
   readonly kernels?: KernelChoice;
   /** C, the width of the controller output that drives the heads. */
@@ -174,13 +177,13 @@ export class DncAccess implements MemoryModule<DncState> {
   }
 
   /**
-   * True when linkage and directional weights run on the fused kernel: `fused` (cpu, wasm), or
-   * `auto` on cpu (see {@link DncAccessConfig.kernels}). Throws when `fused` was asked for on
+   * True when linkage, directional weights, write and read run on fused kernels: `fused` (cpu,
+   * wasm), or `auto` on cpu and on wasm with the SIMD twins (see {@link DncAccessConfig.kernels}). Throws when `fused` was asked for on
    * another backend.
    */
   usesFusedKernels(backendName: string = tf.getBackend()): boolean {
     if (this.config.kernels === 'reference') return false;
-    if (this.config.kernels === 'auto') return backendName === 'cpu';
+    if (this.config.kernels === 'auto') return backendName === 'cpu' || (backendName === 'wasm' && simdKernelsActive());
     if (!fusedBackend(backendName)) {
       throw new EngramError(
         'memory.kernels',
@@ -226,10 +229,11 @@ export class DncAccess implements MemoryModule<DncState> {
       const allocation = dncAllocation(usage, scalar(tf.mul(allocationGate, writeGate) as tf.Tensor3D));
       const writeWeights = tf.mul(writeGate, tf.add(tf.mul(allocationGate, allocation), tf.mul(tf.sub(1, allocationGate), writeContent))) as tf.Tensor3D;
       const kept = c.deallocation ? (tf.mul(state.memory, tf.expandDims(retention, -1)) as tf.Tensor3D) : state.memory;
-      const memory = write(kept, writeWeights, wc.erase, wc.vector);
+      const fused = this.usesFusedKernels();
+      const memory = fused ? fusedWrite(kept, writeWeights, wc.erase, wc.vector) : write(kept, writeWeights, wc.erase, wc.vector);
 
       // the links from this step's writes, and the previous reads followed along them
-      const temporal = this.usesFusedKernels()
+      const temporal = fused
         ? fusedTemporal(state.link, state.precedence, writeWeights, state.readWeights)
         : dncTemporalReference(state.link, state.precedence, writeWeights, state.readWeights);
       const { link, precedence } = temporal;
@@ -242,7 +246,7 @@ export class DncAccess implements MemoryModule<DncState> {
         backward = sharpenDirectional(backward, scalar(rc.backwardSharpness));
       }
       const readWeights = mixReadModes(rc.modes, backward, forward, readContent);
-      const readVectors = read(memory, readWeights);
+      const readVectors = fused ? fusedRead(memory, readWeights) : read(memory, readWeights);
       const next: DncState = Object.freeze({ memory, readWeights, writeWeights, readVectors, usage, link, precedence, readModes: rc.modes });
       return [readVectors, next] as [tf.Tensor3D, DncState];
     });

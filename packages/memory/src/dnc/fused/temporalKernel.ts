@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
+import { runSimdKernel } from '../../ntm/fused/simd/ntmSimd.ts';
 import { temporalBackward, temporalForward, type TemporalDims } from './temporalMath.ts';
 
 /** Kernel names (tfjs registry). */
@@ -11,21 +12,36 @@ function dimsOf(link: readonly number[], reads: readonly number[]): TemporalDims
   return { batch: link[0]!, writeHeads: link[1]!, slots: link[2]!, readHeads: reads[1]! };
 }
 
+/** The twins' leading scalars, in their order: B, W, N, R. */
+function temporalSizes(d: TemporalDims): number[] {
+  return [d.batch, d.writeHeads, d.slots, d.readHeads];
+}
+
 /** Registers the forward and backward temporal kernels and the gradient (idempotent). */
 function registerTemporalKernels(): void {
   registerFusedKernel({
     name: DNC_TEMPORAL,
     inputs: ['link', 'precedence', 'writes', 'reads'],
     outputShapes: ([l, p, , u]) => [[...l!], [...p!], [u![0]!, u![1]!, l![1]!, l![2]!], [u![0]!, u![1]!, l![1]!, l![2]!]],
-    compute: ([link, precedence, writes, reads], [outLink, outPrecedence, outForward, outBackward], [l, , , u]) =>
-      temporalForward(dimsOf(l!, u!), link!, precedence!, writes!, reads!, outLink!, outPrecedence!, outForward!, outBackward!),
+    compute: (ins, outs, [l, , , u]) => {
+      const d = dimsOf(l!, u!);
+      if (runSimdKernel('dncTemporal', temporalSizes(d), ins, outs)) return;
+      const [link, precedence, writes, reads] = ins;
+      const [outLink, outPrecedence, outForward, outBackward] = outs;
+      temporalForward(d, link!, precedence!, writes!, reads!, outLink!, outPrecedence!, outForward!, outBackward!);
+    },
   });
   registerFusedKernel({
     name: DNC_TEMPORAL_GRAD,
     inputs: ['link', 'precedence', 'writes', 'reads', 'dLink', 'dPrecedence', 'dForward', 'dBackward'],
     outputShapes: ([l, p, w, u]) => [[...l!], [...p!], [...w!], [...u!]],
-    compute: ([link, precedence, writes, reads, dLink, dPrecedence, dForward, dBackward], [dl, dp, dw, du], [l, , , u]) =>
-      temporalBackward(dimsOf(l!, u!), link!, precedence!, writes!, reads!, dLink!, dPrecedence!, dForward!, dBackward!, dl!, dp!, dw!, du!),
+    compute: (ins, outs, [l, , , u]) => {
+      const d = dimsOf(l!, u!);
+      if (runSimdKernel('dncTemporalGrad', temporalSizes(d), ins, outs)) return;
+      const [link, precedence, writes, reads, dLink, dPrecedence, dForward, dBackward] = ins;
+      const [dl, dp, dw, du] = outs;
+      temporalBackward(d, link!, precedence!, writes!, reads!, dLink!, dPrecedence!, dForward!, dBackward!, dl!, dp!, dw!, du!);
+    },
   });
   registerFusedGradient({
     kernelName: DNC_TEMPORAL,

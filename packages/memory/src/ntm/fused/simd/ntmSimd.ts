@@ -5,9 +5,10 @@ import type { MemoryHeadDims } from '../dims.ts';
 import { NTM_WASM_BASE64 } from './ntmWasm.ts';
 
 /**
- * The WebAssembly SIMD twins of the fused NTM kernels (packages/memory/assembly): the same
- * equations as this folder's parent's JavaScript loops, with the sweeps over the memory width
- * four float32 lanes at a time.
+ * The WebAssembly SIMD twins of the memory package's fused kernels (packages/memory/assembly):
+ * the NTM's (this folder's parent) and the DNC's temporal kernel (dnc/fused), the same
+ * equations as their JavaScript loops, with the sweeps over a memory row or a link row four
+ * float32 lanes at a time.
  */
 export const ntmSimd = new WasmKernels('@engram/memory', NTM_WASM_BASE64, (e) =>
   (e['configure'] as (rowNormFloor: number, keyNormEpsilon: number, logEpsilon: number) => void)(ROW_NORM_FLOOR, KEY_NORM_EPSILON, LOG_EPSILON),
@@ -26,7 +27,9 @@ export type SimdKernelName =
   | 'ntmWrite'
   | 'ntmWriteGrad'
   | 'ntmControls'
-  | 'ntmControlsGrad';
+  | 'ntmControlsGrad'
+  | 'dncTemporal'
+  | 'dncTemporalGrad';
 
 /** Runs the twin `name` of a fused kernel; false when the twins are off here (the caller runs its loops). */
 export function runSimdKernel(name: SimdKernelName, sizes: readonly number[], inputs: readonly Float32Array[], outputs: readonly Float32Array[]): boolean {
