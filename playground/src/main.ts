@@ -74,7 +74,8 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
       state.backend = m.backend;
       state.fused = m.fused;
       state.simd = m.simd;
-      $('backend').textContent = `ready (tfjs ${m.backend} backend in a Web Worker${m.fused ? `, fused memory kernels${m.simd ? ' (WebAssembly SIMD)' : ''}` : ', composite ops'})`;
+      $('backend').textContent =
+        `ready (tfjs ${m.backend} backend in a Web Worker${m.fused ? `, fused memory kernels${m.simd ? ' (WebAssembly SIMD)' : ''}` : ', composite ops'})`;
       break;
     case 'progress':
       state.losses.push({ step: m.step, loss: m.loss, cost: m.cost, sequences: m.sequences });
