@@ -20,11 +20,17 @@ export interface RepeatCopyOptions {
   /** Number of repeats range. */
   readonly minRepeats: number;
   readonly maxRepeats: number;
-  /** The repeat count is given to the model as repeats / repeatScale (a fixed scale, so longer tests keep the encoding). */
+  /**
+   * The repeat count is given to the model as (repeats - repeatCenter) / repeatScale: fixed
+   * constants, so a test with more repeats keeps the encoding. Default center 0, scale 10 (a
+   * count of 1-10 becomes 0.1-1); pytorch-ntm standardises over its training range instead
+   * (center 5.5, scale 2.87 for 1-10).
+   */
   readonly repeatScale: number;
+  readonly repeatCenter: number;
 }
 
-const DEFAULTS: RepeatCopyOptions = { bits: 8, minLength: 1, maxLength: 10, minRepeats: 1, maxRepeats: 10, repeatScale: 10 };
+const DEFAULTS: RepeatCopyOptions = { bits: 8, minLength: 1, maxLength: 10, minRepeats: 1, maxRepeats: 10, repeatScale: 10, repeatCenter: 0 };
 
 /**
  * One repeat-copy sequence. Inputs have `bits + 2` channels: the vectors at steps 0..L-1, a
@@ -45,7 +51,7 @@ export function repeatCopyExample(o: RepeatCopyOptions, length: number, repeats:
     }
   }
   e.inputs[length * x + o.bits] = 1;
-  e.inputs[(length + 1) * x + o.bits + 1] = repeats / o.repeatScale;
+  e.inputs[(length + 1) * x + o.bits + 1] = (repeats - o.repeatCenter) / o.repeatScale;
   const end = start + repeats * length;
   e.targets[end * y + o.bits] = 1;
   for (let t = start; t <= end; t++) e.mask[t] = 1;
@@ -61,6 +67,7 @@ function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<
     minRepeats: r.int('minRepeats', 1),
     maxRepeats: r.int('maxRepeats', 1),
     repeatScale: r.num('repeatScale', 1e-9),
+    repeatCenter: r.num('repeatCenter', Number.NEGATIVE_INFINITY),
   };
   r.ordered('minLength', o.minLength, 'maxLength', o.maxLength);
   r.ordered('minRepeats', o.minRepeats, 'maxRepeats', o.maxRepeats);

@@ -28,6 +28,13 @@ describe('repeat-copy task', () => {
     expect(Array.from(e.mask)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1]);
   });
 
+  it('encodes the count as (repeats - repeatCenter) / repeatScale, and refuses a non-number center naming the field', () => {
+    const standard = repeatCopy.make({ repeatCenter: 5.5, repeatScale: 2.87 });
+    const e = repeatCopyExample(standard.options, 2, 3, new Rng(5));
+    expect(e.inputs[3 * 10 + 9]).toBeCloseTo((3 - 5.5) / 2.87, 6);
+    expect(() => repeatCopy.make({ repeatCenter: 'middle' })).toThrow(/task\.options\.repeatCenter/);
+  });
+
   it('is deterministic per seed, pads and masks', () => {
     const task = repeatCopy.make({ bits: 3, maxLength: 4, maxRepeats: 3 });
     const a = task.sample(5, new Rng(2));
