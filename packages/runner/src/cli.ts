@@ -100,8 +100,13 @@ export function program(): Command {
     .option('--lengths <list>', 'comma-separated lengths (copy: vectors; recall: items), e.g. 10,20,50,120', (v) => parseLengths(v))
     .option('--count <n>', 'fresh sequences per length', int('--count'), 640)
     .option('--seed <n>', "seed of the evaluation sequences (default: the run's seed)", int('--seed'))
+    .option(
+      '--set <option=value>',
+      "a task option for the evaluation, over the run's (repeatable), e.g. --set minRepeats=20 --set maxRepeats=20",
+      (v: string, all: string[] = []) => [...all, v],
+    )
     .addOption(backendOption())
-    .action(async (run: string, opts: { lengths?: number[]; count: number; seed?: number; backend?: string }) => {
+    .action(async (run: string, opts: { lengths?: number[]; count: number; seed?: number; backend?: string; set?: string[] }) => {
       const results = await evaluateRun(run, opts);
       process.stdout.write(`length  cost (bits/seq)\n${results.map((r) => `${String(r.length).padStart(6)}  ${r.cost.toFixed(3)}`).join('\n')}\n`);
     });

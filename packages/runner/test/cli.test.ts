@@ -73,6 +73,16 @@ describe('engram CLI', () => {
     expect(e.stdout).toMatch(/^\s+2\s+\d+\.\d{3}$/m);
     expect(e.stdout).toMatch(/^\s+5\s+\d+\.\d{3}$/m);
     expect(readFileSync(join(first, 'eval.csv'), 'utf8').split('\n')[0]).toBe('length,cost,loss,sequences,step');
+    // --set: an option the task lacks, or a value its validation refuses, is a one-line error (exit 2) and eval.csv stays
+    const before = readFileSync(join(first, 'eval.csv'), 'utf8');
+    const unknown = engram(['eval', first, '--lengths', '2', '--count', '8', '--set', 'maxRepeats=20']);
+    expect([unknown.status, unknown.stderr.trim()]).toEqual([
+      2,
+      expect.stringMatching(/^engram: --set: 'maxRepeats' is not an option of this task.*use one of bits/),
+    ]);
+    const refused = engram(['eval', first, '--lengths', '2', '--count', '8', '--set', 'bits=0']);
+    expect([refused.status, refused.stderr.trim()]).toEqual([2, expect.stringMatching(/task\.options\.bits/)]);
+    expect(readFileSync(join(first, 'eval.csv'), 'utf8')).toBe(before);
 
     const rep = engram(['report', first]);
     expect(rep.status, rep.stderr).toBe(0);

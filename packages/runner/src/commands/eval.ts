@@ -14,6 +14,8 @@ export interface EvalOptions {
   readonly count?: number;
   readonly backend?: string;
   readonly seed?: number;
+  /** Task options over the run's, as `name=value` (numbers, true/false, or text), e.g. `maxRepeats=20`. */
+  readonly set?: readonly string[];
 }
 
 export interface LengthResult {
@@ -37,6 +39,23 @@ export function parseLengths(text: string, flag = '--lengths'): number[] {
 }
 
 /**
+ * Parses `--set name=value` task options; each name must be one of the task's options (the
+ * error lists them). Values are numbers where they parse as one, true/false, else text.
+ */
+export function parseTaskSettings(settings: readonly string[], known: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of settings) {
+    const eq = s.indexOf('=');
+    const name = eq > 0 ? s.slice(0, eq).trim() : '';
+    if (!name) throw new EngramError('--set', `'${s}' is not name=value`, 'e.g. --set maxRepeats=20');
+    if (!known.includes(name)) throw new EngramError('--set', `'${name}' is not an option of this task`, `use one of ${known.join(', ')}`);
+    const text = s.slice(eq + 1).trim();
+    out[name] = text === 'true' ? true : text === 'false' ? false : text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+  }
+  return out;
+}
+
+/**
  * `engram eval <run>`: cost per length on fresh sequences (generalisation beyond the training
  * lengths, as in the NTM paper's copy test). Writes eval.csv and eval.md into the run.
  */
@@ -46,14 +65,17 @@ export async function evaluateRun(runDir: string, o: EvalOptions): Promise<Lengt
   if (!Number.isInteger(count) || count < 1) throw new EngramError('--count', `${count} is not a positive integer`, 'e.g. --count 640');
   const lengths = o.lengths ?? config.spec.eval?.lengths;
   if (!lengths) throw new EngramError('--lengths', 'missing and the experiment sets no eval.lengths', 'e.g. --lengths 10,20,50,120');
-  await initBackend(o.backend);
   await loadTaskModule(config.spec.task);
   const entry = taskEntry(config.spec.task);
   const base = makeTask(config.spec);
+  const settings = parseTaskSettings(o.set ?? [], Object.keys(base.options));
+  // every --set is checked by the task's own validation before the backend starts or anything is written
+  entry.make({ ...base.options, ...settings });
+  await initBackend(o.backend);
   const { model, step } = await restoreModel(dir, config);
   const results: LengthResult[] = [];
   for (const length of lengths) {
-    const task = entry.make(entry.atLength(base.options, length));
+    const task = entry.make({ ...entry.atLength(base.options, length), ...settings });
     const rng = new Rng(`${o.seed ?? config.seed}/eval-length/${length}`);
     let cost = 0;
     let loss = 0;
@@ -84,6 +106,7 @@ export async function evaluateRun(runDir: string, o: EvalOptions): Promise<Lengt
     [
       `## Generalisation (step ${step}, ${count} fresh sequences per ${entry.lengthOption})`,
       '',
+      ...(o.set?.length ? [`Task options set for this evaluation: ${o.set.join(', ')}.`, ''] : []),
       `| ${entry.lengthOption} | cost (bits/seq) | loss (nats/bit) |`,
       '| --- | --- | --- |',
       ...results.map((r) => `| ${r.length} | ${r.cost.toFixed(3)} | ${r.loss.toFixed(4)} |`),
