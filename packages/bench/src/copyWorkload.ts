@@ -21,7 +21,7 @@ export const COPY_BITS = 8;
 export const COPY_INPUT = COPY_BITS + 1;
 
 /** Memory settings a benchmark may change (slots, addressing modes). */
-export type MemoryOverrides = Partial<Pick<NtmMemorySettings, 'slots' | 'readMode' | 'writeMode'>>;
+export type MemoryOverrides = Partial<Pick<NtmMemorySettings, 'slots' | 'readMode' | 'writeMode' | 'readHeads'>>;
 
 /** Which memory the copy workload trains: the NTM's (default) or the DNC's with the same heads. */
 export type WorkloadMemory = 'ntm' | 'dnc';
@@ -91,7 +91,7 @@ export function copyTrainer(
   const config: ModelConfig =
     kind === 'ntm'
       ? ntmCopyConfig(kernels, memory)
-      : { ...ntmCopyConfig(), memory: { kind: 'dnc', slots: 128, width: 20, readHeads: 1, writeHeads: 1, kernels } };
+      : { ...ntmCopyConfig(), memory: { kind: 'dnc', slots: memory.slots ?? 128, width: 20, readHeads: memory.readHeads ?? 1, writeHeads: 1, kernels } };
   const model = buildModel(config);
   const optimizer = makeOptimizer({ kind: 'adam', lr: 1e-3 });
   const names = Object.keys(model.namedVariables);
