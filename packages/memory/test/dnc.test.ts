@@ -20,6 +20,9 @@ import {
   type DncState,
 } from '../src/index.ts';
 import * as ref from './reference/dnc64.ts';
+import { activateTable, INTERFACE_CLIP } from '../src/interfaceTable.ts';
+import { dncReadTable, dncWriteTable } from '../src/dnc/interface.ts';
+import { fusedInterface } from '../src/dnc/fused/interfaceKernel.ts';
 import { arr, checkGradients, compare, maxDiff, mulberry32, randomNested, softmaxRows, type Mat, type Nested, type T3 } from './helpers.ts';
 
 type T4 = ref.T4;
@@ -439,5 +442,73 @@ describe('the fused temporal kernel', () => {
     tf.dispose(hs);
     fused.dispose();
     reference.dispose();
+  });
+});
+
+describe('the fused interface kernel', () => {
+  // every DNC-MD control on (7 write and 7 read controls), W = 2, R = 3, M = 3, values past the clip
+  const options = { masking: true, deallocation: false, sharpness: true };
+  const [W, R, M, B] = [2, 3, 3, 2];
+  const writeTable = dncWriteTable(M, options);
+  const readTable = dncReadTable(M, W, options);
+  const wLen = writeTable.reduce((a, c) => a + c.length, 0);
+  const rLen = readTable.reduce((a, c) => a + c.length, 0);
+  const L = W * wLen + R * rLen;
+  const z = randomNested<Mat>([B, L], mulberry32(501), 30); // |z| up to 30: some entries clipped
+  const bias = randomNested<number[]>([L], mulberry32(502), 2);
+  const stacked = (c: { write: Record<string, tf.Tensor3D>; read: Record<string, tf.Tensor3D> }) =>
+    tf.concat([...writeTable.map((t) => c.write[t.name]!), ...readTable.map((t) => c.read[t.name]!)].map((t) => tf.reshape(t, [-1])));
+  const fused = (zt: tf.Tensor, bt: tf.Tensor) => stacked(fusedInterface(zt as tf.Tensor2D, bt as tf.Tensor1D, W, writeTable, R, readTable));
+  const composite = (zt: tf.Tensor, bt: tf.Tensor) => {
+    const x = tf.clipByValue(tf.add(zt, bt), -INTERFACE_CLIP, INTERFACE_CLIP) as tf.Tensor2D;
+    const [xw, xr] = tf.split(x, [W * wLen, R * rLen], 1) as [tf.Tensor2D, tf.Tensor2D];
+    return stacked({ write: activateTable(xw, W, writeTable), read: activateTable(xr, R, readTable) });
+  };
+
+  it('equals clipByValue + activateTable on values and gradients (1e-5 relative), every DNC-MD control', () => {
+    const inputs = [tf.tensor2d(z), tf.tensor1d(bias)];
+    const res = compare(fused, composite, inputs, 503);
+    expect(res.value).toBeLessThan(1e-5);
+    res.grads.forEach((g, i) => expect(g, `gradient of input ${i}`).toBeLessThan(1e-5));
+    tf.dispose(inputs);
+  });
+
+  it('its gradient matches central differences of a float64 reference', () => {
+    const act = (a: string, x: number[]): number[] => {
+      const sp = (v: number) => Math.log1p(Math.exp(-Math.abs(v))) + Math.max(v, 0);
+      if (a === 'softmax') {
+        const m = Math.max(...x);
+        const e = x.map((v) => Math.exp(v - m));
+        const s = e.reduce((p, q) => p + q, 0);
+        return e.map((v) => v / s);
+      }
+      return x.map((v) =>
+        a === 'tanh' ? Math.tanh(v) : a === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : a === 'softplus' ? sp(v) : a === 'oneplus' ? 1 + sp(v) : v,
+      );
+    };
+    const reference = (zs: Mat, bs: number[]): number[] => {
+      const out: number[][] = [...writeTable, ...readTable].map(() => []);
+      const groups = [
+        { table: writeTable, heads: W, start: 0, first: 0, seg: wLen },
+        { table: readTable, heads: R, start: W * wLen, first: writeTable.length, seg: rLen },
+      ];
+      // outputs in kernel order: each control [B, H, length] flattened
+      for (const { table, heads, start, first, seg } of groups)
+        table.forEach((c, ci) => {
+          const off = start + table.slice(0, ci).reduce((a, t) => a + t.length, 0);
+          for (let b = 0; b < B; b++)
+            for (let h = 0; h < heads; h++) {
+              const x = Array.from({ length: c.length }, (_, k) =>
+                Math.min(INTERFACE_CLIP, Math.max(-INTERFACE_CLIP, zs[b]![off + h * seg + k]! + bs[off + h * seg + k]!)),
+              );
+              out[first + ci]!.push(...act(c.activation, x));
+            }
+        });
+      return out.flat();
+    };
+    // inputs away from the clip's edge, so central differences do not straddle it
+    const zIn = z.map((row) => row.map((v) => (Math.abs(v) > 15 && Math.abs(v) < 25 ? v * 2 : v)));
+    const errors = checkGradients((zt, bt) => fused(zt!, bt!), reference as (...xs: Nested[]) => Nested, [zIn, bias] as Nested[], { seed: 504 });
+    errors.forEach((e, i) => expect(e, `input ${i}`).toBeLessThan(1e-3));
   });
 });

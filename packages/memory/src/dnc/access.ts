@@ -11,6 +11,7 @@ import { dncReadTable, dncWriteTable, splitDncInterface, type DncOptions, type D
 import { dncDirectionalWeights, dncLinkage, sharpenDirectional } from './linkage.ts';
 import { dncRetention, usageAfter } from './usage.ts';
 import { fusedTemporal } from './fused/temporalKernel.ts';
+import { fusedInterface } from './fused/interfaceKernel.ts';
 import { simdKernelsActive } from '../ntm/fused/simd/ntmSimd.ts';
 import { fusedRead } from '../ntm/fused/readKernel.ts';
 import { fusedWrite } from '../ntm/fused/writeKernel.ts';
@@ -33,8 +34,8 @@ export interface DncAccessConfig {
   readonly deallocation?: boolean;
   readonly sharpness?: boolean;
   /**
-   * `fused`: linkage and directional weights in one kernel, and the write and the read on the
-   * NTM's fused write and read kernels (cpu and wasm backends); `reference`: composite tfjs ops
+   * `fused`: the interface activation in one kernel, linkage and directional weights in one,
+   * and the write and the read on the NTM's fused write and read kernels (cpu and wasm backends); `reference`: composite tfjs ops
    * (any backend); `auto` (default): fused on cpu, and on wasm when the kernels' WebAssembly
    * SIMD twins run there (their plain JavaScript loops lost to wasm's SIMD matMuls: reference
    * 1.56-1.66 s against fused 1.79-2.16 s a training step at batch 32, LSTM 100, N 128, M 20,
@@ -215,8 +216,17 @@ export class DncAccess implements MemoryModule<DncState> {
     s.check('state.memory', state.memory, ['B', c.slots, c.width]);
     s.check('state.link', state.link, ['B', c.writeHeads, c.slots, c.slots]);
     return tidy(() => {
-      const z = tf.clipByValue(tf.add(tf.matMul(controllerOutput, this.projection), this.projectionBias), -INTERFACE_CLIP, INTERFACE_CLIP) as tf.Tensor2D;
-      const { write: wc, read: rc } = splitDncInterface(z, c.writeHeads, c.readHeads, this.writeTable, this.readTable);
+      const fused = this.usesFusedKernels();
+      const projected = tf.matMul(controllerOutput, this.projection) as tf.Tensor2D;
+      const { write: wc, read: rc } = fused
+        ? fusedInterface(projected, this.projectionBias as tf.Tensor1D, c.writeHeads, this.writeTable, c.readHeads, this.readTable)
+        : splitDncInterface(
+            tf.clipByValue(tf.add(projected, this.projectionBias), -INTERFACE_CLIP, INTERFACE_CLIP) as tf.Tensor2D,
+            c.writeHeads,
+            c.readHeads,
+            this.writeTable,
+            this.readTable,
+          );
       const scalar = (t: tf.Tensor3D) => tf.squeeze(t, [2]) as tf.Tensor2D;
       const freeGate = scalar(rc.freeGate);
 
@@ -229,7 +239,6 @@ export class DncAccess implements MemoryModule<DncState> {
       const allocation = dncAllocation(usage, scalar(tf.mul(allocationGate, writeGate) as tf.Tensor3D));
       const writeWeights = tf.mul(writeGate, tf.add(tf.mul(allocationGate, allocation), tf.mul(tf.sub(1, allocationGate), writeContent))) as tf.Tensor3D;
       const kept = c.deallocation ? (tf.mul(state.memory, tf.expandDims(retention, -1)) as tf.Tensor3D) : state.memory;
-      const fused = this.usesFusedKernels();
       const memory = fused ? fusedWrite(kept, writeWeights, wc.erase, wc.vector) : write(kept, writeWeights, wc.erase, wc.vector);
 
       // the links from this step's writes, and the previous reads followed along them
