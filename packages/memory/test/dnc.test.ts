@@ -23,6 +23,8 @@ import * as ref from './reference/dnc64.ts';
 import { activateTable, INTERFACE_CLIP } from '../src/interfaceTable.ts';
 import { dncReadTable, dncWriteTable } from '../src/dnc/interface.ts';
 import { fusedInterface } from '../src/dnc/fused/interfaceKernel.ts';
+import { fusedAllocation } from '../src/dnc/fused/allocationKernel.ts';
+import { dncRetention, usageAfter } from '../src/dnc/usage.ts';
 import { arr, checkGradients, compare, maxDiff, mulberry32, randomNested, softmaxRows, type Mat, type Nested, type T3 } from './helpers.ts';
 
 type T4 = ref.T4;
@@ -417,32 +419,37 @@ describe('the fused temporal kernel', () => {
       setSimdKernels(true);
     });
 
-  it('a DncAccess on the fused kernel and one on the reference ops give the same reads and gradients over four steps', () => {
-    const sizes = { kind: 'dnc' as const, slots: 6, width: 4, readHeads: 2, writeHeads: 2, controllerSize: 5, seed: 5 };
-    const fused = new DncAccess({ ...sizes, kernels: 'fused' });
-    const reference = new DncAccess({ ...sizes, kernels: 'reference' });
-    expect(fused.usesFusedKernels()).toBe(true);
-    expect(reference.usesFusedKernels()).toBe(false);
-    const hs = [0, 1, 2, 3].map((t) => tf.tensor2d(randomNested<Mat>([2, 5], mulberry32(110 + t), 2)));
-    const unrolled =
-      (a: DncAccess) =>
-      (...xs: tf.Tensor[]) => {
-        let s = a.initialState(2);
-        const out: tf.Tensor[] = [];
-        for (const h of xs) {
-          const [rv, next] = a.step(h as tf.Tensor2D, s);
-          out.push(rv);
-          s = next;
-        }
-        return tf.stack(out);
-      };
-    const res = compare(unrolled(fused), unrolled(reference), hs, 120);
-    expect(res.value).toBeLessThan(1e-5);
-    for (const g of res.grads) expect(g).toBeLessThan(1e-5);
-    tf.dispose(hs);
-    fused.dispose();
-    reference.dispose();
-  });
+  for (const [writeHeads, extra] of [
+    [2, {}],
+    [1, {}],
+    [1, { masking: true, deallocation: true, sharpness: true }],
+  ] as const)
+    it(`a DncAccess on the fused kernels and one on the reference ops give the same reads and gradients over four steps (W=${writeHeads}${Object.keys(extra).length ? ', every DNC-MD option' : ''})`, () => {
+      const sizes = { kind: 'dnc' as const, slots: 6, width: 4, readHeads: 2, writeHeads, controllerSize: 5, seed: 5, ...extra };
+      const fused = new DncAccess({ ...sizes, kernels: 'fused' });
+      const reference = new DncAccess({ ...sizes, kernels: 'reference' });
+      expect(fused.usesFusedKernels()).toBe(true);
+      expect(reference.usesFusedKernels()).toBe(false);
+      const hs = [0, 1, 2, 3].map((t) => tf.tensor2d(randomNested<Mat>([2, 5], mulberry32(110 + t), 2)));
+      const unrolled =
+        (a: DncAccess) =>
+        (...xs: tf.Tensor[]) => {
+          let s = a.initialState(2);
+          const out: tf.Tensor[] = [];
+          for (const h of xs) {
+            const [rv, next] = a.step(h as tf.Tensor2D, s);
+            out.push(rv);
+            s = next;
+          }
+          return tf.stack(out);
+        };
+      const res = compare(unrolled(fused), unrolled(reference), hs, 120);
+      expect(res.value).toBeLessThan(1e-5);
+      for (const g of res.grads) expect(g).toBeLessThan(1e-5);
+      tf.dispose(hs);
+      fused.dispose();
+      reference.dispose();
+    });
 });
 
 describe('the fused interface kernel', () => {
@@ -510,5 +517,67 @@ describe('the fused interface kernel', () => {
     const zIn = z.map((row) => row.map((v) => (Math.abs(v) > 15 && Math.abs(v) < 25 ? v * 2 : v)));
     const errors = checkGradients((zt, bt) => fused(zt!, bt!), reference as (...xs: Nested[]) => Nested, [zIn, bias] as Nested[], { seed: 504 });
     errors.forEach((e, i) => expect(e, `input ${i}`).toBeLessThan(1e-3));
+  });
+});
+
+describe('the fused allocation kernel', () => {
+  const [B, R, N] = [2, 3, 9];
+  const u01 = (shape: number[], seed: number) => tf.tensor(uniform01<Nested>(shape, seed) as number[]);
+  const composite = (usage: tf.Tensor, prevWrites: tf.Tensor, freeGate: tf.Tensor, prevReads: tf.Tensor, content: tf.Tensor, ga: tf.Tensor, gw: tf.Tensor) => {
+    const retention = dncRetention(freeGate as tf.Tensor2D, prevReads as tf.Tensor3D);
+    const u = usageAfter(usage as tf.Tensor2D, prevWrites as tf.Tensor3D, retention);
+    const a = dncAllocation(u, tf.reshape(tf.mul(ga, gw), [B, 1]) as tf.Tensor2D);
+    const w = tf.mul(gw, tf.add(tf.mul(ga, a), tf.mul(tf.sub(1, ga), content)));
+    return tf.concat([tf.reshape(u, [-1]), tf.reshape(w, [-1]), tf.reshape(retention, [-1])]);
+  };
+  const fused = (usage: tf.Tensor, prevWrites: tf.Tensor, freeGate: tf.Tensor, prevReads: tf.Tensor, content: tf.Tensor, ga: tf.Tensor, gw: tf.Tensor) => {
+    const o = fusedAllocation(
+      usage as tf.Tensor2D,
+      prevWrites as tf.Tensor3D,
+      freeGate as tf.Tensor2D,
+      prevReads as tf.Tensor3D,
+      content as tf.Tensor3D,
+      ga as tf.Tensor3D,
+      gw as tf.Tensor3D,
+    );
+    return tf.concat([tf.reshape(o.usage, [-1]), tf.reshape(o.writeWeights, [-1]), tf.reshape(o.retention, [-1])]);
+  };
+  const inputs = (usage: tf.Tensor) => [
+    usage,
+    u01([B, 1, N], 602),
+    u01([B, R], 603),
+    tf.tensor3d(weights(B, R, N, 604, 0.8)),
+    tf.tensor3d(weights(B, 1, N, 605)),
+    u01([B, 1, 1], 606),
+    u01([B, 1, 1], 607),
+  ];
+
+  it('equals dncRetention + usageAfter + dncAllocation + the write mix on values and gradients (1e-5 relative); the previous writes get none', () => {
+    const x = inputs(u01([B, N], 601));
+    // the previous writes are a constant here: the composite path stops their gradient, so tf.grads has none to give
+    const without =
+      (f: typeof fused) =>
+      (...xs: tf.Tensor[]) =>
+        f(xs[0]!, x[1]!, ...(xs.slice(1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]));
+    const res = compare(without(fused), without(composite), [x[0]!, ...x.slice(2)], 608);
+    expect(res.value).toBeLessThan(1e-5);
+    res.grads.forEach((g, i) => expect(g, `gradient of input ${i}`).toBeLessThan(1e-5));
+    const g = tf.grads((...xs: tf.Tensor[]) => tf.sum(fused(...(xs as Parameters<typeof fused>))))(x);
+    expect(Array.from(g[1]!.dataSync())).toEqual(new Array(B * N).fill(0));
+    tf.dispose([...x, ...g]);
+  });
+
+  it('an empty memory (equal usages) allocates in slot order, as the reference: slot 0 first', () => {
+    const x = inputs(tf.zeros([B, N]));
+    x[1] = tf.zeros([B, 1, N]);
+    x[3] = tf.zeros([B, R, N]);
+    x[5] = tf.ones([B, 1, 1]);
+    x[6] = tf.ones([B, 1, 1]);
+    const w = tf.tidy(() => tf.reshape(tf.slice(fused(...(x as Parameters<typeof fused>)), [B * N], [B * N]), [B, N]).arraySync() as number[][]);
+    for (const row of w) {
+      expect(row[0]).toBeCloseTo(1 - 1e-6, 6);
+      expect(row.slice(1).every((v) => Math.abs(v) < 1e-5)).toBe(true);
+    }
+    tf.dispose(x);
   });
 });

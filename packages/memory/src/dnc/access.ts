@@ -12,6 +12,7 @@ import { dncDirectionalWeights, dncLinkage, sharpenDirectional } from './linkage
 import { dncRetention, usageAfter } from './usage.ts';
 import { fusedTemporal } from './fused/temporalKernel.ts';
 import { fusedInterface } from './fused/interfaceKernel.ts';
+import { fusedAllocation } from './fused/allocationKernel.ts';
 import { simdKernelsActive } from '../ntm/fused/simd/ntmSimd.ts';
 import { fusedRead } from '../ntm/fused/readKernel.ts';
 import { fusedWrite } from '../ntm/fused/writeKernel.ts';
@@ -34,8 +35,9 @@ export interface DncAccessConfig {
   readonly deallocation?: boolean;
   readonly sharpness?: boolean;
   /**
-   * `fused`: the interface activation in one kernel, linkage and directional weights in one,
-   * and the write and the read on the NTM's fused write and read kernels (cpu and wasm backends); `reference`: composite tfjs ops
+   * `fused`: the interface activation in one kernel, usage, allocation and write weights in
+   * one (with one write head; more use the composite ops), linkage and directional weights in
+   * one, and the write and the read on the NTM's fused write and read kernels (cpu and wasm); `reference`: composite tfjs ops
    * (any backend); `auto` (default): fused on cpu, and on wasm when the kernels' WebAssembly
    * SIMD twins run there (their plain JavaScript loops lost to wasm's SIMD matMuls: reference
    * 1.56-1.66 s against fused 1.79-2.16 s a training step at batch 32, LSTM 100, N 128, M 20,
@@ -231,13 +233,11 @@ export class DncAccess implements MemoryModule<DncState> {
       const freeGate = scalar(rc.freeGate);
 
       // usage, then the write weights: allocation or content, by the allocation gate, times the write gate
-      const retention = dncRetention(freeGate, state.readWeights);
-      const usage = usageAfter(state.usage, state.writeWeights, retention);
       const writeContent = dncContentWeights(state.memory, wc.key, scalar(wc.strength), c.masking ? wc.mask : undefined);
-      const allocationGate = wc.allocationGate; // [B,W,1]
-      const writeGate = wc.writeGate;
-      const allocation = dncAllocation(usage, scalar(tf.mul(allocationGate, writeGate) as tf.Tensor3D));
-      const writeWeights = tf.mul(writeGate, tf.add(tf.mul(allocationGate, allocation), tf.mul(tf.sub(1, allocationGate), writeContent))) as tf.Tensor3D;
+      const { usage, writeWeights, retention } =
+        fused && c.writeHeads === 1
+          ? fusedAllocation(state.usage, state.writeWeights, freeGate, state.readWeights, writeContent, wc.allocationGate, wc.writeGate)
+          : allocatedWrites(state, freeGate, writeContent, wc.allocationGate, wc.writeGate);
       const kept = c.deallocation ? (tf.mul(state.memory, tf.expandDims(retention, -1)) as tf.Tensor3D) : state.memory;
       const memory = fused ? fusedWrite(kept, writeWeights, wc.erase, wc.vector) : write(kept, writeWeights, wc.erase, wc.vector);
 
@@ -265,6 +265,25 @@ export class DncAccess implements MemoryModule<DncState> {
     for (const v of this.variables) v.dispose();
     this.memoryInit.dispose();
   }
+}
+
+/**
+ * Retention, usage, allocation and the write weights in composite ops (any number of write
+ * heads): what the fused allocation kernel computes in one for a single write head.
+ * @param writeContent `[B, W, N]`; allocationGate, writeGate `[B, W, 1]`.
+ */
+function allocatedWrites(
+  state: DncState,
+  freeGate: tf.Tensor2D,
+  writeContent: tf.Tensor3D,
+  allocationGate: tf.Tensor3D,
+  writeGate: tf.Tensor3D,
+): { usage: tf.Tensor2D; writeWeights: tf.Tensor3D; retention: tf.Tensor2D } {
+  const retention = dncRetention(freeGate, state.readWeights);
+  const usage = usageAfter(state.usage, state.writeWeights, retention);
+  const allocation = dncAllocation(usage, tf.squeeze(tf.mul(allocationGate, writeGate), [2]) as tf.Tensor2D);
+  const writeWeights = tf.mul(writeGate, tf.add(tf.mul(allocationGate, allocation), tf.mul(tf.sub(1, allocationGate), writeContent))) as tf.Tensor3D;
+  return { usage, writeWeights, retention };
 }
 
 /**
