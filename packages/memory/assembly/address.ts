@@ -444,3 +444,63 @@ function cosineBackward(
     for (let j = 0; j < M; j++) st(dKey, kb + j, <f32>(<f64>ld(dk, h * M + j) - c * <f64>ld(key, kb + j)));
   }
 }
+
+/**
+ * Content weights alone, softmax_N(beta K(key, M_i)) with the cosine above (the DNC's content
+ * addressing): weights [B,H,N], and the K and NORM rows of aux [B,H,AUX_ROWS,N] for the backward
+ * pass. Call `carve` first.
+ */
+export function contentForward(B: i32, H: i32, N: i32, M: i32, memory: usize, key: usize, betas: usize, weights: usize, aux: usize): void {
+  for (let b = 0; b < B; b++) {
+    keyNormInverses(key, b, H, M);
+    cosineScores(b, H, N, M, memory, key, aux);
+    for (let h = 0; h < H; h++) {
+      const bh = b * H + h;
+      const a0 = bh * AUX_ROWS * N;
+      const beta = <f64>ld(betas, bh);
+      for (let i = 0; i < N; i++) st64(cur, i, beta * <f64>ld(aux, a0 + K_ROW * N + i));
+      softmaxInPlace(cur, N);
+      for (let i = 0; i < N; i++) st(weights, bh * N + i, <f32>ld64(cur, i));
+    }
+  }
+}
+
+/** Backward pass of {@link contentForward} with dy [B,H,N]. Call `carve` first. */
+export function contentBackward(
+  B: i32,
+  H: i32,
+  N: i32,
+  M: i32,
+  dy: usize,
+  weights: usize,
+  aux: usize,
+  memory: usize,
+  key: usize,
+  betas: usize,
+  gMemory: usize,
+  gKey: usize,
+  gBeta: usize,
+): void {
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const bh = b * H + h;
+      const k0 = bh * AUX_ROWS * N + K_ROW * N;
+      const beta = <f64>ld(betas, bh);
+      let sd: f64 = 0;
+      for (let i = 0; i < N; i++) sd += <f64>ld(weights, bh * N + i) * <f64>ld(dy, bh * N + i);
+      let dBeta: f64 = 0;
+      let sumKK: f64 = 0;
+      for (let i = 0; i < N; i++) {
+        const dz = <f64>ld(weights, bh * N + i) * (<f64>ld(dy, bh * N + i) - sd);
+        const K = <f64>ld(aux, k0 + i);
+        dBeta += dz * K;
+        const d = beta * dz;
+        st64(dKs, h * N + i, d);
+        sumKK += d * K;
+      }
+      st(gBeta, bh, <f32>dBeta);
+      st64(sKK, h, sumKK);
+    }
+    cosineBackward(b, H, N, M, memory, key, aux, gMemory, gKey, TERM_NONE, 0, 0, 0);
+  }
+}

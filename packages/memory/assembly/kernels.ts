@@ -2,7 +2,7 @@
 // the sizes, then a pointer per kernel input in the kernel's input order, then a pointer per
 // output in its output order, then the scratch region (`scratchBytes` long), so the host can
 // call every one of them the same way.
-import { addressBackward, addressForward, carve, groupWeightsGrad, TERM_NONE, TERM_READ, TERM_WRITE } from './address';
+import { addressBackward, addressForward, carve, contentBackward, contentForward, groupWeightsGrad, TERM_NONE, TERM_READ, TERM_WRITE } from './address';
 import { at, ld, st } from '../../tensor/assembly/simd';
 import { readBackward, readForward, readWeightsGrad, writeBackward, writeForward } from './readWrite';
 
@@ -127,4 +127,21 @@ export function ntmWriteGrad(
 ): void {
   const work = carve(scratch, B, H, N, M);
   writeBackward(B, H, N, M, 1, dy, memory, weights, erase, add, gMemory, gWeights, gErase, gAdd, work);
+}
+
+// EngramContentWeights: [memory key beta] -> [weights aux]
+export function contentWeights(B: i32, H: i32, N: i32, M: i32, memory: usize, key: usize, beta: usize, weights: usize, aux: usize, scratch: usize): void {
+  carve(scratch, B, H, N, M);
+  contentForward(B, H, N, M, memory, key, beta, weights, aux);
+}
+
+// EngramContentWeightsGrad: [dy weights aux memory key beta] -> [dMemory dKey dBeta]
+export function contentWeightsGrad(
+  B: i32, H: i32, N: i32, M: i32,
+  dy: usize, weights: usize, aux: usize, memory: usize, key: usize, beta: usize,
+  gMemory: usize, gKey: usize, gBeta: usize,
+  scratch: usize,
+): void {
+  carve(scratch, B, H, N, M);
+  contentBackward(B, H, N, M, dy, weights, aux, memory, key, beta, gMemory, gKey, gBeta);
 }

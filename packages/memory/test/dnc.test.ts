@@ -24,6 +24,8 @@ import { activateTable, INTERFACE_CLIP } from '../src/interfaceTable.ts';
 import { dncReadTable, dncWriteTable } from '../src/dnc/interface.ts';
 import { fusedInterface } from '../src/dnc/fused/interfaceKernel.ts';
 import { fusedAllocation } from '../src/dnc/fused/allocationKernel.ts';
+import { fusedContentWeights } from '../src/dnc/fused/contentKernel.ts';
+import { contentWeights } from '../src/contentWeights.ts';
 import { dncRetention, usageAfter } from '../src/dnc/usage.ts';
 import { arr, checkGradients, compare, maxDiff, mulberry32, randomNested, softmaxRows, type Mat, type Nested, type T3 } from './helpers.ts';
 
@@ -579,5 +581,64 @@ describe('the fused allocation kernel', () => {
       expect(row.slice(1).every((v) => Math.abs(v) < 1e-5)).toBe(true);
     }
     tf.dispose(x);
+  });
+});
+
+describe('the fused content-weights kernel (WebAssembly twin only)', () => {
+  for (const [B, H, N, M] of [
+    [3, 4, 17, 7],
+    [32, 5, 128, 20],
+  ] as const)
+    it(`equals contentWeights (cosine, softmax) on values and gradients (1e-5 relative), B=${B} H=${H} N=${N} M=${M}`, () => {
+      const x = [
+        tf.tensor3d(randomNested<T3>([B, N, M], mulberry32(701))),
+        tf.tensor3d(randomNested<T3>([B, H, M], mulberry32(702))),
+        tf.tensor2d(uniform01<Mat>([B, H], 703)).mul(8),
+      ];
+      const f = (m: tf.Tensor, k: tf.Tensor, s: tf.Tensor) => fusedContentWeights(m as tf.Tensor3D, k as tf.Tensor3D, s as tf.Tensor2D);
+      const g = (m: tf.Tensor, k: tf.Tensor, s: tf.Tensor) => contentWeights(m as tf.Tensor3D, k as tf.Tensor3D, s as tf.Tensor2D);
+      const res = compare(f, g, x, 704);
+      expect(res.value).toBeLessThan(1e-5);
+      res.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
+      tf.dispose(x);
+    });
+
+  it('its gradient matches central differences of the float64 reference', () => {
+    const [B, H, N, M] = [2, 3, 6, 5];
+    const memory = randomNested<T3>([B, N, M], mulberry32(711));
+    const keys = randomNested<T3>([B, H, M], mulberry32(712));
+    const strength = uniform01<Mat>([B, H], 713).map((r) => r.map((v) => 1 + 3 * v));
+    const errors = checkGradients(
+      (m, k, s) => fusedContentWeights(m as tf.Tensor3D, k as tf.Tensor3D, s as tf.Tensor2D),
+      (m, k, s) => ref.dncContent(m as T3, k as T3, s as Mat),
+      [memory, keys, strength],
+    );
+    errors.forEach((e, i) => expect(e, `input ${i}`).toBeLessThan(1e-3));
+  });
+});
+
+describe('the fused allocation kernel against the float64 reference', () => {
+  it('usage and allocation values, and central differences of usage, free gates and reads', () => {
+    const [B, R, N] = [2, 2, 7];
+    const u0 = uniform01<Mat>([B, N], 721);
+    const ww = weights(B, 1, N, 722, 0.7);
+    const f = uniform01<Mat>([B, R], 723);
+    const wr = weights(B, R, N, 724, 0.8);
+    const content = weights(B, 1, N, 725);
+    // allocation gate 1 and write gate 1: the write weights are the allocation itself
+    const ones = tf.ones([B, 1, 1]) as tf.Tensor3D;
+    const run = (u: tf.Tensor, fg: tf.Tensor, r: tf.Tensor) =>
+      fusedAllocation(u as tf.Tensor2D, tf.tensor3d(ww), fg as tf.Tensor2D, r as tf.Tensor3D, tf.tensor3d(content), ones, ones);
+    const refUsage = (u: Mat, fg: Mat, r: T3) => ref.usage(u, ww, fg, r);
+    const got = tf.tidy(() => run(tf.tensor2d(u0), tf.tensor2d(f), tf.tensor3d(wr)).writeWeights.arraySync() as T3);
+    const want = ref.allocation(refUsage(u0, f, wr), [[1], [1]]);
+    expect(maxDiff(got, want)).toBeLessThan(1e-6);
+    const errors = checkGradients(
+      (u, fg, r) => run(u!, fg!, r!).writeWeights,
+      (u, fg, r) => ref.allocation(refUsage(u as Mat, fg as Mat, r as T3), [[1], [1]]),
+      [u0, f, wr],
+    );
+    errors.forEach((e, i) => expect(e, `input ${i}`).toBeLessThan(1e-3));
+    ones.dispose();
   });
 });

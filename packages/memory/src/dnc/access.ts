@@ -13,6 +13,7 @@ import { dncRetention, usageAfter } from './usage.ts';
 import { fusedTemporal } from './fused/temporalKernel.ts';
 import { fusedInterface } from './fused/interfaceKernel.ts';
 import { fusedAllocation } from './fused/allocationKernel.ts';
+import { fusedContentWeights } from './fused/contentKernel.ts';
 import { simdKernelsActive } from '../ntm/fused/simd/ntmSimd.ts';
 import { fusedRead } from '../ntm/fused/readKernel.ts';
 import { fusedWrite } from '../ntm/fused/writeKernel.ts';
@@ -233,7 +234,10 @@ export class DncAccess implements MemoryModule<DncState> {
       const freeGate = scalar(rc.freeGate);
 
       // usage, then the write weights: allocation or content, by the allocation gate, times the write gate
-      const writeContent = dncContentWeights(state.memory, wc.key, scalar(wc.strength), c.masking ? wc.mask : undefined);
+      // content weights on the twin kernel where it runs (unmasked), else the composite ops
+      const content = (m: tf.Tensor3D, key: tf.Tensor3D, strength: tf.Tensor3D, mask?: tf.Tensor3D) =>
+        fused && !mask && simdKernelsActive() ? fusedContentWeights(m, key, scalar(strength)) : dncContentWeights(m, key, scalar(strength), mask);
+      const writeContent = content(state.memory, wc.key, wc.strength, c.masking ? wc.mask : undefined);
       const { usage, writeWeights, retention } =
         fused && c.writeHeads === 1
           ? fusedAllocation(state.usage, state.writeWeights, freeGate, state.readWeights, writeContent, wc.allocationGate, wc.writeGate)
@@ -249,7 +253,7 @@ export class DncAccess implements MemoryModule<DncState> {
       let { forward, backward } = temporal;
 
       // the read weights: content on the new memory, forward and backward along the new links
-      const readContent = dncContentWeights(memory, rc.key, scalar(rc.strength), c.masking ? rc.mask : undefined);
+      const readContent = content(memory, rc.key, rc.strength, c.masking ? rc.mask : undefined);
       if (c.sharpness) {
         forward = sharpenDirectional(forward, scalar(rc.forwardSharpness));
         backward = sharpenDirectional(backward, scalar(rc.backwardSharpness));

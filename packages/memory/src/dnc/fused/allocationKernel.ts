@@ -18,9 +18,9 @@ function registerAllocationKernels(): void {
   registerFusedKernel({
     name: DNC_ALLOCATION,
     inputs: INPUTS,
-    // usage [B,N], write weights [B,1,N], retention [B,N], the mapped usage s [B,N] (for the backward pass)
-    outputShapes: ([u, w]) => [[...u!], [...w!], [...u!], [...u!]],
-    compute: ([usage, prevWrites, freeGate, prevReads, content, allocationGate, writeGate], [u, w, psi, s], [us, , , rs]) =>
+    // usage [B,N], write weights [B,1,N], retention [B,N], then for the backward pass the mapped usage s and the free list [B,N]
+    outputShapes: ([u, w]) => [[...u!], [...w!], [...u!], [...u!], [...u!]],
+    compute: ([usage, prevWrites, freeGate, prevReads, content, allocationGate, writeGate], [u, w, psi, s, order], [us, , , rs]) =>
       allocationForward(
         dimsOf(us!, rs!),
         {
@@ -36,18 +36,19 @@ function registerAllocationKernels(): void {
         w!,
         psi!,
         s!,
+        order!,
       ),
   });
   registerFusedKernel({
     name: DNC_ALLOCATION_GRAD,
-    inputs: ['dUsage', 'dWrites', 'dRetention', 'sorted', 'retention', ...INPUTS],
-    outputShapes: (s) => s.slice(5).map((x) => [...x]),
+    inputs: ['dUsage', 'dWrites', 'dRetention', 'sorted', 'order', 'retention', ...INPUTS],
+    outputShapes: (s) => s.slice(6).map((x) => [...x]),
     compute: (ins, outs, s) => {
-      const [dUsage, dWrites, dRetention, sorted, retention, usage, prevWrites, freeGate, prevReads, content, allocationGate, writeGate] =
+      const [dUsage, dWrites, dRetention, sorted, order, retention, usage, prevWrites, freeGate, prevReads, content, allocationGate, writeGate] =
         ins as Float32Array[];
       const [gUsage, gPrevWrites, gFreeGate, gPrevReads, gContent, gAllocationGate, gWriteGate] = outs as Float32Array[];
       allocationBackward(
-        dimsOf(s[5]!, s[8]!),
+        dimsOf(s[6]!, s[9]!),
         {
           usage: usage!,
           prevWrites: prevWrites!,
@@ -58,6 +59,7 @@ function registerAllocationKernels(): void {
           writeGate: writeGate!,
         },
         sorted!,
+        order!,
         retention!,
         dUsage!,
         dWrites!,
@@ -77,17 +79,18 @@ function registerAllocationKernels(): void {
   registerFusedGradient({
     kernelName: DNC_ALLOCATION,
     inputsToSave: [...INPUTS],
-    outputsToSave: [false, false, true, true],
+    outputsToSave: [false, false, true, true, true],
     gradFunc: (dy, saved) => {
       const dys = (Array.isArray(dy) ? dy : [dy]) as (tf.Tensor | undefined)[];
       const inputs = saved.slice(0, INPUTS.length) as tf.Tensor[];
-      const [retention, sorted] = saved.slice(INPUTS.length) as tf.Tensor[];
+      const [retention, sorted, order] = saved.slice(INPUTS.length) as tf.Tensor[];
       // an output nothing used may come without a gradient
       const named: Record<string, tf.Tensor> = {
         dUsage: dys[0] ?? tf.zerosLike(retention!),
         dWrites: dys[1] ?? tf.zerosLike(inputs[4]!),
         dRetention: dys[2] ?? tf.zerosLike(retention!),
         sorted: sorted!,
+        order: order!,
         retention: retention!,
       };
       INPUTS.forEach((n, i) => (named[n] = inputs[i] as tf.Tensor));
@@ -125,7 +128,9 @@ export function fusedAllocation(
   s.check('content', content, ['B', 1, 'N']);
   s.check('allocationGate', allocationGate, ['B', 1, 1]);
   s.check('writeGate', writeGate, ['B', 1, 1]);
-  const [u, w, psi, sorted] = runKernel(DNC_ALLOCATION, { usage, prevWrites, freeGate, prevReads, content, allocationGate, writeGate });
-  sorted!.dispose(); // kept (as a saved clone) only when a gradient tape records this call
+  const [u, w, psi, sorted, order] = runKernel(DNC_ALLOCATION, { usage, prevWrites, freeGate, prevReads, content, allocationGate, writeGate });
+  // kept (as saved clones) only when a gradient tape records this call
+  sorted!.dispose();
+  order!.dispose();
   return { usage: u as tf.Tensor2D, writeWeights: w as tf.Tensor3D, retention: psi as tf.Tensor2D };
 }

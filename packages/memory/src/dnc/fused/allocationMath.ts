@@ -52,7 +52,8 @@ function freeList(s: Float32Array, b: number, n: number, order: Int32Array): voi
 /**
  * Forward pass.
  * @param outUsage `[B, N]` u; `outWrites` `[B, 1, N]` w; `outRetention` `[B, N]` psi;
- *   `outSorted` `[B, N]` s at each slot (saved for the backward pass).
+ *   `outSorted` `[B, N]` s at each slot and `outOrder` `[B, N]` the free list (slot indices as
+ *   floats, exact below 2^24), both saved for the backward pass.
  */
 export function allocationForward(
   d: AllocationDims,
@@ -61,6 +62,7 @@ export function allocationForward(
   outWrites: Float32Array,
   outRetention: Float32Array,
   outSorted: Float32Array,
+  outOrder: Float32Array,
 ): void {
   const { batch: B, readHeads: R, slots: N } = d;
   const order = scratchInt('allocation.order', N);
@@ -75,6 +77,7 @@ export function allocationForward(
       outSorted[b * N + n] = ALLOCATION_EPSILON + (1 - ALLOCATION_EPSILON) * u;
     }
     freeList(outSorted, b, N, order);
+    for (let j = 0; j < N; j++) outOrder[b * N + j] = order[j]!;
     const ga = x.allocationGate[b]!;
     const gw = x.writeGate[b]!;
     let before = 1;
@@ -99,6 +102,7 @@ export function allocationBackward(
   d: AllocationDims,
   x: AllocationInputs,
   sorted: Float32Array,
+  savedOrder: Float32Array,
   retention: Float32Array,
   dUsage: Float32Array,
   dWrites: Float32Array,
@@ -121,7 +125,7 @@ export function allocationBackward(
   g.prevWrites.fill(0);
   g.freeGate.fill(0);
   for (let b = 0; b < B; b++) {
-    freeList(sorted, b, N, order);
+    for (let j = 0; j < N; j++) order[j] = savedOrder[b * N + j]!;
     const ga = x.allocationGate[b]!;
     const gw = x.writeGate[b]!;
     // allocation again (sorted order), and the gates' gradients

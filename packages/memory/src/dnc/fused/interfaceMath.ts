@@ -87,31 +87,32 @@ function forEachControl(d: InterfaceDims, visit: (zAt: number, biasAt: number, n
  */
 export function interfaceForward(d: InterfaceDims, z: Float32Array, bias: Float32Array, outs: readonly Float32Array[]): void {
   const clip = d.clip;
+  const x = new Float64Array(Math.max(...[...d.write.lengths, ...d.read.lengths, 1]));
   forEachControl(d, (zAt, biasAt, n, code, out, outAt) => {
     const y = outs[out]!;
-    const x = (k: number) => Math.min(clip, Math.max(-clip, z[zAt + k]! + bias[biasAt + k]!));
+    for (let k = 0; k < n; k++) x[k] = Math.min(clip, Math.max(-clip, z[zAt + k]! + bias[biasAt + k]!));
     switch (ACTIVATION_CODES[code]) {
       case 'tanh':
-        for (let k = 0; k < n; k++) y[outAt + k] = Math.tanh(x(k));
+        for (let k = 0; k < n; k++) y[outAt + k] = Math.tanh(x[k]!);
         break;
       case 'sigmoid':
-        for (let k = 0; k < n; k++) y[outAt + k] = sigmoid(x(k));
+        for (let k = 0; k < n; k++) y[outAt + k] = sigmoid(x[k]!);
         break;
       case 'softplus':
-        for (let k = 0; k < n; k++) y[outAt + k] = softplus(x(k));
+        for (let k = 0; k < n; k++) y[outAt + k] = softplus(x[k]!);
         break;
       case 'oneplus':
-        for (let k = 0; k < n; k++) y[outAt + k] = 1 + softplus(x(k));
+        for (let k = 0; k < n; k++) y[outAt + k] = 1 + softplus(x[k]!);
         break;
       case 'linear':
-        for (let k = 0; k < n; k++) y[outAt + k] = x(k);
+        for (let k = 0; k < n; k++) y[outAt + k] = x[k]!;
         break;
       case 'softmax': {
         let mx = -Infinity;
-        for (let k = 0; k < n; k++) mx = Math.max(mx, x(k));
+        for (let k = 0; k < n; k++) mx = Math.max(mx, x[k]!);
         let sum = 0;
-        for (let k = 0; k < n; k++) sum += Math.exp(x(k) - mx);
-        for (let k = 0; k < n; k++) y[outAt + k] = Math.exp(x(k) - mx) / sum;
+        for (let k = 0; k < n; k++) sum += Math.exp(x[k]! - mx);
+        for (let k = 0; k < n; k++) y[outAt + k] = Math.exp(x[k]! - mx) / sum;
         break;
       }
     }
@@ -138,8 +139,6 @@ export function interfaceBackward(
   forEachControl(d, (zAt, biasAt, n, code, out, outAt) => {
     const y = ys[out]!;
     const dy = dys[out]!;
-    const raw = (k: number) => z[zAt + k]! + bias[biasAt + k]!;
-    const x = (k: number) => Math.min(clip, Math.max(-clip, raw(k)));
     switch (ACTIVATION_CODES[code]) {
       case 'tanh':
         for (let k = 0; k < n; k++) dz[zAt + k] = dy[outAt + k]! * (1 - y[outAt + k]! * y[outAt + k]!);
@@ -149,7 +148,8 @@ export function interfaceBackward(
         break;
       case 'softplus':
       case 'oneplus':
-        for (let k = 0; k < n; k++) dz[zAt + k] = dy[outAt + k]! * sigmoid(x(k));
+        // softplus' = sigmoid, at the clipped input (where the clip acted dz is zeroed below)
+        for (let k = 0; k < n; k++) dz[zAt + k] = dy[outAt + k]! * sigmoid(Math.min(clip, Math.max(-clip, z[zAt + k]! + bias[biasAt + k]!)));
         break;
       case 'linear':
         for (let k = 0; k < n; k++) dz[zAt + k] = dy[outAt + k]!;
@@ -161,7 +161,7 @@ export function interfaceBackward(
         break;
       }
     }
-    for (let k = 0; k < n; k++) if (Math.abs(raw(k)) > clip) dz[zAt + k] = 0;
+    for (let k = 0; k < n; k++) if (Math.abs(z[zAt + k]! + bias[biasAt + k]!) > clip) dz[zAt + k] = 0;
   });
   const L = interfaceWidth(d);
   dBias.fill(0);

@@ -29,7 +29,9 @@ export type SimdKernelName =
   | 'ntmControls'
   | 'ntmControlsGrad'
   | 'dncTemporal'
-  | 'dncTemporalGrad';
+  | 'dncTemporalGrad'
+  | 'contentWeights'
+  | 'contentWeightsGrad';
 
 /** Runs the twin `name` of a fused kernel; false when the twins are off here (the caller runs its loops). */
 export function runSimdKernel(name: SimdKernelName, sizes: readonly number[], inputs: readonly Float32Array[], outputs: readonly Float32Array[]): boolean {
