@@ -345,23 +345,29 @@ export function addressBackward(
         for (let i = 0; i < N; i++) sd += <f64>ld(aux, wc0 + i) * ld64(dws, i);
         for (let i = 0; i < N; i++) st64(dws, i, <f64>ld(aux, wc0 + i) * (ld64(dws, i) - sd));
       }
-      // z = beta K
-      let dBeta: f64 = 0;
-      let sumKK: f64 = 0;
-      const k0 = a0 + K_ROW * N;
-      for (let i = 0; i < N; i++) {
-        const dz = ld64(dws, i);
-        const K = <f64>ld(aux, k0 + i);
-        dBeta += dz * K;
-        const d = beta * dz;
-        st64(dKs, h * N + i, d);
-        sumKK += d * K;
-      }
-      st(gBeta, bh, <f32>dBeta);
-      st64(sKK, h, sumKK);
+      strengthGrad(h, bh, N, beta, aux, a0 + K_ROW * N, dws, gBeta);
     }
     cosineBackward(b, H, N, M, memory, key, aux, gMemory, gKey, term, termA, termB, termC);
   }
+}
+
+/**
+ * The backward of z = beta K for head h (batch-and-head index bh), given dz [N] at `dz`: dbeta
+ * into gBeta, dK = beta dz into the dK scratch and sKK_h = sum_i dK_i K_i (for cosineBackward).
+ */
+function strengthGrad(h: i32, bh: i32, N: i32, beta: f64, aux: usize, k0: i32, dz: usize, gBeta: usize): void {
+  let dBeta: f64 = 0;
+  let sumKK: f64 = 0;
+  for (let i = 0; i < N; i++) {
+    const g = ld64(dz, i);
+    const K = <f64>ld(aux, k0 + i);
+    dBeta += g * K;
+    const d = beta * g;
+    st64(dKs, h * N + i, d);
+    sumKK += d * K;
+  }
+  st(gBeta, bh, <f32>dBeta);
+  st64(sKK, h, sumKK);
 }
 
 /**
@@ -486,20 +492,11 @@ export function contentBackward(
       const bh = b * H + h;
       const k0 = bh * AUX_ROWS * N + K_ROW * N;
       const beta = <f64>ld(betas, bh);
+      // softmax backward into dz (kept in cur), then z = beta K
       let sd: f64 = 0;
       for (let i = 0; i < N; i++) sd += <f64>ld(weights, bh * N + i) * <f64>ld(dy, bh * N + i);
-      let dBeta: f64 = 0;
-      let sumKK: f64 = 0;
-      for (let i = 0; i < N; i++) {
-        const dz = <f64>ld(weights, bh * N + i) * (<f64>ld(dy, bh * N + i) - sd);
-        const K = <f64>ld(aux, k0 + i);
-        dBeta += dz * K;
-        const d = beta * dz;
-        st64(dKs, h * N + i, d);
-        sumKK += d * K;
-      }
-      st(gBeta, bh, <f32>dBeta);
-      st64(sKK, h, sumKK);
+      for (let i = 0; i < N; i++) st64(cur, i, <f64>ld(weights, bh * N + i) * (<f64>ld(dy, bh * N + i) - sd));
+      strengthGrad(h, bh, N, beta, aux, k0, cur, gBeta);
     }
     cosineBackward(b, H, N, M, memory, key, aux, gMemory, gKey, TERM_NONE, 0, 0, 0);
   }

@@ -8,6 +8,7 @@
  * Dimension names: B batch, W write heads, R read heads, L interface length.
  */
 import type { Activation } from '../../interfaceTable.ts';
+import { sigmoid, softplus } from '../../scalarActivations.ts';
 
 /** Activations as numbers (kernel attributes are plain numbers). */
 export const ACTIVATION_CODES: readonly Activation[] = ['tanh', 'sigmoid', 'softplus', 'oneplus', 'softmax', 'linear'];
@@ -44,16 +45,6 @@ export function interfaceWidth(d: InterfaceDims): number {
 export function interfaceShapes(d: InterfaceDims): number[][] {
   const group = (t: TableDims) => (t.heads > 0 ? t.lengths.map((n) => [d.batch, t.heads, n]) : []);
   return [...group(d.write), ...group(d.read)];
-}
-
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
-
-function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
 }
 
 /**

@@ -9,6 +9,7 @@
  * Dimension names: B batch, W write heads, R read heads, M width, S shift range, L interface length.
  */
 import { scratch } from './scratch.ts';
+import { sigmoid, softplus } from '../../scalarActivations.ts';
 
 /** Sizes of the interface vector. */
 export interface ControlsDims {
@@ -61,16 +62,6 @@ export function controlShapes(d: ControlsDims): number[][] {
       : []),
   ];
   return [...(W > 0 ? group(W, true) : []), ...(R > 0 ? group(R, false) : [])];
-}
-
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
-
-function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
 }
 
 /**
