@@ -1,12 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
-import { type AllocationDims, allocationBackward, allocationForward } from './allocationMath.ts';
+import { type AllocationDims, type AllocationInputs, allocationBackward, allocationForward } from './allocationMath.ts';
 
 /** Kernel names (tfjs registry). */
 export const DNC_ALLOCATION = 'EngramDncAllocation';
 export const DNC_ALLOCATION_GRAD = 'EngramDncAllocationGrad';
 
 const INPUTS = ['usage', 'prevWrites', 'freeGate', 'prevReads', 'content', 'allocationGate', 'writeGate'] as const;
+
+/** Arrays in {@link INPUTS} order as the named record the loops take (inputs, or their gradients). */
+function byName(a: readonly Float32Array[]): AllocationInputs {
+  const [usage, prevWrites, freeGate, prevReads, content, allocationGate, writeGate] = a as Float32Array[];
+  return {
+    usage: usage!,
+    prevWrites: prevWrites!,
+    freeGate: freeGate!,
+    prevReads: prevReads!,
+    content: content!,
+    allocationGate: allocationGate!,
+    writeGate: writeGate!,
+  };
+}
 
 /** Sizes from usage `[B,N]` and the previous reads `[B,R,N]`. */
 function dimsOf(usage: readonly number[], reads: readonly number[]): AllocationDims {
@@ -20,60 +34,15 @@ function registerAllocationKernels(): void {
     inputs: INPUTS,
     // usage [B,N], write weights [B,1,N], retention [B,N], then for the backward pass the mapped usage s and the free list [B,N]
     outputShapes: ([u, w]) => [[...u!], [...w!], [...u!], [...u!], [...u!]],
-    compute: ([usage, prevWrites, freeGate, prevReads, content, allocationGate, writeGate], [u, w, psi, s, order], [us, , , rs]) =>
-      allocationForward(
-        dimsOf(us!, rs!),
-        {
-          usage: usage!,
-          prevWrites: prevWrites!,
-          freeGate: freeGate!,
-          prevReads: prevReads!,
-          content: content!,
-          allocationGate: allocationGate!,
-          writeGate: writeGate!,
-        },
-        u!,
-        w!,
-        psi!,
-        s!,
-        order!,
-      ),
+    compute: (ins, [u, w, psi, s, order], [us, , , rs]) => allocationForward(dimsOf(us!, rs!), byName(ins), u!, w!, psi!, s!, order!),
   });
   registerFusedKernel({
     name: DNC_ALLOCATION_GRAD,
     inputs: ['dUsage', 'dWrites', 'dRetention', 'sorted', 'order', 'retention', ...INPUTS],
     outputShapes: (s) => s.slice(6).map((x) => [...x]),
     compute: (ins, outs, s) => {
-      const [dUsage, dWrites, dRetention, sorted, order, retention, usage, prevWrites, freeGate, prevReads, content, allocationGate, writeGate] =
-        ins as Float32Array[];
-      const [gUsage, gPrevWrites, gFreeGate, gPrevReads, gContent, gAllocationGate, gWriteGate] = outs as Float32Array[];
-      allocationBackward(
-        dimsOf(s[6]!, s[9]!),
-        {
-          usage: usage!,
-          prevWrites: prevWrites!,
-          freeGate: freeGate!,
-          prevReads: prevReads!,
-          content: content!,
-          allocationGate: allocationGate!,
-          writeGate: writeGate!,
-        },
-        sorted!,
-        order!,
-        retention!,
-        dUsage!,
-        dWrites!,
-        dRetention!,
-        {
-          usage: gUsage!,
-          prevWrites: gPrevWrites!,
-          freeGate: gFreeGate!,
-          prevReads: gPrevReads!,
-          content: gContent!,
-          allocationGate: gAllocationGate!,
-          writeGate: gWriteGate!,
-        },
-      );
+      const [dUsage, dWrites, dRetention, sorted, order, retention] = ins as Float32Array[];
+      allocationBackward(dimsOf(s[6]!, s[9]!), byName(ins.slice(6)), sorted!, order!, retention!, dUsage!, dWrites!, dRetention!, byName(outs));
     },
   });
   registerFusedGradient({

@@ -107,15 +107,8 @@ export function allocationBackward(
   dUsage: Float32Array,
   dWrites: Float32Array,
   dRetention: Float32Array,
-  g: {
-    readonly usage: Float32Array;
-    readonly prevWrites: Float32Array;
-    readonly freeGate: Float32Array;
-    readonly prevReads: Float32Array;
-    readonly content: Float32Array;
-    readonly allocationGate: Float32Array;
-    readonly writeGate: Float32Array;
-  },
+  /** The inputs' gradients, same names and shapes. */
+  g: AllocationInputs,
 ): void {
   const { batch: B, readHeads: R, slots: N } = d;
   const order = scratchInt('allocationGrad.order', N);
