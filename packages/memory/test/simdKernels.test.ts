@@ -69,10 +69,11 @@ function objective(normalize: 'softmax' | 'sparsemax') {
 }
 
 /** Value and gradients of the objective, as plain arrays. */
-function evaluate(simd: boolean, normalize: 'softmax' | 'sparsemax', x: tf.Tensor[]): Float32Array[] {
+/** Value and gradients of a scalar function of `x` on one path, as plain arrays. */
+function evaluate(simd: boolean, f: (...x: tf.Tensor[]) => tf.Scalar, x: tf.Tensor[]): Float32Array[] {
   setSimdKernels(simd);
   return tf.tidy(() => {
-    const { value, grads } = tf.valueAndGrads(objective(normalize))(x);
+    const { value, grads } = tf.valueAndGrads(f)(x);
     return [value, ...grads].map((t) => t.dataSync() as Float32Array);
   });
 }
@@ -106,8 +107,8 @@ describe('the WebAssembly SIMD twins', () => {
   ] as const) {
     it(`equal the JavaScript loops: B=${B}, H=${H}, N=${N}, M=${M}, S=${S}, ${normalize} (values and gradients, 1e-5 relative)`, () => {
       const x = inputs(B, H, N, M, S, 1000 * B + 10 * H + M);
-      const simd = evaluate(true, normalize, x);
-      const js = evaluate(false, normalize, x);
+      const simd = evaluate(true, objective(normalize), x);
+      const js = evaluate(false, objective(normalize), x);
       simd.forEach((a, i) => expect(relative(a, js[i]!), NAMES[i]).toBeLessThan(1e-5));
       tf.dispose(x);
     });
@@ -127,15 +128,8 @@ describe('the WebAssembly SIMD twins', () => {
         const parts = [c.write, c.read].flatMap((g) => (g ? Object.values(g) : [])) as tf.Tensor[];
         return tf.addN(parts.map((p, i) => tf.sum(tf.mul(tf.sin(tf.mul(p, i + 1)), p)))) as tf.Scalar;
       };
-      const run = (simd: boolean) => {
-        setSimdKernels(simd);
-        return tf.tidy(() => {
-          const { value, grads } = tf.valueAndGrads(f)(x);
-          return [value, ...grads].map((t) => t.dataSync() as Float32Array);
-        });
-      };
-      const simd = run(true);
-      const js = run(false);
+      const simd = evaluate(true, f as (...x: tf.Tensor[]) => tf.Scalar, x);
+      const js = evaluate(false, f as (...x: tf.Tensor[]) => tf.Scalar, x);
       simd.forEach((a, i) => expect(relative(a, js[i]!), ['value', 'z', 'bias'][i]).toBeLessThan(1e-5));
       tf.dispose(x);
     });
@@ -143,8 +137,8 @@ describe('the WebAssembly SIMD twins', () => {
 
   it('give the same bits for the same inputs, call after call', () => {
     const x = inputs(8, 2, 32, 12, 1, 5);
-    const first = evaluate(true, 'softmax', x);
-    const second = evaluate(true, 'softmax', x);
+    const first = evaluate(true, objective('softmax'), x);
+    const second = evaluate(true, objective('softmax'), x);
     first.forEach((a, i) => expect(Array.from(second[i]!)).toEqual(Array.from(a)));
     tf.dispose(x);
   });
