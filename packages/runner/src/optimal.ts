@@ -7,7 +7,7 @@ interface WithOptimum {
   optimalCost(batch: SequenceBatch): number;
 }
 
-function hasOptimum(task: RunnerTask): task is RunnerTask & WithOptimum {
+export function hasOptimum(task: RunnerTask): task is RunnerTask & WithOptimum {
   return typeof (task as Partial<WithOptimum>).optimalCost === 'function';
 }
 

@@ -8,6 +8,8 @@ export interface CompareRow {
   readonly secondsToSolve?: number;
   readonly finalCost: number;
   readonly generalisation: Record<string, number>;
+  /** ngrams: the optimal estimator's cost on the same evaluation sequences, per length. */
+  readonly optimal?: Record<string, number>;
   readonly msPerStep: number;
   readonly peakRssMb: number;
   readonly steps: number;

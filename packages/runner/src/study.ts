@@ -25,6 +25,8 @@ export interface VariantSummary {
   readonly medianFinalCost?: number;
   /** Median generalisation cost per length. */
   readonly generalisation: Record<string, number | undefined>;
+  /** ngrams: median cost of the optimal estimator on the same evaluation sequences, per length. */
+  readonly optimal?: Record<string, number | undefined>;
   readonly msPerStep?: number;
   readonly peakRssMb?: number;
   readonly sequences: number;
@@ -60,6 +62,7 @@ export function summariseVariants(rows: readonly CompareRow[], dirs: readonly st
       medianSequencesToSolve: median(rs.filter((r) => r.solved).map((r) => r.sequencesToSolve as number)),
       medianFinalCost: median(rs.map((r) => r.finalCost)),
       generalisation: Object.fromEntries(lengths.map((l) => [l, median(rs.map((r) => r.generalisation[l] ?? Number.NaN))])),
+      ...(rs.some((r) => r.optimal) ? { optimal: Object.fromEntries(lengths.map((l) => [l, median(rs.map((r) => r.optimal?.[l] ?? Number.NaN))])) } : {}),
       msPerStep: median(rs.map((r) => r.msPerStep)),
       peakRssMb: median(rs.map((r) => r.peakRssMb)),
       sequences: Math.max(...outcomes.map((o) => o.sequences)),
@@ -168,15 +171,20 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
   for (const task of tasks) {
     const vs = variants.filter((v) => v.task === task);
     const lengths = [...new Set(vs.flatMap((v) => Object.keys(v.generalisation)))];
+    // per length the median cost, and where the task has an optimal estimator (ngrams) its median cost beside
+    const withOptimum = vs.some((v) => v.optimal);
+    const heads = lengths.map((l) => `gen. cost @${l} | ${withOptimum ? `optimal @${l} | ` : ''}`).join('');
+    const rule = lengths.map(() => (withOptimum ? '--- | --- | ' : '--- | ')).join('');
+    const cells = (v: VariantSummary) => lengths.map((l) => `${fmt(v.generalisation[l])} | ${withOptimum ? `${fmt(v.optimal?.[l])} | ` : ''}`).join('');
     lines.push(
       `## ${task}`,
       '',
-      `| variant | addressing | solved | diverged | median sequences to solve | median final cost | ${lengths.map((l) => `gen. cost @${l}`).join(' | ')}${lengths.length ? ' | ' : ''}ms/step | peak MB | weightings |`,
-      `| --- | --- | --- | --- | --- | --- | ${lengths.map(() => '--- | ').join('')}--- | --- | --- |`,
+      `| variant | addressing | solved | diverged | median sequences to solve | median final cost | ${heads}ms/step | peak MB | weightings |`,
+      `| --- | --- | --- | --- | --- | --- | ${rule}--- | --- | --- |`,
     );
     for (const v of vs) {
       lines.push(
-        `| ${v.variant} | \`${v.mode}\` | ${v.solved}/${v.seeds} | ${v.diverged} | ${fmt(v.medianSequencesToSolve, 0)} | ${fmt(v.medianFinalCost)} | ${lengths.map((l) => fmt(v.generalisation[l])).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(v.msPerStep, 1)} | ${fmt(v.peakRssMb, 0)} | ${(heatmaps[v.variant] ?? []).join(', ') || '-'} |`,
+        `| ${v.variant} | \`${v.mode}\` | ${v.solved}/${v.seeds} | ${v.diverged} | ${fmt(v.medianSequencesToSolve, 0)} | ${fmt(v.medianFinalCost)} | ${cells(v)}${fmt(v.msPerStep, 1)} | ${fmt(v.peakRssMb, 0)} | ${(heatmaps[v.variant] ?? []).join(', ') || '-'} |`,
       );
     }
     lines.push('', `![learning curves](plots/curves-${task}.svg)`, '');

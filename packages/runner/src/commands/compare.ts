@@ -109,10 +109,13 @@ async function pool(tasks: (() => Promise<void>)[], jobs: number): Promise<void>
 function rowOf(dir: string, config: RunConfig): CompareRow {
   const o = outcomeOf(dir);
   const generalisation: Record<string, number> = {};
+  const optimal: Record<string, number> = {};
   const evalPath = join(dir, 'eval.csv');
   if (existsSync(evalPath)) {
-    for (const r of parse(readFileSync(evalPath, 'utf8'), { columns: true, cast: true }) as { length: number; cost: number }[])
+    for (const r of parse(readFileSync(evalPath, 'utf8'), { columns: true, cast: true }) as { length: number; cost: number; optimal_cost?: number | '' }[]) {
       generalisation[String(r.length)] = r.cost;
+      if (typeof r.optimal_cost === 'number') optimal[String(r.length)] = r.optimal_cost;
+    }
   }
   // The train command's rule on the run's own evaluations (so also for outcomes written before stopWhen).
   const solved = firstSolved(readMetrics(dir), solveThreshold(config.spec.train));
@@ -125,6 +128,7 @@ function rowOf(dir: string, config: RunConfig): CompareRow {
     secondsToSolve: solved?.seconds,
     finalCost: o?.finalCost ?? Number.NaN,
     generalisation,
+    ...(Object.keys(optimal).length ? { optimal } : {}),
     msPerStep: o?.msPerStep ?? Number.NaN,
     peakRssMb: o?.peakRssMb ?? Number.NaN,
     steps: o?.step ?? 0,
@@ -133,33 +137,56 @@ function rowOf(dir: string, config: RunConfig): CompareRow {
 
 const fmt = (v: number | undefined, digits = 3) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
 
+/** A per-length column of the tables: its header and its value in one run. */
+interface LengthColumn {
+  readonly header: string;
+  readonly of: (r: CompareRow) => number | undefined;
+}
+
+/** Generalisation cost per length; where the task has an optimal estimator (ngrams), its cost and the ratio beside. */
+function lengthColumns(rows: CompareRow[]): LengthColumn[] {
+  const lengths = [...new Set(rows.flatMap((r) => Object.keys(r.generalisation)))].sort((a, b) => Number(a) - Number(b));
+  return lengths.flatMap((l) => {
+    const cost: LengthColumn = { header: `gen. cost @${l}`, of: (r) => r.generalisation[l] };
+    if (!rows.some((r) => r.optimal?.[l] !== undefined)) return [cost];
+    const optimal = (r: CompareRow) => r.optimal?.[l];
+    const ratio = (r: CompareRow) => {
+      const c = r.generalisation[l];
+      const o = optimal(r);
+      return c === undefined || o === undefined ? undefined : c / o;
+    };
+    return [cost, { header: `optimal @${l}`, of: optimal }, { header: `cost / optimal @${l}`, of: ratio }];
+  });
+}
+
 /** The per-run table and the per-variant summary, as markdown. */
 export function compareMarkdown(rows: CompareRow[]): string {
-  const lengths = [...new Set(rows.flatMap((r) => Object.keys(r.generalisation)))].sort((a, b) => Number(a) - Number(b));
-  const gen = (g: Record<string, number>) => lengths.map((l) => fmt(g[l]));
+  const columns = lengthColumns(rows);
+  const heads = columns.map((c) => `${c.header} | `).join('');
+  const rule = columns.map(() => '--- | ').join('');
+  const digits = (c: LengthColumn) => (c.header.startsWith('cost / optimal') ? 4 : 3);
   const variants = [...new Set(rows.map((r) => r.variant))];
   const out = [
-    `| variant | runs solved | median sequences to solve | median seconds to solve | median final cost | ${lengths.map((l) => `gen. cost @${l}`).join(' | ')}${lengths.length ? ' | ' : ''}ms/step | peak MB |`,
-    `| --- | --- | --- | --- | --- | ${lengths.map(() => '--- | ').join('')}--- | --- |`,
+    `| variant | runs solved | median sequences to solve | median seconds to solve | median final cost | ${heads}ms/step | peak MB |`,
+    `| --- | --- | --- | --- | --- | ${rule}--- | --- |`,
   ];
   for (const v of variants) {
     const rs = rows.filter((r) => r.variant === v);
     const solved = rs.filter((r) => r.solved);
-    const medGen = Object.fromEntries(
-      lengths.map((l) => [l, median(rs.map((r) => r.generalisation[l]).filter((x): x is number => x !== undefined)) ?? Number.NaN]),
-    );
+    const medians = columns.map((c) => `${fmt(median(rs.map(c.of).filter((x): x is number => x !== undefined)), digits(c))} | `).join('');
     out.push(
-      `| ${v} | ${solved.length}/${rs.length} | ${fmt(median(solved.map((r) => r.sequencesToSolve as number)), 0)} | ${fmt(median(solved.map((r) => r.secondsToSolve as number)), 0)} | ${fmt(median(rs.map((r) => r.finalCost)))} | ${gen(medGen).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(median(rs.map((r) => r.msPerStep)), 1)} | ${fmt(median(rs.map((r) => r.peakRssMb)), 0)} |`,
+      `| ${v} | ${solved.length}/${rs.length} | ${fmt(median(solved.map((r) => r.sequencesToSolve as number)), 0)} | ${fmt(median(solved.map((r) => r.secondsToSolve as number)), 0)} | ${fmt(median(rs.map((r) => r.finalCost)))} | ${medians}${fmt(median(rs.map((r) => r.msPerStep)), 1)} | ${fmt(median(rs.map((r) => r.peakRssMb)), 0)} |`,
     );
   }
   out.push(
     '',
-    `| run | solved | sequences to solve | seconds to solve | final cost | ${lengths.map((l) => `gen. cost @${l}`).join(' | ')}${lengths.length ? ' | ' : ''}ms/step | peak MB |`,
-    `| --- | --- | --- | --- | --- | ${lengths.map(() => '--- | ').join('')}--- | --- |`,
+    `| run | solved | sequences to solve | seconds to solve | final cost | ${heads}ms/step | peak MB |`,
+    `| --- | --- | --- | --- | --- | ${rule}--- | --- |`,
   );
   for (const r of rows) {
+    const values = columns.map((c) => `${fmt(c.of(r), digits(c))} | `).join('');
     out.push(
-      `| ${r.run} | ${r.solved ? 'yes' : 'no'} | ${fmt(r.sequencesToSolve, 0)} | ${fmt(r.secondsToSolve, 0)} | ${fmt(r.finalCost)} | ${gen(r.generalisation).join(' | ')}${lengths.length ? ' | ' : ''}${fmt(r.msPerStep, 1)} | ${fmt(r.peakRssMb, 0)} |`,
+      `| ${r.run} | ${r.solved ? 'yes' : 'no'} | ${fmt(r.sequencesToSolve, 0)} | ${fmt(r.secondsToSolve, 0)} | ${fmt(r.finalCost)} | ${values}${fmt(r.msPerStep, 1)} | ${fmt(r.peakRssMb, 0)} |`,
     );
   }
   return out.join('\n');
@@ -258,7 +285,7 @@ export async function compare(targets: string[], o: CompareOptions): Promise<{ m
     writeFileSync(
       join(outDir, 'runs.csv'),
       stringify(
-        rows.map((r) => ({ ...r, generalisation: JSON.stringify(r.generalisation) })),
+        rows.map((r) => ({ ...r, generalisation: JSON.stringify(r.generalisation), ...(r.optimal ? { optimal: JSON.stringify(r.optimal) } : {}) })),
         { header: true },
       ),
     );

@@ -8,6 +8,7 @@ import { makeTask } from '../build.ts';
 import { readRun } from '../runs.ts';
 import { restoreModel } from '../restore.ts';
 import { loadTaskModule, taskEntry } from '../taskRegistry.ts';
+import { hasOptimum } from '../optimal.ts';
 
 export interface EvalOptions {
   readonly lengths?: number[];
@@ -23,6 +24,8 @@ export interface LengthResult {
   readonly cost: number;
   readonly loss: number;
   readonly sequences: number;
+  /** ngrams: the optimal Bayesian estimator's cost (bits/seq) on the same sequences. */
+  readonly optimal?: number;
 }
 
 /** Parses "10,20,50" into positive integers; the error names the flag. */
@@ -79,6 +82,7 @@ export async function evaluateRun(runDir: string, o: EvalOptions): Promise<Lengt
     const rng = new Rng(`${o.seed ?? config.seed}/eval-length/${length}`);
     let cost = 0;
     let loss = 0;
+    let optimal = 0;
     for (let done = 0; done < count; ) {
       const b = Math.min(64, count - done);
       const batch = task.sample(b, rng);
@@ -87,18 +91,23 @@ export async function evaluateRun(runDir: string, o: EvalOptions): Promise<Lengt
         cost += task.cost(outputs, batch) * b;
         loss += (maskedSigmoidCrossEntropy(outputs, batch.targets, batch.mask).dataSync()[0] as number) * b;
       });
+      if (hasOptimum(task)) optimal += task.optimalCost(batch) * b;
       tf.dispose([batch.inputs, batch.targets, batch.mask]);
       done += b;
     }
-    results.push({ length, cost: cost / count, loss: loss / count, sequences: count });
-    process.stderr.write(`engram: ${entry.lengthOption} ${length}: ${(cost / count).toFixed(3)} bits/seq\n`);
+    const floor = hasOptimum(task) ? { optimal: optimal / count } : {};
+    results.push({ length, cost: cost / count, loss: loss / count, sequences: count, ...floor });
+    process.stderr.write(
+      `engram: ${entry.lengthOption} ${length}: ${(cost / count).toFixed(3)} bits/seq${floor.optimal !== undefined ? ` (optimal estimator ${floor.optimal.toFixed(3)})` : ''}\n`,
+    );
   }
   model.dispose();
+  const withOptimum = results.some((r) => r.optimal !== undefined);
   writeFileSync(
     join(dir, 'eval.csv'),
     stringify(
-      results.map((r) => ({ ...r, step })),
-      { header: true, columns: ['length', 'cost', 'loss', 'sequences', 'step'] },
+      results.map(({ optimal, ...r }) => ({ ...r, step, optimal_cost: optimal })),
+      { header: true, columns: ['length', 'cost', 'loss', 'sequences', 'step', ...(withOptimum ? ['optimal_cost'] : [])] },
     ),
   );
   writeFileSync(
@@ -107,9 +116,12 @@ export async function evaluateRun(runDir: string, o: EvalOptions): Promise<Lengt
       `## Generalisation (step ${step}, ${count} fresh sequences per ${entry.lengthOption})`,
       '',
       ...(o.set?.length ? [`Task options set for this evaluation: ${o.set.join(', ')}.`, ''] : []),
-      `| ${entry.lengthOption} | cost (bits/seq) | loss (nats/bit) |`,
-      '| --- | --- | --- |',
-      ...results.map((r) => `| ${r.length} | ${r.cost.toFixed(3)} | ${r.loss.toFixed(4)} |`),
+      `| ${entry.lengthOption} | cost (bits/seq) | loss (nats/bit) |${withOptimum ? ' optimal estimator (bits/seq, same sequences) | cost / optimal |' : ''}`,
+      `| --- | --- | --- |${withOptimum ? ' --- | --- |' : ''}`,
+      ...results.map(
+        (r) =>
+          `| ${r.length} | ${r.cost.toFixed(3)} | ${r.loss.toFixed(4)} |${r.optimal !== undefined ? ` ${r.optimal.toFixed(3)} | ${(r.cost / r.optimal).toFixed(4)} |` : ''}`,
+      ),
       '',
     ].join('\n'),
   );
