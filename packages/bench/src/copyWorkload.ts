@@ -14,7 +14,9 @@ import {
   unroll,
   type ModelConfig,
   type SequenceModel,
+  Trainer,
 } from '@engram/model';
+import { threadShards } from '@engram/model/node';
 
 /** Bits per vector, and the input width (bits + delimiter). */
 export const COPY_BITS = 8;
@@ -114,6 +116,28 @@ export function copyTrainer(
     },
     dispose() {
       optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/**
+ * The copy workload through the Trainer (sampling, unroll, loss, clip 50, Adam 1e-3, and the
+ * cost of each batch), on `threads` threads: the batch split over worker threads when more
+ * than one (threadShards), so both sides of an A/B pay the same trainer overhead.
+ */
+export function trainerCopyTrainer(batch: number, seed: number, threads: number, backend: string): CopyTrainer {
+  const config = ntmCopyConfig();
+  const model = buildModel(config);
+  const task = { name: 'copy', inputSize: COPY_INPUT, outputSize: COPY_BITS, sample: (b: number, rng: Rng) => copyBatch(b, 1, 20, rng) };
+  const shards = threads > 1 ? threadShards(config, backend, threads) : undefined;
+  const trainer = new Trainer(model, task, { steps: Number.MAX_SAFE_INTEGER, batchSize: batch, seed }, shards ? { shards } : {});
+  return {
+    model,
+    step: () => trainer.trainStep().loss,
+    dispose() {
+      trainer.dispose();
+      shards?.dispose();
       model.dispose();
     },
   };

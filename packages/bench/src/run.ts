@@ -7,6 +7,7 @@
  *   pnpm bench train-step [--backends cpu,wasm] [--repeats 5]   NTM training step at copy settings
  *   pnpm bench throughput [--backends cpu,wasm] [--batches 1,32] [--kernels fused,reference]
  *                                                  training sequences/s, copy lengths 1-20, fused vs reference
+ *                       [--threads 2]              one thread against the batch split over 2 (or, with --peer, engram on 2)
  *   pnpm bench profile [--backends cpu,wasm] [--batches 1,32] [--kernels fused] [--top 12]
  *                                                  top tfjs kernels by total time in one training step
  *   pnpm bench converge [--backends wasm] [--experiments copy,associative-recall] [--seeds 1,2,3,4,5]
@@ -37,11 +38,22 @@ function throughputRatios(rows: Row[]): string[] {
   if (rows.some((r) => r['mode'] === 'side-by-side')) {
     return [
       '',
-      '| backend | batch | engram seq/s | pytorch-ntm seq/s | engram / pytorch-ntm |',
-      '| --- | --- | --- | --- | --- |',
+      '| backend | batch | engram threads | engram seq/s | pytorch-ntm seq/s | engram / pytorch-ntm |',
+      '| --- | --- | --- | --- | --- | --- |',
       ...rows.map(
         (r) =>
-          `| ${String(r['backend'])} | ${String(r['batch'])} | ${Number(r['engramSequencesPerS']).toFixed(1)} | ${Number(r['pytorchNtmSequencesPerS']).toFixed(1)} | ${Number(r['ratio']).toFixed(2)}x |`,
+          `| ${String(r['backend'])} | ${String(r['batch'])} | ${String(r['engramThreads'] ?? 1)} | ${Number(r['engramSequencesPerS']).toFixed(1)} | ${Number(r['pytorchNtmSequencesPerS']).toFixed(1)} | ${Number(r['ratio']).toFixed(2)}x |`,
+      ),
+    ];
+  }
+  if (rows.some((r) => r['mode'] === 'threads-ab')) {
+    return [
+      '',
+      '| backend | batch | threads | one thread seq/s | threads seq/s | threads / one |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows.map(
+        (r) =>
+          `| ${String(r['backend'])} | ${String(r['batch'])} | ${String(r['threads'])} | ${Number(r['oneThreadSequencesPerS']).toFixed(1)} | ${Number(r['threadsSequencesPerS']).toFixed(1)} | ${Number(r['ratio']).toFixed(2)}x |`,
       ),
     ];
   }

@@ -24,13 +24,18 @@
  * sequence lengths), one on the fused kernels' WebAssembly SIMD twins and one on their
  * JavaScript loops (setSimdKernels), alternating block by block --repeats times; one JSON line per batch with both medians and their ratio (the A/B of the SIMD kernels
  * in one window).
+ *
+ * `--threads N`: data-parallel training (the batch split over N threads, worker_threads). With
+ * --peer, engram's side trains through the Trainer on N threads. Without it, `--threads N`
+ * alternates, per batch size, a one-thread and an N-thread Trainer from one seed block by
+ * block, --repeats times; one JSON line per batch with both medians and their ratio.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setSimdKernels } from '@engram/memory';
 import { initBackend, Rng } from '@engram/tensor';
-import { copyTrainer, type WorkloadMemory } from './copyWorkload.ts';
+import { copyTrainer, trainerCopyTrainer, type CopyTrainer, type WorkloadMemory } from './copyWorkload.ts';
 import { arg, median } from './benchArgs.ts';
 
 const backend = await initBackend(arg('backend', 'auto'), { quiet: true });
@@ -43,6 +48,12 @@ const maxSeconds = Number(arg('max-seconds', '40'));
 const memories = arg('memories', 'ntm').split(',') as WorkloadMemory[];
 for (const m of memories) if (m !== 'ntm' && m !== 'dnc') throw new Error(`--memories: unknown memory '${m}'; use ntm, dnc`);
 
+const threads = process.argv.includes('--threads') ? Number(arg('threads', '2')) : 1;
+if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads: ${threads} is not a positive integer; use e.g. --threads 2`);
+/** The trainer engram's side of a side-by-side times: the bench's own step, or the Trainer on --threads threads. */
+const engramTrainer = (batch: number): CopyTrainer =>
+  threads > 1 ? trainerCopyTrainer(batch, 1, threads, backend.name) : copyTrainer('fused', batch, new Rng(`throughput/${batch}`));
+
 const peer = process.argv.includes('--peer') ? arg('peer', '') : (process.env['ENGRAM_PYTORCH_NTM'] ?? '');
 // Debian's python3 (where apt puts python3-torch), unless ENGRAM_PYTHON names another
 const PYTHON = process.env['ENGRAM_PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
@@ -50,7 +61,7 @@ if (peer) {
   if (!existsSync(join(peer, 'train.py')) || !existsSync(join(peer, 'ntm', 'ntm.py')))
     throw new Error(`--peer: ${peer} is not a pytorch-ntm checkout (no train.py, ntm/ntm.py)`);
   for (const batch of batches) {
-    const trainer = copyTrainer('fused', batch, new Rng(`throughput/${batch}`));
+    const trainer = engramTrainer(batch);
     for (let i = 0; i < warmup; i++) trainer.step();
     const ours: number[] = [];
     const theirs: number[] = [];
@@ -96,6 +107,40 @@ if (peer) {
         stepsPerBlock: steps,
         torch,
         torchThreads: 1,
+        engramThreads: threads,
+      }),
+    );
+  }
+  process.exit(0);
+}
+
+if (threads > 1) {
+  for (const batch of batches) {
+    const sides = { one: trainerCopyTrainer(batch, 1, 1, backend.name), many: trainerCopyTrainer(batch, 1, threads, backend.name) };
+    const rates: Record<'one' | 'many', number[]> = { one: [], many: [] };
+    for (const t of Object.values(sides)) for (let i = 0; i < warmup; i++) t.step();
+    for (let r = 0; r < repeats; r++) {
+      for (const side of ['one', 'many'] as const) {
+        const t0 = performance.now();
+        for (let i = 0; i < steps; i++) sides[side].step();
+        rates[side].push((batch * steps * 1000) / (performance.now() - t0));
+      }
+    }
+    sides.one.dispose();
+    sides.many.dispose();
+    const a = median(rates.one) as number;
+    const b = median(rates.many) as number;
+    console.log(
+      JSON.stringify({
+        backend: backend.name,
+        mode: 'threads-ab',
+        batch,
+        threads,
+        oneThreadSequencesPerS: a,
+        threadsSequencesPerS: b,
+        ratio: b / a,
+        blocks: repeats,
+        stepsPerBlock: steps,
       }),
     );
   }

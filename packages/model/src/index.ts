@@ -3,6 +3,7 @@ export { MemoryCell, MemoryCore, OUTPUT_CLIP, type MemoryCellState, type MemoryC
 export { EngramCell, engramCell, type EngramCellArgs } from './layers.ts';
 export { ControllerOnlyModel } from './baseline.ts';
 export { buildModel } from './build.ts';
+export { shardGradients, shardSizes, sliceBatch, unsplittable, type GradientShards, type ShardArray, type ShardRequest, type ShardResult } from './shards.ts';
 export { unroll, type UnrollOptions, type UnrollTrace } from './unroll.ts';
 export { maskedSigmoidCrossEntropy, bitsPerSequence, sequenceLosses } from './loss.ts';
 export { ReinforceBaseline } from './reinforceBaseline.ts';

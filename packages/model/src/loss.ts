@@ -6,9 +6,12 @@ import { shapes } from '@engram/tensor';
  * @param logits `[T, B, Y]`
  * @param targets `[T, B, Y]` in [0, 1]
  * @param mask `[T, B]`
+ * @param scoredBits when the batch is one shard of a larger one (data-parallel training), the
+ *   larger batch's sum(mask) * Y, so that the shards' losses and gradients add up to the whole
+ *   batch's. Default: this batch's own.
  * @returns scalar: sum(mask * BCE) / (sum(mask) * Y), in nats per scored bit.
  */
-export function maskedSigmoidCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor3D, mask: tf.Tensor2D): tf.Scalar {
+export function maskedSigmoidCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor3D, mask: tf.Tensor2D, scoredBits?: number): tf.Scalar {
   const s = shapes('maskedSigmoidCrossEntropy');
   s.check('logits', logits, ['T', 'B', 'Y']);
   s.check('targets', targets, ['T', 'B', 'Y']);
@@ -17,7 +20,7 @@ export function maskedSigmoidCrossEntropy(logits: tf.Tensor3D, targets: tf.Tenso
     // Stable BCE with logits: max(z, 0) - z*t + log(1 + exp(-|z|)).
     const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
     const perStep = tf.sum(bce, 2); // [T,B]
-    const scored = tf.mul(tf.sum(mask), logits.shape[2]);
+    const scored = scoredBits ?? tf.mul(tf.sum(mask), logits.shape[2]);
     return tf.div(tf.sum(tf.mul(perStep, mask)), tf.maximum(scored, 1)) as tf.Scalar;
   });
 }

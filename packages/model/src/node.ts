@@ -4,3 +4,4 @@
  */
 export { fileCheckpoints, saveCheckpoint, loadCheckpoint, listCheckpoints, processAlive } from './node/checkpointFiles.ts';
 export { fileHandler, writeFileAtomic } from './node/fileHandler.ts';
+export { threadShards, THREAD_BACKENDS } from './node/threadShards.ts';

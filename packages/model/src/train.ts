@@ -8,6 +8,7 @@ import { stopGradient } from '@engram/tensor';
 import type { SequenceModel } from './model.ts';
 import { makeOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.ts';
 import { unroll } from './unroll.ts';
+import { shardArrays, shardSizes, sliceBatch, unsplittable, type GradientShards } from './shards.ts';
 
 /** How to train. Plain JSON; stored in checkpoints. */
 export interface TrainConfig {
@@ -119,6 +120,14 @@ function checkpointMeta(
   return meta as unknown as ReturnType<typeof checkpointMeta>;
 }
 
+/** A training step's objective, gradients by weight path and logits; `mainLoss` is the cross-entropy alone when the objective adds REINFORCE's terms. */
+interface StepGradients {
+  readonly value: tf.Scalar;
+  readonly byPath: Record<string, tf.Tensor>;
+  readonly logits: tf.Tensor3D;
+  readonly mainLoss?: tf.Scalar;
+}
+
 /** Sequences of the quick check between evaluations (`stopWhen.checkEvery`): the evaluation stream's first 64. */
 export const QUICK_CHECK_SEQUENCES = 64;
 
@@ -157,6 +166,11 @@ export class Trainer {
       extraMeta?: () => Record<string, unknown>;
       /** The task's own cost (bits per sequence); default {@link bitsPerSequence}. */
       cost?: (logits: tf.Tensor3D, batch: SequenceBatch) => number;
+      /**
+       * Threads that compute parts of each training batch's gradient (data-parallel training;
+       * in Node `threadShards` from `@engram/model/node`). The trainer does not dispose them.
+       */
+      shards?: GradientShards;
     } = {},
   ) {
     this.currentTask = task;
@@ -207,6 +221,11 @@ export class Trainer {
         "build the model with the task's sizes",
       );
     }
+    if (options.shards) {
+      const why = unsplittable(model.config);
+      if (why) throw new EngramError('threads', `the batch cannot be split over threads: ${why}`, 'train on one thread (threads: 1)');
+      shardSizes(c.batchSize, options.shards.count + 1);
+    }
     this.config = c;
     this.optimizer = makeOptimizer(c.optimizer);
     this.dataRng = new Rng(`${c.seed}/data`);
@@ -245,6 +264,34 @@ export class Trainer {
     const t0 = performance.now();
     const batch = this.task.sample(this.config.batchSize, this.dataRng);
     const variables = this.model.namedVariables;
+    const { value, byPath, logits, mainLoss }: StepGradients = this.options.shards ? this.shardedGradients(batch) : this.batchGradients(batch);
+    const clipped = clipGradients(byPath, this.config.clip);
+    const loss = (mainLoss ?? value).dataSync()[0] as number;
+    mainLoss?.dispose();
+    const gradNorm = clipped.norm.dataSync()[0] as number;
+    const cost = this.costOf(logits, batch);
+    tf.dispose([value, Object.values(byPath), logits, clipped.norm, batch.inputs, batch.targets, batch.mask].flat());
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      tf.dispose(clipped.grads);
+      // says what is kept, not what is on disk: engram train checkpoints these weights next
+      throw new EngramError(
+        'training',
+        `step ${this.stepCount + 1}: ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? gradNorm : loss}, weights left unchanged`,
+        `lower the learning rate or clip harder (the weights after step ${this.stepCount} are kept)`,
+      );
+    }
+    this.optimizer.apply(variables, clipped.grads);
+    tf.dispose(clipped.grads);
+    this.stepCount += 1;
+    this.sequenceCount += this.config.batchSize;
+    const record = { step: this.stepCount, sequences: this.sequenceCount, loss, cost, gradNorm, ms: performance.now() - t0 };
+    this.options.callbacks?.onStep?.(record);
+    return record;
+  }
+
+  /** The whole batch's loss and gradients (by weight path) on this thread. */
+  private batchGradients(batch: SequenceBatch): StepGradients {
+    const variables = this.model.namedVariables;
     const names = Object.keys(variables);
     let logits: tf.Tensor3D | undefined;
     let mainLoss: tf.Scalar | undefined;
@@ -271,28 +318,55 @@ export class Trainer {
       const g = grads[(variables[n] as tf.Variable).name];
       if (g) byPath[n] = g;
     }
-    const clipped = clipGradients(byPath, this.config.clip);
-    const loss = (mainLoss ?? value).dataSync()[0] as number;
-    mainLoss?.dispose();
-    const gradNorm = clipped.norm.dataSync()[0] as number;
-    const cost = this.costOf(logits as tf.Tensor3D, batch);
-    tf.dispose([value, grads, logits as tf.Tensor3D, clipped.norm, batch.inputs, batch.targets, batch.mask]);
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      tf.dispose(clipped.grads);
-      // says what is kept, not what is on disk: engram train checkpoints these weights next
-      throw new EngramError(
-        'training',
-        `step ${this.stepCount + 1}: ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? gradNorm : loss}, weights left unchanged`,
-        `lower the learning rate or clip harder (the weights after step ${this.stepCount} are kept)`,
-      );
-    }
-    this.optimizer.apply(variables, clipped.grads);
-    tf.dispose(clipped.grads);
-    this.stepCount += 1;
-    this.sequenceCount += this.config.batchSize;
-    const record = { step: this.stepCount, sequences: this.sequenceCount, loss, cost, gradNorm, ms: performance.now() - t0 };
-    this.options.callbacks?.onStep?.(record);
-    return record;
+    return { value, byPath, logits: logits as tf.Tensor3D, ...(mainLoss ? { mainLoss } : {}) };
+  }
+
+  /**
+   * The batch split over this thread and `options.shards`: the other shards start with the
+   * current weights, this thread computes the first shard meanwhile, then the gradients and
+   * loss parts are added in shard order (so the same thread count gives the same numbers) and
+   * the logits joined for the task's cost.
+   */
+  private shardedGradients(batch: SequenceBatch): StepGradients {
+    const shards = this.options.shards as GradientShards;
+    const variables = this.model.namedVariables;
+    const names = Object.keys(variables);
+    const sizes = shardSizes(this.config.batchSize, shards.count + 1);
+    const scoredBits = tf.tidy(() => tf.sum(batch.mask).dataSync()[0] as number) * batch.targets.shape[2];
+    const weights = names.map((n) => (variables[n] as tf.Variable).dataSync() as Float32Array);
+    const parts = sizes.map((size, i) =>
+      sliceBatch(
+        batch,
+        sizes.slice(0, i).reduce((a, b) => a + b, 0),
+        size,
+      ),
+    );
+    for (let i = 1; i < parts.length; i++) shards.start(i - 1, { weights, scoredBits, ...shardArrays(parts[i] as SequenceBatch) });
+    const own = parts[0] as SequenceBatch;
+    let ownLogits: tf.Tensor3D | undefined;
+    const { value, grads } = tf.variableGrads(
+      () => {
+        const { outputs } = unroll(this.model, own.inputs, { training: true, trainingStep: this.stepCount });
+        ownLogits = tf.keep(outputs);
+        return maskedSigmoidCrossEntropy(outputs, own.targets, own.mask, scoredBits);
+      },
+      names.map((n) => variables[n] as tf.Variable),
+    );
+    const results = Array.from({ length: shards.count }, (_, i) => shards.finish(i));
+    const [t, , y] = (ownLogits as tf.Tensor3D).shape;
+    const joined = tf.tidy(() => {
+      const byPath: Record<string, tf.Tensor> = {};
+      names.forEach((n, k) => {
+        const v = variables[n] as tf.Variable;
+        const mine = grads[v.name] ?? tf.zeros(v.shape);
+        byPath[n] = results.reduce<tf.Tensor>((sum, r) => tf.add(sum, tf.tensor(r.grads[k] as Float32Array, v.shape)), mine);
+      });
+      const loss = results.reduce<tf.Tensor>((sum, r) => tf.add(sum, r.loss), value) as tf.Scalar;
+      const logits = tf.concat([ownLogits as tf.Tensor3D, ...results.map((r, i) => tf.tensor3d(r.logits, [t, sizes[i + 1] as number, y]))], 1);
+      return { byPath, loss, logits };
+    });
+    tf.dispose([value, grads, ownLogits as tf.Tensor3D, parts.flatMap((p) => [p.inputs, p.targets, p.mask])].flat());
+    return { value: joined.loss, byPath: joined.byPath, logits: joined.logits };
   }
 
   /**

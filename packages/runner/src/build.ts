@@ -10,9 +10,10 @@ export interface Overrides {
   readonly steps?: number;
   readonly batch?: number;
   readonly lr?: number;
+  readonly threads?: number;
 }
 
-/** Applies --steps/--batch/--lr to a spec and validates the result (errors name the flag). */
+/** Applies --steps/--batch/--lr/--threads to a spec and validates the result (errors name the flag). */
 export function applyOverrides(spec: RunSpec, o: Overrides): RunSpec {
   const check = (v: number | undefined, flag: string, ok: (x: number) => boolean, fix: string) => {
     if (v !== undefined && !ok(v)) throw new EngramError(flag, `${v} is not valid`, fix);
@@ -20,10 +21,12 @@ export function applyOverrides(spec: RunSpec, o: Overrides): RunSpec {
   check(o.steps, '--steps', (x) => Number.isInteger(x) && x >= 1, 'use an integer >= 1');
   check(o.batch, '--batch', (x) => Number.isInteger(x) && x >= 1, 'use an integer >= 1');
   check(o.lr, '--lr', (x) => Number.isFinite(x) && x > 0, 'use a positive learning rate, e.g. 1e-3');
+  check(o.threads, '--threads', (x) => Number.isInteger(x) && x >= 1 && x <= 16, 'use an integer from 1 to 16, e.g. 2');
   const train = {
     ...spec.train,
     ...(o.steps !== undefined ? { steps: o.steps } : {}),
     ...(o.batch !== undefined ? { batchSize: o.batch } : {}),
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.lr !== undefined ? { optimizer: { ...(spec.train.optimizer ?? { kind: 'adam' as const }), lr: o.lr } } : {}),
   };
   const merged = { ...spec, train };

@@ -63,6 +63,7 @@ export function program(): Command {
     )
     .option('--batch <n>', "sequences per training step (default: the experiment's train.batchSize)", int('--batch'))
     .option('--lr <x>', "learning rate (default: the experiment's train.optimizer.lr, else 1e-3)", num('--lr'))
+    .option('--threads <n>', "threads each batch is split over (batch >= 8, wasm or cpu; default: the experiment's train.threads, else 1)", int('--threads'))
     .addOption(backendOption())
     .option('--out <dir>', 'results root', 'results')
     .option('--resume <run>', 'continue a run directory up to --steps')
@@ -70,7 +71,18 @@ export function program(): Command {
     .action(
       async (
         experiment: string | undefined,
-        opts: { seed?: number; variant?: string; steps?: number; batch?: number; lr?: number; backend?: string; out: string; resume?: string; report: boolean },
+        opts: {
+          seed?: number;
+          variant?: string;
+          steps?: number;
+          batch?: number;
+          lr?: number;
+          threads?: number;
+          backend?: string;
+          out: string;
+          resume?: string;
+          report: boolean;
+        },
       ) => {
         const { dir, outcome, signal } = await train(experiment, {
           ...opts,

@@ -143,6 +143,13 @@ export const trainSchema = z
     checkpointEvery: posInt.optional(),
     gumbelTau: z.object({ start: positive, end: positive, steps: posInt }).strict().optional(),
     lengths: z.enum(['per-sequence', 'per-batch']).optional(),
+    /** Threads each training batch is split over (data-parallel; batch >= 8, wasm or cpu); default 1. */
+    threads: z
+      .number()
+      .int({ error: 'use an integer number of threads, e.g. 2' })
+      .min(1, { error: 'use at least 1 thread' })
+      .max(16, { error: 'use at most 16 threads' })
+      .optional(),
     /** End training at the first evaluation below `cost` bits per sequence; `steps` stays the cap. */
     stopWhen: z
       .object({ cost: z.number({ error: stopCost }).positive({ error: stopCost }), checkEvery: posInt.optional() })

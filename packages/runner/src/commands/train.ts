@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { EngramError, initBackend } from '@engram/tensor';
-import { Trainer, type EvalRecord, type StepRecord } from '@engram/model';
+import { Trainer, type EvalRecord, type GradientShards, type StepRecord } from '@engram/model';
 import { fileCheckpoints } from '@engram/model/node';
 import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
 import { applyOverrides, makeModel, makeTask, modelConfigFor, trainingTask, type Overrides } from '../build.ts';
@@ -22,6 +22,7 @@ import { writeSummary, type RunOutcome } from '../summary.ts';
 import { Curriculum } from '../curriculum.ts';
 import { loadTaskModule, taskEntry } from '../taskRegistry.ts';
 import { optimalCostOf } from '../optimal.ts';
+import { trainingShards } from '../threads.ts';
 import { firstSolved, solveThreshold, type SolvedAt } from '../solved.ts';
 import { versions } from '../versions.ts';
 import { checkFits } from '../resources.ts';
@@ -77,7 +78,7 @@ async function prepareNew(target: string, o: TrainOptions, backend: string): Pro
 
 async function prepareResume(runDir: string, o: TrainOptions, backend: string): Promise<Prepared> {
   const { dir, config } = readRun(runDir, '--resume');
-  for (const flag of ['seed', 'variant', 'batch', 'lr'] as const) {
+  for (const flag of ['seed', 'variant', 'batch', 'lr', 'threads'] as const) {
     if (o[flag] !== undefined)
       throw new EngramError(`--${flag}`, 'cannot change when resuming', "resume with the run's own settings (only --steps may change)");
   }
@@ -107,22 +108,29 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   let started = performance.now();
   /** The training steps since the last scheduled evaluation (their mean is the metrics row's train_loss). */
   let window: StepRecord[] = [];
+  // train.threads: worker threads for the batch split (or one line on why not, and one thread)
+  const shards = trainingShards(spec.train.threads ?? 1, spec.train.batchSize, config.model, choice.name);
   // The Trainer checks the training settings (e.g. train.gumbelTau) before the run directory exists.
-  const trainer = new Trainer(
-    model,
-    task,
-    { ...spec.train, seed: config.seed },
-    {
-      ...(prepared.dir ? { checkpoints: fileCheckpoints(join(prepared.dir, 'checkpoint')) } : {}),
-      // the training-loss window since the last regular evaluation goes into the checkpoint, so a
-      // resumed run's next metrics row averages the same steps as an uninterrupted run's
-      extraMeta: () => ({
-        seconds: seconds + (performance.now() - started) / 1000,
-        trainWindow: window.map((r) => [r.loss, r.cost]),
-        ...(curriculum ? { curriculumMaxLength: curriculum.maxLength } : {}),
-      }),
-      cost: (logits, batch) => task.cost(logits, batch),
-    },
+  const trainer = newTrainer(
+    shards,
+    () =>
+      new Trainer(
+        model,
+        task,
+        { ...spec.train, seed: config.seed },
+        {
+          ...(prepared.dir ? { checkpoints: fileCheckpoints(join(prepared.dir, 'checkpoint')) } : {}),
+          // the training-loss window since the last regular evaluation goes into the checkpoint, so a
+          // resumed run's next metrics row averages the same steps as an uninterrupted run's
+          extraMeta: () => ({
+            seconds: seconds + (performance.now() - started) / 1000,
+            trainWindow: window.map((r) => [r.loss, r.cost]),
+            ...(curriculum ? { curriculumMaxLength: curriculum.maxLength } : {}),
+          }),
+          cost: (logits, batch) => task.cost(logits, batch),
+          ...(shards ? { shards } : {}),
+        },
+      ),
   );
   const dir = prepared.dir ?? createRunDir(o.out ?? 'results', config.experiment, config.variant, config.seed);
   // one process trains a run at a time (a second resume would interleave its files)
@@ -287,5 +295,16 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
     return { dir, outcome, ...(caught && outcome.interrupted ? { signal: caught } : {}) };
   } finally {
     unlock();
+    shards?.dispose();
+  }
+}
+
+/** Builds the trainer; if that fails (a bad training setting), the worker threads end too. */
+function newTrainer(shards: GradientShards | undefined, make: () => Trainer): Trainer {
+  try {
+    return make();
+  } catch (e) {
+    shards?.dispose();
+    throw e;
   }
 }

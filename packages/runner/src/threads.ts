@@ -1,0 +1,33 @@
+import { unsplittable, type GradientShards, type ModelConfig } from '@engram/model';
+import { THREAD_BACKENDS, threadShards } from '@engram/model/node';
+
+/**
+ * Below this batch a split costs more than it saves: each thread still pays the whole per-step
+ * engine overhead, which dominates small batches (see results/bench/throughput-threads.md).
+ */
+export const MIN_SPLIT_BATCH = 8;
+
+/** Why `threads` cannot be used for this run, or undefined when it can. */
+export function whyOneThread(threads: number, batch: number, model: ModelConfig, backend: string): string | undefined {
+  if (threads <= 1) return undefined;
+  if (batch < MIN_SPLIT_BATCH) return `batch ${batch} is below ${MIN_SPLIT_BATCH}, where a split costs more than it saves`;
+  if (batch < threads) return `batch ${batch} has fewer sequences than ${threads} threads`;
+  const noise = unsplittable(model);
+  if (noise) return noise;
+  if (!(THREAD_BACKENDS as readonly string[]).includes(backend)) return `worker threads cannot start backend '${backend}' (use --backend wasm or cpu)`;
+  return undefined;
+}
+
+/**
+ * The worker threads of `train.threads`, or undefined for one thread. A setting that cannot be
+ * honoured falls back to one thread with one line on stderr saying why (never silently).
+ */
+export function trainingShards(threads: number, batch: number, model: ModelConfig, backend: string): GradientShards | undefined {
+  if (threads <= 1) return undefined;
+  const why = whyOneThread(threads, batch, model, backend);
+  if (why) {
+    process.stderr.write(`engram: train.threads ${threads}: ${why}; training on one thread\n`);
+    return undefined;
+  }
+  return threadShards(model, backend, threads);
+}
