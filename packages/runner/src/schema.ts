@@ -143,7 +143,7 @@ export const trainSchema = z
     checkpointEvery: posInt.optional(),
     gumbelTau: z.object({ start: positive, end: positive, steps: posInt }).strict().optional(),
     lengths: z.enum(['per-sequence', 'per-batch']).optional(),
-    /** Threads each training batch is split over (data-parallel; batch >= 8, wasm or cpu); default 1. */
+    /** Threads each training batch is split over (data-parallel; batch >= 32, wasm or cpu); default 1. */
     threads: z
       .number()
       .int({ error: 'use an integer number of threads, e.g. 2' })

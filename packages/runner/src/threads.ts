@@ -2,10 +2,11 @@ import { unsplittable, type GradientShards, type ModelConfig } from '@engram/mod
 import { THREAD_BACKENDS, threadShards } from '@engram/model/node';
 
 /**
- * Below this batch a split costs more than it saves: each thread still pays the whole per-step
- * engine overhead, which dominates small batches (see results/bench/throughput-threads.md).
+ * Below this batch a split costs more than it saves on a 2-core machine: each thread still pays
+ * the whole per-step engine overhead, and the second core adds ~1.4x at best (two threads at
+ * batch 16: 0.75x, 32: 1.04x, 64: 1.34x, 128: 1.45x; results/bench/throughput-threads.md).
  */
-export const MIN_SPLIT_BATCH = 8;
+export const MIN_SPLIT_BATCH = 32;
 
 /** Why `threads` cannot be used for this run, or undefined when it can. */
 export function whyOneThread(threads: number, batch: number, model: ModelConfig, backend: string): string | undefined {

@@ -16,13 +16,14 @@ describe('train.threads: the batch split over worker threads', () => {
 
   it('says why a run stays on one thread: small batch, noisy heads, a backend workers cannot start', () => {
     expect(whyOneThread(1, 4, ntm, 'wasm')).toBeUndefined();
-    expect(whyOneThread(2, 16, ntm, 'wasm')).toBeUndefined();
-    expect(whyOneThread(2, 4, ntm, 'wasm')).toBe('batch 4 is below 8, where a split costs more than it saves');
-    expect(whyOneThread(12, 10, ntm, 'wasm')).toBe('batch 10 has fewer sequences than 12 threads');
-    expect(whyOneThread(2, 16, { ...ntm, memory: { slots: 8, width: 4, readMode: { kind: 'gumbel', tau: 1 } } }, 'wasm')).toMatch(
+    expect(whyOneThread(2, 32, ntm, 'wasm')).toBeUndefined();
+    expect(whyOneThread(2, 16, ntm, 'wasm')).toBe('batch 16 is below 32, where a split costs more than it saves');
+    expect(whyOneThread(16, 32, ntm, 'wasm')).toBeUndefined();
+    expect(whyOneThread(12, 10, ntm, 'wasm')).toBe('batch 10 is below 32, where a split costs more than it saves');
+    expect(whyOneThread(2, 32, { ...ntm, memory: { slots: 8, width: 4, readMode: { kind: 'gumbel', tau: 1 } } }, 'wasm')).toMatch(
       /^gumbel heads draw random numbers/,
     );
-    expect(whyOneThread(2, 16, ntm, 'tensorflow')).toBe("worker threads cannot start backend 'tensorflow' (use --backend wasm or cpu)");
+    expect(whyOneThread(2, 32, ntm, 'tensorflow')).toBe("worker threads cannot start backend 'tensorflow' (use --backend wasm or cpu)");
   });
 
   it('--threads and train.threads are checked, with errors naming them', () => {
@@ -35,9 +36,9 @@ describe('train.threads: the batch split over worker threads', () => {
   });
 
   it('trains a run on two threads and records the thread count in its config', { timeout: 120_000 }, async () => {
-    const exp = writeExperiment(dir, 'two', tinyCopyExperiment({ train: { steps: 4, batchSize: 8, evalEvery: 4, evalSequences: 8, checkpointEvery: 4 } }));
+    const exp = writeExperiment(dir, 'two', tinyCopyExperiment({ train: { steps: 2, batchSize: 32, evalEvery: 2, evalSequences: 8, checkpointEvery: 2 } }));
     const { dir: run, outcome } = await train(exp, { out: join(dir, 'results'), backend: 'cpu', threads: 2 });
-    expect(outcome.step).toBe(4);
+    expect(outcome.step).toBe(2);
     expect(Number.isFinite(outcome.finalCost)).toBe(true);
     expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).spec.train.threads).toBe(2);
   });
