@@ -213,6 +213,9 @@ const passThrough = rest
   );
 const outName = tag ? `${name}-${tag}` : name;
 
+/** Rows of every child so far, in the order they finished: written out after each one (a long run stopped midway keeps them). */
+const finished: Row[] = [];
+
 /** Runs the benchmark script in a child process and resolves to its JSON lines. */
 function runChild(backend: string, args: readonly string[]): Promise<Row[]> {
   return new Promise((done) => {
@@ -220,18 +223,22 @@ function runChild(backend: string, args: readonly string[]): Promise<Row[]> {
       cwd: here,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    let out = '';
+    const mine: Row[] = [];
+    let pending = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
+      const lines = (pending + d).split('\n');
+      pending = lines.pop() ?? '';
+      for (const l of lines.filter((x) => x.startsWith('{'))) {
+        const row = JSON.parse(l) as Row;
+        mine.push(row);
+        finished.push(row);
+        writeTables(finished, true);
+      }
     });
     child.on('close', (code, signal) => {
       if (code !== 0) fail(`backend ${backend} failed (${signal ? `signal ${signal}` : `exit ${String(code)}`}; its error is printed above)`);
-      done(
-        out
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => JSON.parse(l) as Row),
-      );
+      if (pending.startsWith('{')) mine.push(JSON.parse(pending) as Row);
+      done(mine);
     });
   });
 }
@@ -259,21 +266,27 @@ for (const backend of backends) {
   rows.push(...(jobs === 1 ? parts.flat() : parts.flat().sort((a, b) => rank(a) - rank(b) || (a['seed'] as number) - (b['seed'] as number))));
 }
 
-mkdirSync(outDir, { recursive: true });
-const columns = Object.keys(rows[0] ?? {});
-writeFileSync(join(outDir, `${outName}.csv`), stringify(rows, { header: true, columns }));
-const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v));
-const md = [
-  `# bench: ${name}`,
-  '',
-  `${bench.describe}${jobs > 1 ? `; ${jobs} processes side by side (one run per core)` : ''}. Command: \`pnpm bench ${[name, ...rest].join(' ')}\`.`,
-  `Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
-  '',
-  `| ${columns.join(' | ')} |`,
-  `| ${columns.map(() => '---').join(' | ')} |`,
-  ...rows.map((r) => `| ${columns.map((c) => fmt(r[c])).join(' | ')} |`),
-  ...(bench.summarize?.(rows) ?? []),
-  '',
-].join('\n');
-writeFileSync(join(outDir, `${outName}.md`), md);
-process.stdout.write(md);
+/** Writes <bench>[-tag].csv and .md; `partial` while runs are still going (the table says so). */
+function writeTables(rows: readonly Row[], partial: boolean): string {
+  mkdirSync(outDir, { recursive: true });
+  const columns = Object.keys(rows[0] ?? {});
+  writeFileSync(join(outDir, `${outName}.csv`), stringify(rows as Row[], { header: true, columns }));
+  const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v));
+  const md = [
+    `# bench: ${name}`,
+    '',
+    ...(partial ? [`**Partial**: the rows finished so far (${new Date().toISOString()}); the bench is still running or was stopped.`, ''] : []),
+    `${bench.describe}${jobs > 1 ? `; ${jobs} processes side by side (one run per core)` : ''}. Command: \`pnpm bench ${[name, ...rest].join(' ')}\`.`,
+    `Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${columns.map((c) => fmt(r[c])).join(' | ')} |`),
+    ...(bench.summarize?.([...rows]) ?? []),
+    '',
+  ].join('\n');
+  writeFileSync(join(outDir, `${outName}.md`), md);
+  return md;
+}
+
+process.stdout.write(writeTables(rows, false));
