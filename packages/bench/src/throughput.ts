@@ -114,22 +114,30 @@ if (peer) {
   process.exit(0);
 }
 
+/**
+ * Two trainers timed block by block in turns: a warm-up block of --warmup steps each, then
+ * --repeats rounds of one --steps block per side; `enter` runs before each of a side's blocks
+ * (a kernel switch). The median sequences/s of each side.
+ */
+function alternate<K extends string>(sides: Record<K, CopyTrainer>, batch: number, enter: (side: K) => void = () => {}): Record<K, number> {
+  const names = Object.keys(sides) as K[];
+  const rates = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let r = -1; r < repeats; r++)
+    for (const side of names) {
+      enter(side);
+      const t0 = performance.now();
+      for (let i = 0; i < (r < 0 ? warmup : steps); i++) sides[side].step();
+      if (r >= 0) rates[side].push((batch * steps * 1000) / (performance.now() - t0));
+    }
+  return Object.fromEntries(names.map((k) => [k, median(rates[k]) as number])) as Record<K, number>;
+}
+
 if (threads > 1) {
   for (const batch of batches) {
     const sides = { one: trainerCopyTrainer(batch, 1, 1, backend.name), many: trainerCopyTrainer(batch, 1, threads, backend.name) };
-    const rates: Record<'one' | 'many', number[]> = { one: [], many: [] };
-    for (const t of Object.values(sides)) for (let i = 0; i < warmup; i++) t.step();
-    for (let r = 0; r < repeats; r++) {
-      for (const side of ['one', 'many'] as const) {
-        const t0 = performance.now();
-        for (let i = 0; i < steps; i++) sides[side].step();
-        rates[side].push((batch * steps * 1000) / (performance.now() - t0));
-      }
-    }
+    const { one: a, many: b } = alternate(sides, batch);
     sides.one.dispose();
     sides.many.dispose();
-    const a = median(rates.one) as number;
-    const b = median(rates.many) as number;
     console.log(
       JSON.stringify({
         backend: backend.name,
@@ -152,19 +160,10 @@ if (process.argv.includes('--simd')) {
   for (const batch of batches) {
     // two trainers from the same seed: block r of each trains on the same sequence lengths
     const trainers = { simd: copyTrainer('fused', batch, new Rng(`throughput/${batch}`)), js: copyTrainer('fused', batch, new Rng(`throughput/${batch}`)) };
-    const rates: Record<'simd' | 'js', number[]> = { simd: [], js: [] };
-    for (let r = -1; r < repeats; r++)
-      for (const side of ['simd', 'js'] as const) {
-        setSimdKernels(side === 'simd');
-        const t0 = performance.now();
-        for (let i = 0; i < (r < 0 ? warmup : steps); i++) trainers[side].step();
-        if (r >= 0) rates[side].push((batch * steps * 1000) / (performance.now() - t0));
-      }
+    const { simd: a, js: b } = alternate(trainers, batch, (side) => setSimdKernels(side === 'simd'));
     setSimdKernels(true);
     trainers.simd.dispose();
     trainers.js.dispose();
-    const a = median(rates.simd);
-    const b = median(rates.js);
     console.log(
       JSON.stringify({
         backend: backend.name,

@@ -91,8 +91,28 @@ export function shardArrays(batch: SequenceBatch): Pick<ShardRequest, 'inputs' |
 }
 
 /**
- * One shard's gradient on a model of this thread: sets the weights, unrolls the shard in
- * training mode and differentiates its part of the batch loss. What a worker thread runs.
+ * The gradients of one shard's part of the batch loss (unrolled in training mode), for any
+ * thread: the trainer's own shard and a worker's alike. The caller disposes all three.
+ * @returns the loss part, gradients keyed by tf variable name, logits `[T, b, Y]`.
+ */
+export function shardLoss(
+  model: SequenceModel,
+  shard: SequenceBatch,
+  scoredBits: number,
+  variables: tf.Variable[],
+): { value: tf.Scalar; grads: tf.NamedTensorMap; logits: tf.Tensor3D } {
+  let logits: tf.Tensor3D | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const { outputs } = unroll(model, shard.inputs, { training: true });
+    logits = tf.keep(outputs);
+    return maskedSigmoidCrossEntropy(outputs, shard.targets, shard.mask, scoredBits);
+  }, variables);
+  return { value, grads, logits: logits as tf.Tensor3D };
+}
+
+/**
+ * One shard's gradient on a model of this thread: sets the weights, then {@link shardLoss}.
+ * What a worker thread runs.
  */
 export function shardGradients(model: SequenceModel, request: ShardRequest): ShardResult {
   const variables = Object.values(model.namedVariables);
@@ -106,21 +126,18 @@ export function shardGradients(model: SequenceModel, request: ShardRequest): Sha
   variables.forEach((v, i) => {
     tf.tidy(() => v.assign(tf.tensor(request.weights[i] as Float32Array, v.shape)));
   });
-  const inputs = tf.tensor3d(request.inputs.data, request.inputs.shape as [number, number, number]);
-  const targets = tf.tensor3d(request.targets.data, request.targets.shape as [number, number, number]);
-  const mask = tf.tensor2d(request.mask.data, request.mask.shape as [number, number]);
-  let logits: tf.Tensor3D | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const { outputs } = unroll(model, inputs, { training: true });
-    logits = tf.keep(outputs);
-    return maskedSigmoidCrossEntropy(outputs, targets, mask, request.scoredBits);
-  }, variables);
+  const shard: SequenceBatch = {
+    inputs: tf.tensor3d(request.inputs.data, request.inputs.shape as [number, number, number]),
+    targets: tf.tensor3d(request.targets.data, request.targets.shape as [number, number, number]),
+    mask: tf.tensor2d(request.mask.data, request.mask.shape as [number, number]),
+  };
+  const { value, grads, logits } = shardLoss(model, shard, request.scoredBits, variables);
   const result: ShardResult = {
     // a variable the loss does not reach has no gradient: zeros keep the order
     grads: variables.map((v) => (grads[v.name] ? (grads[v.name] as tf.Tensor).dataSync() : new Float32Array(v.size)) as Float32Array),
     loss: value.dataSync()[0] as number,
-    logits: (logits as tf.Tensor3D).dataSync() as Float32Array,
+    logits: logits.dataSync() as Float32Array,
   };
-  tf.dispose([value, grads, logits as tf.Tensor3D, inputs, targets, mask]);
+  tf.dispose([value, grads, logits, shard.inputs, shard.targets, shard.mask]);
   return result;
 }

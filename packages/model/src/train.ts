@@ -8,7 +8,7 @@ import { stopGradient } from '@engram/tensor';
 import type { SequenceModel } from './model.ts';
 import { makeOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.ts';
 import { unroll } from './unroll.ts';
-import { shardArrays, shardSizes, sliceBatch, unsplittable, type GradientShards } from './shards.ts';
+import { shardArrays, shardLoss, shardSizes, sliceBatch, unsplittable, type GradientShards } from './shards.ts';
 
 /** How to train. Plain JSON; stored in checkpoints. */
 export interface TrainConfig {
@@ -222,6 +222,9 @@ export class Trainer {
       );
     }
     if (options.shards) {
+      // with no other shard, the sums below would hand back the own gradients that the step disposes
+      if (!(options.shards.count >= 1))
+        throw new EngramError('threads', `shards with ${options.shards.count} other threads`, 'leave shards out to train on one thread');
       const why = unsplittable(model.config);
       if (why) throw new EngramError('threads', `the batch cannot be split over threads: ${why}`, 'train on one thread (threads: 1)');
       shardSizes(c.batchSize, options.shards.count + 1);
@@ -342,18 +345,15 @@ export class Trainer {
       ),
     );
     for (let i = 1; i < parts.length; i++) shards.start(i - 1, { weights, scoredBits, ...shardArrays(parts[i] as SequenceBatch) });
-    const own = parts[0] as SequenceBatch;
-    let ownLogits: tf.Tensor3D | undefined;
-    const { value, grads } = tf.variableGrads(
-      () => {
-        const { outputs } = unroll(this.model, own.inputs, { training: true, trainingStep: this.stepCount });
-        ownLogits = tf.keep(outputs);
-        return maskedSigmoidCrossEntropy(outputs, own.targets, own.mask, scoredBits);
-      },
+    const own = shardLoss(
+      this.model,
+      parts[0] as SequenceBatch,
+      scoredBits,
       names.map((n) => variables[n] as tf.Variable),
     );
+    const { value, grads, logits: ownLogits } = own;
     const results = Array.from({ length: shards.count }, (_, i) => shards.finish(i));
-    const [t, , y] = (ownLogits as tf.Tensor3D).shape;
+    const [t, , y] = ownLogits.shape;
     const joined = tf.tidy(() => {
       const byPath: Record<string, tf.Tensor> = {};
       names.forEach((n, k) => {
@@ -362,10 +362,10 @@ export class Trainer {
         byPath[n] = results.reduce<tf.Tensor>((sum, r) => tf.add(sum, tf.tensor(r.grads[k] as Float32Array, v.shape)), mine);
       });
       const loss = results.reduce<tf.Tensor>((sum, r) => tf.add(sum, r.loss), value) as tf.Scalar;
-      const logits = tf.concat([ownLogits as tf.Tensor3D, ...results.map((r, i) => tf.tensor3d(r.logits, [t, sizes[i + 1] as number, y]))], 1);
+      const logits = tf.concat([ownLogits, ...results.map((r, i) => tf.tensor3d(r.logits, [t, sizes[i + 1] as number, y]))], 1);
       return { byPath, loss, logits };
     });
-    tf.dispose([value, grads, ownLogits as tf.Tensor3D, parts.flatMap((p) => [p.inputs, p.targets, p.mask])].flat());
+    tf.dispose([value, grads, ownLogits, parts.flatMap((p) => [p.inputs, p.targets, p.mask])].flat());
     return { value: joined.loss, byPath: joined.byPath, logits: joined.logits };
   }
 

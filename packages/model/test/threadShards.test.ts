@@ -133,6 +133,9 @@ describe('data-parallel gradients: shards of a batch add up to the whole batch',
     const model = buildModel(ntm({ readMode: 'reinforce', writeMode: 'reinforce' }));
     expect(() => new Trainer(model, tinyCopy(), train, { shards })).toThrow(EngramError);
     expect(() => new Trainer(model, tinyCopy(), train, { shards })).toThrow(/^threads: the batch cannot be split over threads: reinforce heads/);
+    const plain = buildModel(ntm());
+    expect(() => new Trainer(plain, tinyCopy(), train, { shards: { ...shards, count: 0 } })).toThrow(/^threads: shards with 0 other threads/);
+    plain.dispose();
     model.dispose();
     shards.dispose();
   });
