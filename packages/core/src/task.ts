@@ -65,6 +65,13 @@ export interface TaskDefinition<O extends object = Record<string, unknown>> {
   maxLength(options: Readonly<O>): number;
   /** The smallest length the options allow. */
   minLength(options: Readonly<O>): number;
+  /**
+   * Options every sequence of one training batch shares (`train.lengths: 'per-batch'`), drawn
+   * from `rng` so that no batch pads its shorter sequences. Without it the runner draws the
+   * length alone (`atLength`); repeat copy also draws the repeat count, whose spread in a batch
+   * costs as many padding steps as the length's.
+   */
+  perBatch?(options: Readonly<O>, rng: Rng): O;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { EngramError } from '@engram/tensor';
+import { EngramError, type Rng } from '@engram/tensor';
 import { buildModel, type ModelConfig, type SequenceModel } from '@engram/model';
 import { runSpecSchema, type RunSpec } from './schema.ts';
 import { schemaError } from './errors.ts';
@@ -55,16 +55,20 @@ export function trainingTask(spec: RunSpec, maxLength?: number): RunnerTask {
   const entry = taskEntry(spec.task);
   const lo = entry.minLength(task.options);
   const hi = entry.maxLength(task.options);
-  const byLength = new Map<number, RunnerTask>();
-  const at = (length: number) => {
-    let t = byLength.get(length);
+  // one task per distinct batch shape, made once (make validates its options)
+  const shapes = new Map<string, RunnerTask>();
+  const at = (options: object) => {
+    const key = JSON.stringify(options);
+    let t = shapes.get(key);
     if (!t) {
-      t = entry.make(entry.atLength(task.options, length));
-      byLength.set(length, t);
+      t = entry.make(options as Record<string, unknown>);
+      shapes.set(key, t);
     }
     return t;
   };
-  return { ...task, sample: (batch, rng) => at(rng.int(lo, hi)).sample(batch, rng) };
+  const perBatch = entry.perBatch;
+  const draw = perBatch ? (rng: Rng) => perBatch(task.options, rng) : (rng: Rng) => entry.atLength(task.options, rng.int(lo, hi));
+  return { ...task, sample: (batch, rng) => at(draw(rng)).sample(batch, rng) };
 }
 
 /** The model config of a run: the experiment's model, the task's sizes, the run's seed. */

@@ -8,7 +8,7 @@ import { Rng } from '@engram/tensor';
 import { makeTask, trainingTask } from '../src/build.ts';
 import { runSpecSchema, type RunSpec } from '../src/schema.ts';
 
-function spec(kind: 'copy' | 'associative-recall', options: Record<string, unknown>, lengths?: 'per-sequence' | 'per-batch'): RunSpec {
+function spec(kind: 'copy' | 'associative-recall' | 'repeat-copy', options: Record<string, unknown>, lengths?: 'per-sequence' | 'per-batch'): RunSpec {
   return runSpecSchema.parse({
     task: { kind, options },
     model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 8, width: 4 } },
@@ -51,6 +51,26 @@ describe("train.lengths: 'per-batch'", () => {
       tf.dispose([b.inputs, b.targets, b.mask]);
     }
     expect(steps.size).toBe(3);
+  });
+
+  it('draws the repeat count per batch too for repeat copy (T = L + 3 + R * L in every sequence), over both ranges', () => {
+    const task = trainingTask(spec('repeat-copy', { bits: 3, minLength: 1, maxLength: 3, minRepeats: 1, maxRepeats: 4 }, 'per-batch'));
+    const rng = new Rng('repeats');
+    const shapes = new Set<string>();
+    for (let i = 0; i < 80; i++) {
+      const b = task.sample(8, rng);
+      const scored = scoredSteps(b.mask);
+      expect(new Set(scored).size, `batch ${i}: ${scored.join(',')}`).toBe(1);
+      // scored steps = R * L + 1 (the copies and the end marker); T = L + 3 + R * L
+      const T = b.inputs.shape[0];
+      const L = T - 2 - (scored[0] as number);
+      const R = ((scored[0] as number) - 1) / L;
+      expect([L >= 1 && L <= 3, Number.isInteger(R) && R >= 1 && R <= 4], `T ${T}, scored ${scored[0]}`).toEqual([true, true]);
+      shapes.add(`${T}/${scored[0]}`);
+      tf.dispose([b.inputs, b.targets, b.mask]);
+    }
+    // (T, scored) fixes L = T - 2 - scored and then R: every one of the 12 (L, R) pairs was drawn
+    expect(shapes.size).toBe(12);
   });
 
   it("is off by default and never changes the evaluation task ('per-sequence' mixes lengths in a batch)", () => {

@@ -101,4 +101,9 @@ export const repeatCopy: TaskDefinition<RepeatCopyOptions> = {
   make,
   lengthOption: 'length',
   ...lengthRange('minLength', 'maxLength'),
+  perBatch: (o, rng) => {
+    const length = rng.int(o.minLength, o.maxLength);
+    const repeats = rng.int(o.minRepeats, o.maxRepeats);
+    return { ...o, minLength: length, maxLength: length, minRepeats: repeats, maxRepeats: repeats };
+  },
 };
