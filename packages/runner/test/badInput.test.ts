@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { engram, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
+import { engram, engramInProcess, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
 /**
  * Every bad input: one line on stderr naming the field, exit code 2, nothing written under --out.
@@ -167,9 +167,16 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
       /^engram: task\.options\.maxLength: 0 is not an integer >= 1; set maxLength to an integer >= 1$/,
     ],
   ];
-  for (const [what, args, pattern] of cases) {
-    it(what, () => {
-      const r = engram([...args, ...(args[0] === 'train' || args[0] === 'compare' ? ['--out', out] : [])]);
+  // every case through main() in this process; the first three also through the real binary,
+  // whose exit code is main()'s handed to process.exit
+  const throughBinary = new Set(['unknown flag', 'malformed JSON', 'a memory that cannot fit (1e7 slots)']);
+  const runs = cases.flatMap(([what, args, pattern]) => [
+    [what, args, pattern, engramInProcess] as const,
+    ...(throughBinary.has(what) ? [[`${what} (the binary)`, args, pattern, async (a: string[]) => engram(a)] as const] : []),
+  ]);
+  for (const [what, args, pattern, run] of runs) {
+    it(what, async () => {
+      const r = await run([...args, ...(args[0] === 'train' || args[0] === 'compare' ? ['--out', out] : [])]);
       expect(r.status).toBe(2);
       const lines = r.stderr
         .trim()

@@ -23,6 +23,34 @@ export function engram(args: string[], options: { cwd?: string; env?: Record<str
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * The CLI's `main` in this process, stdout and stderr captured. A spawned binary spends ~2 s
+ * starting (tsx compiling the workspace, tfjs loading) before it reads its first flag; this
+ * spends none, so a test can go through dozens of command lines. The status is what main
+ * returns and bin/engram.js hands to process.exit; keep a few cases on {@link engram} to cover
+ * that last step.
+ */
+export async function engramInProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { main } = await import('../src/cli.ts');
+  const out: string[] = [];
+  const err: string[] = [];
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  const capture = (into: string[]) =>
+    ((chunk: string | Uint8Array) => {
+      into.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = capture(out);
+  process.stderr.write = capture(err);
+  try {
+    const status = await main(args);
+    return { status, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+}
+
 export function tempDir(prefix = 'engram-cli-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -3,8 +3,7 @@ import * as fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../src/cli.ts';
-import { filesUnder, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
+import { engramInProcess, filesUnder, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
 /**
  * The bad-input contract over flags and damaged run directories, as properties (issue 15): for
@@ -15,21 +14,10 @@ import { filesUnder, tempDir, tinyCopyExperiment, writeExperiment } from './cliH
 const dir = tempDir('engram-props-cli-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the CLI in this process, capturing stderr; stdout is dropped. */
+/** Runs the CLI in this process ({@link engramInProcess}): its exit code and stderr. */
 async function engramIn(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const err: string[] = [];
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), stderr: err.join('') };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
+  const r = await engramInProcess(argv);
+  return { code: r.status, stderr: r.stderr };
 }
 
 /** Every file under a directory with its content hash, to show what a failed command left alone. */

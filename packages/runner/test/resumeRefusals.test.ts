@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, engram, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
+import { BIN, engram, engramInProcess, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
 const runDirOf = (stdout: string) => (/^run: (.+)$/m.exec(stdout)?.[1] ?? '').trim();
 
@@ -33,9 +33,9 @@ describe('a refused --resume changes nothing', () => {
     ['a changed --seed', () => ['train', '--resume', run, '--steps', '20', '--seed', '3'], /^engram: --seed: cannot change when resuming/],
   ];
   for (const [what, args, pattern] of refusals) {
-    it(`${what}: exit 2, one line, every file as it was`, () => {
+    it(`${what}: exit 2, one line, every file as it was`, async () => {
       const before = snapshot(run);
-      const r = engram(args());
+      const r = await engramInProcess(args());
       expect(r.status, r.stderr).toBe(2);
       const lines = r.stderr
         .trim()
@@ -47,13 +47,13 @@ describe('a refused --resume changes nothing', () => {
     });
   }
 
-  it('a corrupt checkpoint: exit 2 naming it, config.json and metrics.csv as they were', () => {
+  it('a corrupt checkpoint: exit 2 naming it, config.json and metrics.csv as they were', async () => {
     const ckpt = join(run, 'checkpoint');
     const latest = readdirSync(ckpt).find((f) => f === 'latest');
     expect(latest).toBeDefined();
     writeFileSync(join(ckpt, 'latest'), 'step-999999');
     const before = snapshot(run);
-    const r = engram(['train', '--resume', run, '--steps', '20', '--backend', 'cpu']);
+    const r = await engramInProcess(['train', '--resume', run, '--steps', '20', '--backend', 'cpu']);
     expect(r.status, r.stderr).toBe(2);
     expect(
       r.stderr
@@ -103,12 +103,14 @@ describe('a refused --resume changes nothing', () => {
     first.kill('SIGINT');
     await new Promise((ok) => first.on('exit', ok));
     writeFileSync(join(run3, '.lock'), '999999\n'); // a lock left by a process that is gone
-    const third = engram(['train', '--resume', run3, '--steps', '3004', '--no-report']);
+    // two steps past where the interrupted run stopped (resuming to 3004 trained ~3,000 steps: 40 s)
+    const stopped = (JSON.parse(readFileSync(join(run3, 'outcome.json'), 'utf8')) as { step: number }).step;
+    const third = engram(['train', '--resume', run3, '--steps', String(stopped + 2), '--no-report']);
     expect(third.status, third.stderr).toBe(0);
     expect(existsSync(join(run3, '.lock'))).toBe(false);
   }, 120_000);
 
-  it('a config.json that does not match its schema is refused by resume, eval and report with one line, nothing changed', () => {
+  it('a config.json that does not match its schema is refused by resume, eval and report with one line, nothing changed', async () => {
     const r = engram(['train', writeExperiment(dir, 'tiny3', tinyCopyExperiment({ name: 'tiny-three' })), '--out', out, '--no-report']);
     expect(r.status, r.stderr).toBe(0);
     const broken = runDirOf(r.stdout);
@@ -120,7 +122,7 @@ describe('a refused --resume changes nothing', () => {
       ['eval', broken, '--lengths', '2'],
       ['report', broken],
     ]) {
-      const e = engram(args);
+      const e = await engramInProcess(args);
       expect(e.status, e.stderr).toBe(2);
       const lines = e.stderr
         .trim()
