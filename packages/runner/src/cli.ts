@@ -107,7 +107,9 @@ export function program(): Command {
     );
 
   p.command('eval')
-    .description("cost per sequence length on fresh sequences (generalisation), written to the run's eval.csv and eval.md")
+    .description(
+      "cost per sequence length on fresh sequences (generalisation), written to the run's eval.csv and eval.md (and plots/generalisation.svg for 2+ lengths)",
+    )
     .argument('<run>', 'run directory (results/<experiment>/<run-id>)')
     .option('--lengths <list>', 'comma-separated lengths (copy: vectors; recall: items), e.g. 10,20,50,120', (v) => parseLengths(v))
     .option('--count <n>', 'fresh sequences per length', int('--count'), 640)

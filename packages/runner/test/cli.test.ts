@@ -73,6 +73,10 @@ describe('engram CLI', () => {
     expect(e.stdout).toMatch(/^\s+2\s+\d+\.\d{3}$/m);
     expect(e.stdout).toMatch(/^\s+5\s+\d+\.\d{3}$/m);
     expect(readFileSync(join(first, 'eval.csv'), 'utf8').split('\n')[0]).toBe('length,cost,loss,sequences,step');
+    // two lengths: the cost-per-length curve, with the training maximum (3) marked
+    const curve = readFileSync(join(first, 'plots', 'generalisation.svg'), 'utf8');
+    expect(curve).toMatch(/^<svg/);
+    expect(curve).toContain('trained up to 3');
     // --set: an option the task lacks, or a value its validation refuses, is a one-line error (exit 2) and eval.csv stays
     const before = readFileSync(join(first, 'eval.csv'), 'utf8');
     const unknown = engram(['eval', first, '--lengths', '2', '--count', '8', '--set', 'maxRepeats=20']);

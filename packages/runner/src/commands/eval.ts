@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { EngramError, initBackend, Rng } from '@engram/tensor';
@@ -9,6 +9,7 @@ import { readRun } from '../runs.ts';
 import { restoreModel } from '../restore.ts';
 import { loadTaskModule, taskEntry } from '../taskRegistry.ts';
 import { hasOptimum } from '../optimal.ts';
+import { generalisationSvg } from '../plots/index.ts';
 
 export interface EvalOptions {
   readonly lengths?: number[];
@@ -60,7 +61,8 @@ export function parseTaskSettings(settings: readonly string[], known: readonly s
 
 /**
  * `engram eval <run>`: cost per length on fresh sequences (generalisation beyond the training
- * lengths, as in the NTM paper's copy test). Writes eval.csv and eval.md into the run.
+ * lengths, as in the NTM paper's copy test). Writes eval.csv and eval.md into the run, and with
+ * two or more lengths plots/generalisation.svg (cost against length, the training maximum marked).
  */
 export async function evaluateRun(runDir: string, o: EvalOptions): Promise<LengthResult[]> {
   const { dir, config } = readRun(runDir);
@@ -125,5 +127,14 @@ export async function evaluateRun(runDir: string, o: EvalOptions): Promise<Lengt
       '',
     ].join('\n'),
   );
+  if (results.length >= 2) {
+    mkdirSync(join(dir, 'plots'), { recursive: true });
+    const svg = await generalisationSvg(results, {
+      title: `${config.spec.task.kind}: generalisation (step ${step}, ${count} sequences per ${entry.lengthOption})`,
+      lengthName: entry.lengthOption,
+      trainedUpTo: entry.maxLength(base.options),
+    });
+    writeFileSync(join(dir, 'plots', 'generalisation.svg'), svg);
+  }
   return results;
 }
