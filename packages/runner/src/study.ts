@@ -9,6 +9,7 @@ import { readMetrics, readRun } from './runs.ts';
 import type { Experiment } from './schema.ts';
 import type { RunOutcome } from './summary.ts';
 import { solveThreshold } from './solved.ts';
+import { rowsTouched, type RowsTouched } from './rowsTouched.ts';
 
 const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 
@@ -22,6 +23,10 @@ export interface VariantSummary {
   /** Runs ended early by a non-finite loss or gradient. */
   readonly diverged: number;
   readonly medianSequencesToSolve?: number;
+  /** [fewest, most] sequences to solve over the solved seeds. */
+  readonly sequencesToSolveRange?: readonly [number, number];
+  readonly medianSecondsToSolve?: number;
+  readonly secondsToSolveRange?: readonly [number, number];
   readonly medianFinalCost?: number;
   /** Median generalisation cost per length. */
   readonly generalisation: Record<string, number | undefined>;
@@ -43,6 +48,23 @@ function modeOf(dir: string): string {
   return r === w ? r : `read ${r}, write ${w}`;
 }
 
+/** `{ [key]: [min, max] }` of the finite values, or nothing when there are none. */
+function range<K extends string>(key: K, xs: readonly number[]): { [k in K]?: readonly [number, number] } {
+  const f = xs.filter(Number.isFinite);
+  return f.length ? ({ [key]: [Math.min(...f), Math.max(...f)] as const } as { [k in K]: readonly [number, number] }) : {};
+}
+
+/** "median (min-max)", or "-". */
+const withRange = (m: number | undefined, r: readonly [number, number] | undefined, digits: number) =>
+  m === undefined ? '-' : `${fmt(m, digits)}${r && r[0] !== r[1] ? ` (${fmt(r[0], digits)}-${fmt(r[1], digits)})` : ''}`;
+
+/** Median rows touched per step over a variant's runs, read and write apart. */
+function medianTouched(ts: readonly (RowsTouched | undefined)[]): { read?: number; write?: number; slots?: number } {
+  const known = ts.filter((t): t is RowsTouched => t !== undefined);
+  if (!known.length) return {};
+  return { read: median(known.map((t) => t.read)), write: median(known.map((t) => t.write)), slots: known[0]?.slots };
+}
+
 /** Per-variant medians over seeds. */
 export function summariseVariants(rows: readonly CompareRow[], dirs: readonly string[]): VariantSummary[] {
   const variants = [...new Set(rows.map((r) => r.variant))];
@@ -60,6 +82,15 @@ export function summariseVariants(rows: readonly CompareRow[], dirs: readonly st
       solved: rs.filter((r) => r.solved).length,
       diverged: outcomes.filter((o) => o.diverged).length,
       medianSequencesToSolve: median(rs.filter((r) => r.solved).map((r) => r.sequencesToSolve as number)),
+      ...range(
+        'sequencesToSolveRange',
+        rs.filter((r) => r.solved).map((r) => r.sequencesToSolve as number),
+      ),
+      medianSecondsToSolve: median(rs.filter((r) => r.solved).map((r) => r.secondsToSolve ?? Number.NaN)),
+      ...range(
+        'secondsToSolveRange',
+        rs.filter((r) => r.solved).map((r) => r.secondsToSolve ?? Number.NaN),
+      ),
       medianFinalCost: median(rs.map((r) => r.finalCost)),
       generalisation: Object.fromEntries(lengths.map((l) => [l, median(rs.map((r) => r.generalisation[l] ?? Number.NaN))])),
       ...(rs.some((r) => r.optimal) ? { optimal: Object.fromEntries(lengths.map((l) => [l, median(rs.map((r) => r.optimal?.[l] ?? Number.NaN))])) } : {}),
@@ -83,6 +114,13 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
   mkdirSync(plots, { recursive: true });
   const variants = summariseVariants(rows, dirs);
   const written: string[] = [];
+  // rows each head addresses per step, from touched.json or the checkpoint (one traced example per run)
+  const touched = new Map<string, ReturnType<typeof medianTouched>>();
+  for (const v of variants) {
+    const ts: (RowsTouched | undefined)[] = [];
+    for (let i = 0; i < rows.length; i++) if ((rows[i] as CompareRow).variant === v.variant) ts.push(await rowsTouched(dirs[i] as string));
+    touched.set(v.variant, medianTouched(ts));
+  }
 
   const csvRows = variants.map((v) => {
     const gen = Object.entries(v.generalisation);
@@ -103,6 +141,14 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
       peak_mb: v.peakRssMb ?? '',
       sequences_per_run: v.sequences,
       total_seconds: v.seconds,
+      min_sequences_to_solve: v.sequencesToSolveRange?.[0] ?? '',
+      max_sequences_to_solve: v.sequencesToSolveRange?.[1] ?? '',
+      median_seconds_to_solve: v.medianSecondsToSolve ?? '',
+      min_seconds_to_solve: v.secondsToSolveRange?.[0] ?? '',
+      max_seconds_to_solve: v.secondsToSolveRange?.[1] ?? '',
+      read_rows_per_step: touched.get(v.variant)?.read ?? '',
+      write_rows_per_step: touched.get(v.variant)?.write ?? '',
+      slots: touched.get(v.variant)?.slots ?? '',
     };
   });
   writeFileSync(join(outDir, 'table.csv'), stringify(csvRows, { header: true }));
@@ -179,14 +225,20 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     lines.push(
       `## ${task}`,
       '',
-      `| variant | addressing | solved | diverged | median sequences to solve | median final cost | ${heads}ms/step | peak MB | weightings |`,
-      `| --- | --- | --- | --- | --- | --- | ${rule}--- | --- | --- |`,
+      `| variant | addressing | solved | diverged | sequences to solve, median (range) | seconds to solve, median (range) | median final cost | ${heads}rows per step (read / write of N) | ms/step | peak MB | weightings |`,
+      `| --- | --- | --- | --- | --- | --- | --- | ${rule}--- | --- | --- | --- |`,
     );
     for (const v of vs) {
+      const t = touched.get(v.variant);
+      const rowsCell = t?.read !== undefined ? `${fmt(t.read, 1)} / ${fmt(t.write, 1)} of ${t.slots}` : '-';
       lines.push(
-        `| ${v.variant} | \`${v.mode}\` | ${v.solved}/${v.seeds} | ${v.diverged} | ${fmt(v.medianSequencesToSolve, 0)} | ${fmt(v.medianFinalCost)} | ${cells(v)}${fmt(v.msPerStep, 1)} | ${fmt(v.peakRssMb, 0)} | ${(heatmaps[v.variant] ?? []).join(', ') || '-'} |`,
+        `| ${v.variant} | \`${v.mode}\` | ${v.solved}/${v.seeds} | ${v.diverged} | ${withRange(v.medianSequencesToSolve, v.sequencesToSolveRange, 0)} | ${withRange(v.medianSecondsToSolve, v.secondsToSolveRange, 0)} | ${fmt(v.medianFinalCost)} | ${cells(v)}${rowsCell} | ${fmt(v.msPerStep, 1)} | ${fmt(v.peakRssMb, 0)} | ${(heatmaps[v.variant] ?? []).join(', ') || '-'} |`,
       );
     }
+    lines.push(
+      '',
+      'Rows per step: the mean number of memory rows a head gives a weight above 0, per time step, on one fresh example in evaluation mode (median over the runs); soft addressing gives every row some weight unless it underflows.',
+    );
     lines.push('', `![learning curves](plots/curves-${task}.svg)`, '');
   }
   const findings = join(outDir, 'findings.md');

@@ -379,10 +379,17 @@ describe('engram CLI', () => {
     const table = readFileSync(join(out, 'tiny-two', 'table.csv'), 'utf8').split('\n');
     expect(table[0]).toMatch(/^task,variant,mode,seeds,solved,diverged,median_sequences_to_solve,median_final_cost,gen_length_1,gen_cost_1/);
     expect(table[2]).toMatch(/^copy,hard,hard,2,\d,\d,/);
+    // rows per step from one traced example per run, kept in touched.json: hard heads address 1 row of 8
+    expect(table[0]).toMatch(/,read_rows_per_step,write_rows_per_step,slots$/);
+    expect(table[2]).toMatch(/,1,1,8$/);
+    expect(Number(table[1]?.split(',').at(-3))).toBeGreaterThan(1);
+    const hardRun = readdirSync(join(out, 'tiny-two')).find((d) => d.startsWith('hard-seed1'));
+    expect(JSON.parse(readFileSync(join(out, 'tiny-two', hardRun as string, 'touched.json'), 'utf8'))).toMatchObject({ read: 1, write: 1, slots: 8 });
     const summary = readFileSync(join(out, 'tiny-two', 'summary.md'), 'utf8');
     expect(summary).toContain('Regenerate: `engram compare');
     expect(summary).toMatch(/Budget: 4 training sequences per run \(2 steps of 2/);
     expect(summary).toMatch(/weightings-(soft|hard)-(solved|failed)\.svg/);
+    expect(summary).toMatch(/^\| hard \| `hard` \| \d\/2 \| 0 \| .* \| 1\.0 \/ 1\.0 of 8 \|/m);
     const again = engram(['compare', two, '--out', out]);
     expect(again.status).toBe(0);
     expect(again.stderr).not.toContain('missing run');
