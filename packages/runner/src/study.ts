@@ -170,10 +170,12 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     written.push(path);
   }
 
-  // Weightings of one solved and one failed run per variant (the best and the worst by final cost).
+  // Weightings of one solved and one failed run per variant (the best and the worst by final cost
+  // among the runs whose checkpoint is here). Checkpoints are not committed, so a study built up
+  // across sittings keeps the plot an earlier sitting drew when no run of that kind has one now.
   const heatmaps: Record<string, string[]> = {};
   for (const v of variants) {
-    const runs = rows.map((r, i) => ({ r, dir: dirs[i] as string })).filter((x) => x.r.variant === v.variant);
+    const runs = rows.map((r, i) => ({ r, dir: dirs[i] as string })).filter((x) => x.r.variant === v.variant && existsSync(join(x.dir, 'checkpoint')));
     const solved = runs.filter((x) => x.r.solved).sort((a, b) => a.r.finalCost - b.r.finalCost)[0];
     const failed = runs.filter((x) => !x.r.solved).sort((a, b) => b.r.finalCost - a.r.finalCost)[0];
     heatmaps[v.variant] = [];
@@ -181,10 +183,15 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
       ['solved', solved],
       ['failed', failed],
     ] as const) {
-      if (!pick || !existsSync(join(pick.dir, 'checkpoint'))) continue;
+      const path = join(plots, `weightings-${v.variant}-${label}.svg`);
+      const link = `[${label}](plots/weightings-${v.variant}-${label}.svg)`;
+      const ranOfKind = rows.some((r) => r.variant === v.variant && r.solved === (label === 'solved'));
+      if (!pick) {
+        if (ranOfKind && existsSync(path)) (heatmaps[v.variant] as string[]).push(link);
+        continue;
+      }
       const ex = await traceExample(pick.dir);
       if (!ex) continue;
-      const path = join(plots, `weightings-${v.variant}-${label}.svg`);
       writeFileSync(
         path,
         await weightingsSvg({
@@ -197,7 +204,7 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
         }),
       );
       written.push(path);
-      (heatmaps[v.variant] as string[]).push(`[${label}](plots/weightings-${v.variant}-${label}.svg)`);
+      (heatmaps[v.variant] as string[]).push(link);
     }
   }
 

@@ -359,7 +359,7 @@ describe('engram CLI', () => {
     expect(readFileSync(join(runDirOf(r.stdout), 'summary.md'), 'utf8')).toContain('optimal Bayesian estimator');
   });
 
-  it('compare trains what is missing, reuses finished runs, and tabulates variants and seeds', () => {
+  it('compare trains what is missing, reuses finished runs, and tabulates variants and seeds', async () => {
     const two = writeExperiment(
       dir,
       'two',
@@ -395,7 +395,17 @@ describe('engram CLI', () => {
     const again = engram(['compare', two, '--out', out]);
     expect(again.status).toBe(0);
     expect(again.stderr).not.toContain('missing run');
-    expect(readdirSync(join(out, 'tiny-two')).filter((d) => d.includes('-seed'))).toHaveLength(4);
+    const runs = readdirSync(join(out, 'tiny-two')).filter((d) => d.includes('-seed'));
+    expect(runs).toHaveLength(4);
+    // a later sitting on a fresh clone has no checkpoints (git-ignored): the study keeps the
+    // weighting plots and the rows touched that the first sitting drew and cached
+    for (const d of runs) rmSync(join(out, 'tiny-two', d, 'checkpoint'), { recursive: true, force: true });
+    const later = await engramInProcess(['compare', two, '--out', out, '--no-train']);
+    expect(later.status, later.stderr).toBe(0);
+    const laterSummary = readFileSync(join(out, 'tiny-two', 'summary.md'), 'utf8');
+    const links = (md: string) => md.match(/weightings-(soft|hard)-(solved|failed)\.svg/g)?.sort();
+    expect(links(laterSummary)).toEqual(links(summary));
+    expect(readFileSync(join(out, 'tiny-two', 'table.csv'), 'utf8').split('\n')[2]).toMatch(/,1,1,8$/);
   });
 
   it('compare of run directories from two experiments keeps them apart: one row per experiment and variant', () => {
