@@ -18,6 +18,12 @@ export const KEY_NORM_EPSILON = 1e-8;
  * leave all rows but one empty, and the write-then-address loop fed it back step after step:
  * the gradient norm grew from 1.7 (T = 2) to 8e14 (T = 40) at the copy sizes. Rows written
  * with tanh adds (norm ~1 to 4) move by less than 5e-5 relative.
+ *
+ * It is the default of `memory.rowNormFloor`. At trained weights 1e-2 can still be too small for
+ * hard heads: soft-vs-hard-copy's hard seed 1 diverged at step 637, where the gradient with
+ * respect to the memory grew ~28x per time step backwards through the unroll (1.7e-4 at the
+ * last step to 1.4e38, then Infinity, 33 steps earlier); from the same checkpoint (step 600)
+ * with 0.1 it stayed between 1.6e-4 and 1.3e-3 over all 41 steps.
  */
 export const ROW_NORM_FLOOR = 1e-2;
 

@@ -1,5 +1,17 @@
 export { KEY_NORM_EPSILON, LOG_EPSILON, RENORM_FLOOR, ROW_NORM_FLOOR } from './constants.ts';
-export { cosine, dot, scaledDot, bilinear, additive, makeSimilarity, SIMILARITIES, type ScoreFn, type Similarity, type SimilarityName } from './similarity.ts';
+export {
+  cosine,
+  cosineWithFloor,
+  dot,
+  scaledDot,
+  bilinear,
+  additive,
+  makeSimilarity,
+  SIMILARITIES,
+  type ScoreFn,
+  type Similarity,
+  type SimilarityName,
+} from './similarity.ts';
 export { softmax, sparsemax, hardmax, straightThrough, NORMALIZERS, type Normalizer, type NormalizerName } from './normalize.ts';
 export { attend, attentionWeights, weightedSum, type AttendOptions } from './attend.ts';
 export { interpolate, shift, sharpen, ntmAddress } from './ntm/addressing.ts';

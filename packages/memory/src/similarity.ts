@@ -28,15 +28,21 @@ function flooredNorm(x: tf.Tensor, floorSq: number): tf.Tensor {
 
 /**
  * Cosine similarity, the NTM's K(u, v) = u.v / (|u| |v|), with the query's norm floored by
- * KEY_NORM_EPSILON and each memory row's by ROW_NORM_FLOOR (constants.ts says why).
+ * KEY_NORM_EPSILON and each memory row's by `rowNormFloor` δ, as sqrt(|m|^2 + δ^2)
+ * (constants.ts says why; memory.rowNormFloor sets δ).
  */
-export const cosine: ScoreFn = (keys, queries) =>
-  tf.tidy(() => {
-    const dots = tf.matMul(queries, keys, false, true); // [B,H,N]
-    const qNorm = flooredNorm(queries, KEY_NORM_EPSILON); // [B,H,1]
-    const kNorm = tf.transpose(flooredNorm(keys, ROW_NORM_FLOOR * ROW_NORM_FLOOR), [0, 2, 1]); // [B,1,N]
-    return tf.div(dots, tf.mul(qNorm, kNorm)) as tf.Tensor3D;
-  });
+export function cosineWithFloor(rowNormFloor: number): ScoreFn {
+  return (keys, queries) =>
+    tf.tidy(() => {
+      const dots = tf.matMul(queries, keys, false, true); // [B,H,N]
+      const qNorm = flooredNorm(queries, KEY_NORM_EPSILON); // [B,H,1]
+      const kNorm = tf.transpose(flooredNorm(keys, rowNormFloor * rowNormFloor), [0, 2, 1]); // [B,1,N]
+      return tf.div(dots, tf.mul(qNorm, kNorm)) as tf.Tensor3D;
+    });
+}
+
+/** {@link cosineWithFloor} at the default floor ROW_NORM_FLOOR. */
+export const cosine: ScoreFn = cosineWithFloor(ROW_NORM_FLOOR);
 
 /** Luong's "dot" score: u.v. */
 export const dot: ScoreFn = (keys, queries) => tf.matMul(queries, keys, false, true);
@@ -81,11 +87,19 @@ export function additive(width: number, hidden: number, rng: Rng, variables: Var
 /**
  * Makes a similarity by name. `bilinear` and `additive` create their weights here, from `rng`.
  * @param width K, the key width.
+ * @param rowNormFloor cosine only: δ of the row norm (default ROW_NORM_FLOOR).
  */
-export function makeSimilarity(name: SimilarityName, width: number, rng: Rng, additiveHidden = width, variables: VariableFactory = plainVariables): Similarity {
+export function makeSimilarity(
+  name: SimilarityName,
+  width: number,
+  rng: Rng,
+  additiveHidden = width,
+  variables: VariableFactory = plainVariables,
+  rowNormFloor = ROW_NORM_FLOOR,
+): Similarity {
   switch (name) {
     case 'cosine':
-      return { name, score: cosine, variables: [] };
+      return { name, score: rowNormFloor === ROW_NORM_FLOOR ? cosine : cosineWithFloor(rowNormFloor), variables: [] };
     case 'dot':
       return { name, score: dot, variables: [] };
     case 'scaledDot':

@@ -704,3 +704,65 @@ describe('memory.writeGateBias', () => {
     two.dispose();
   });
 });
+
+describe('memory.rowNormFloor', () => {
+  /** Read vectors and the gradient of their sum over the variables, T steps from the initial state. */
+  function unrolled(a: MemoryAccess, T: number): { reads: number[]; grads: number[] } {
+    const data = new Rng(5);
+    const outs = Array.from({ length: T }, () => tf.tidy(() => tf.tanh(data.normalTensor([2, 6], 0, 1)) as tf.Tensor2D));
+    const result = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        let state = a.initialState(2);
+        const reads: tf.Tensor[] = [];
+        for (const h of outs) {
+          const [r, next] = a.step(h, state, { training: true });
+          reads.push(r);
+          state = next;
+        }
+        return tf.sum(tf.mul(tf.stack(reads), tf.stack(reads))) as tf.Scalar;
+      }, a.variables);
+      return {
+        reads: [value.dataSync()[0] as number],
+        grads: Object.keys(grads)
+          .sort()
+          .flatMap((k) => Array.from((grads[k] as tf.Tensor).dataSync())),
+      };
+    });
+    tf.dispose(outs);
+    return result;
+  }
+
+  it('reaches the fused and the reference path alike (1e-5 relative), for soft and hard heads, and changes the result', () => {
+    for (const mode of ['soft', 'hard'] as const) {
+      const make = (kernels: 'fused' | 'reference', rowNormFloor?: number) =>
+        new MemoryAccess({
+          slots: 8,
+          width: 4,
+          controllerSize: 6,
+          readMode: mode,
+          writeMode: mode,
+          seed: 2,
+          kernels,
+          ...(rowNormFloor ? { rowNormFloor } : {}),
+        });
+      const [fused, reference, plain] = [make('fused', 0.5), make('reference', 0.5), make('fused')];
+      const f = unrolled(fused, 6);
+      const r = unrolled(reference, 6);
+      expect(relErr(f.reads, r.reads), `${mode}: values`).toBeLessThan(1e-5);
+      expect(relErr(f.grads, r.grads), `${mode}: gradients`).toBeLessThan(1e-5);
+      expect(relErr(unrolled(plain, 6).grads, f.grads), `${mode}: the floor changes the gradients`).toBeGreaterThan(1e-4);
+      for (const a of [fused, reference, plain]) a.dispose();
+    }
+  });
+
+  it('refuses a floor outside (0, 1] and one given with a similarity that has none', () => {
+    for (const bad of [0, -0.1, 2, Number.NaN]) {
+      expect(() => new MemoryAccess({ slots: 8, width: 4, controllerSize: 5, rowNormFloor: bad })).toThrow(
+        /memory\.rowNormFloor: .* is not a number in \(0, 1\]/,
+      );
+    }
+    expect(() => new MemoryAccess({ slots: 8, width: 4, controllerSize: 5, similarity: 'dot', rowNormFloor: 0.1 })).toThrow(
+      /memory\.rowNormFloor: only the cosine similarity has a row-norm floor, not 'dot'/,
+    );
+  });
+});

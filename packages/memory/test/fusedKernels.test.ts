@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activateControls, controlTable, ntmAddress, read, softmax, sparsemax, write, cosine, INTERFACE_CLIP } from '../src/index.ts';
+import { activateControls, controlTable, ntmAddress, read, softmax, sparsemax, write, cosine, cosineWithFloor, INTERFACE_CLIP } from '../src/index.ts';
 import {
   fusedAddress,
   fusedAddressRead,
@@ -16,6 +16,7 @@ import {
   setSimdKernels,
   simdKernelsActive,
 } from '../src/ntm/fused/index.ts';
+import { fusedContentWeights } from '../src/dnc/fused/contentKernel.ts';
 import * as ref from './reference/ntm64.ts';
 import { allFinite, checkGradients, compare, mulberry32, randomNested, randomT3, softmaxRows, type Mat, type T3 } from './helpers.ts';
 
@@ -32,33 +33,17 @@ function addressInputs(B: number, H: number, N: number, M: number, S: number, se
   return [tf.tensor3d(memory), tf.tensor3d(key), tf.tensor2d(beta), tf.tensor2d(gate), tf.tensor3d(shift), tf.tensor2d(gamma), tf.tensor3d(prev)];
 }
 
+/** The seven addressing inputs (memory, key, beta, gate, shift, gamma, prev) with their ranks. */
+const addressArgs = (x: tf.Tensor[]) =>
+  [x[0] as tf.Tensor3D, x[1] as tf.Tensor3D, x[2] as tf.Tensor2D, x[3] as tf.Tensor2D, x[4] as tf.Tensor3D, x[5] as tf.Tensor2D, x[6] as tf.Tensor3D] as const;
 const composite =
-  (normalize: typeof softmax) =>
+  (normalize: typeof softmax, score = cosine) =>
   (...x: tf.Tensor[]) =>
-    ntmAddress(
-      x[0] as tf.Tensor3D,
-      x[1] as tf.Tensor3D,
-      x[2] as tf.Tensor2D,
-      x[3] as tf.Tensor2D,
-      x[4] as tf.Tensor3D,
-      x[5] as tf.Tensor2D,
-      x[6] as tf.Tensor3D,
-      cosine,
-      normalize,
-    );
+    ntmAddress(...addressArgs(x), score, normalize);
 const fused =
-  (normalize: 'softmax' | 'sparsemax') =>
+  (normalize: 'softmax' | 'sparsemax', rowNormFloor?: number) =>
   (...x: tf.Tensor[]) =>
-    fusedAddress(
-      x[0] as tf.Tensor3D,
-      x[1] as tf.Tensor3D,
-      x[2] as tf.Tensor2D,
-      x[3] as tf.Tensor2D,
-      x[4] as tf.Tensor3D,
-      x[5] as tf.Tensor2D,
-      x[6] as tf.Tensor3D,
-      normalize,
-    );
+    fusedAddress(...addressArgs(x), normalize, rowNormFloor);
 
 // every kernel test runs twice: on the WebAssembly SIMD twins (the default) and on the JavaScript loops
 for (const simd of [true, false])
@@ -262,6 +247,85 @@ for (const simd of [true, false])
           z.dispose();
         });
       }
+    });
+
+    describe('memory.rowNormFloor: another floor than the default reaches every kernel path', () => {
+      // rows of norm ~0.1-0.3, where a floor of 0.5 changes the scores a lot
+      const FLOOR = 0.5;
+      it('fused addressing equals ntmAddress with cosineWithFloor (values and gradients, 1e-5), and differs from the default floor', () => {
+        const inputs = addressInputs(2, 2, 11, 5, 1, 4242, 0.1);
+        const r = compare(fused('softmax', FLOOR), composite(softmax, cosineWithFloor(FLOOR)), inputs, 5);
+        expect(r.value).toBeLessThan(1e-5);
+        r.grads.forEach((e, i) => expect(e, `gradient of input ${i}`).toBeLessThan(1e-5));
+        const moved = tf.tidy(() => tf.max(tf.abs(tf.sub(fused('softmax', FLOOR)(...inputs), fused('softmax')(...inputs)))).dataSync()[0] as number);
+        expect(moved).toBeGreaterThan(1e-3);
+        tf.dispose(inputs);
+      });
+      it('the group kernels (address + write, address + read) equal the composite with the same floor', () => {
+        const inputs = addressInputs(2, 2, 11, 5, 1, 4343, 0.1);
+        const rng = mulberry32(4444);
+        const erase = tf.tensor3d(randomT3([2, 2, 5], rng).map((x) => x.map((r) => r.map((v) => 0.5 + 0.45 * v))));
+        const add = tf.tensor3d(randomT3([2, 2, 5], rng));
+        const score = cosineWithFloor(FLOOR);
+        const w = compare(
+          (...x) => {
+            const r = fusedAddressWrite(...addressArgs(x), x[7] as tf.Tensor3D, x[8] as tf.Tensor3D, 'softmax', FLOOR);
+            return tf.concat([tf.reshape(r.weights, [-1]), tf.reshape(r.memory, [-1])]);
+          },
+          (...x) => {
+            const ww = composite(softmax, score)(...x.slice(0, 7));
+            return tf.concat([tf.reshape(ww, [-1]), tf.reshape(write(x[0] as tf.Tensor3D, ww, x[7] as tf.Tensor3D, x[8] as tf.Tensor3D), [-1])]);
+          },
+          [...inputs, erase, add],
+          6,
+        );
+        const r = compare(
+          (...x) => {
+            const o = fusedAddressRead(...addressArgs(x), 'softmax', FLOOR);
+            return tf.concat([tf.reshape(o.weights, [-1]), tf.reshape(o.reads, [-1])]);
+          },
+          (...x) => {
+            const rw = composite(softmax, score)(...x.slice(0, 7));
+            return tf.concat([tf.reshape(rw, [-1]), tf.reshape(read(x[0] as tf.Tensor3D, rw), [-1])]);
+          },
+          inputs,
+          7,
+        );
+        for (const [name, c] of [
+          ['address + write', w],
+          ['address + read', r],
+        ] as const) {
+          expect(c.value, name).toBeLessThan(1e-5);
+          c.grads.forEach((e, i) => expect(e, `${name}: gradient of input ${i}`).toBeLessThan(1e-5));
+        }
+        tf.dispose([...inputs, erase, add]);
+      });
+      it('fused addressing backward matches central differences of the float64 reference at that floor', () => {
+        const rng = mulberry32(4545);
+        const B = 2;
+        const H = 2;
+        const N = 7;
+        const M = 4;
+        const inputs = [
+          randomT3([B, N, M], rng, 0.2),
+          randomT3([B, H, M], rng),
+          randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 2 + x)),
+          randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 0.5 + 0.4 * x)),
+          softmaxRows(randomT3([B, H, 3], rng, 2)),
+          randomNested<Mat>([B, H], rng).map((r) => r.map((x) => 1.5 + 0.5 * x)),
+          softmaxRows(randomT3([B, H, N], rng, 2)),
+        ] as [T3, T3, Mat, Mat, T3, Mat, T3];
+        checkGradients(fused('softmax', FLOOR), (m, k, b, g, s, y, p) => ref.ntmAddress(m, k, b, g, s, y, p, FLOOR), inputs);
+      });
+      it("the DNC's content kernel keeps the default floor after an NTM kernel ran with another", () => {
+        if (!simd) return; // the DNC content kernel runs only on the twins
+        const inputs = addressInputs(2, 2, 11, 5, 1, 4646, 0.1);
+        const before = tf.tidy(() => fusedContentWeights(inputs[0] as tf.Tensor3D, inputs[1] as tf.Tensor3D, inputs[2] as tf.Tensor2D).arraySync());
+        tf.tidy(() => fused('softmax', FLOOR)(...inputs).dataSync());
+        const after = tf.tidy(() => fusedContentWeights(inputs[0] as tf.Tensor3D, inputs[1] as tf.Tensor3D, inputs[2] as tf.Tensor2D).arraySync());
+        expect(after).toEqual(before);
+        tf.dispose(inputs);
+      });
     });
 
     describe('fused backward against central differences of the float64 reference', () => {

@@ -51,6 +51,7 @@ const ntmMemory = z
     kernels: z.enum(KERNEL_CHOICES).optional(),
     order: z.enum(ACCESS_ORDERS).optional(),
     writeGateBias: z.number().min(-20).max(20).optional(),
+    rowNormFloor: z.number().gt(0).max(1).optional(),
   })
   .strict();
 

@@ -110,6 +110,22 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
       /^engram: dncshift\.model\.memory\.shiftRange: unknown field 'shiftRange'; remove it/,
     ],
     [
+      'a row-norm floor above 1',
+      ['train', exp('floor', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 8, width: 4, rowNormFloor: 3 } } })],
+      /^engram: floor\.model\.memory\.rowNormFloor: got 3; Too big: expected number to be <=1/,
+    ],
+    [
+      'a row-norm floor with the dot similarity',
+      [
+        'train',
+        exp('floordot', {
+          ...base,
+          model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 8, width: 4, similarity: 'dot', rowNormFloor: 0.1 } },
+        }),
+      ],
+      /^engram: model\.memory\.rowNormFloor: only the cosine similarity has a row-norm floor, not 'dot'; drop rowNormFloor or use similarity cosine$/,
+    ],
+    [
       'a DNC option on an NTM memory',
       ['train', exp('ntmmask', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { slots: 8, width: 4, masking: true } } })],
       /^engram: ntmmask\.model\.memory\.masking: unknown field 'masking'; remove it/,

@@ -9,6 +9,7 @@ import { applyMode, parseMode, type AddressingMode, type AddressingModeSpec, typ
 import { softmax, sparsemax } from '../normalize.ts';
 import { read, sparseRead, sparseWrite, write } from '../readWrite.ts';
 import { makeSimilarity, SIMILARITIES, type Similarity, type SimilarityName } from '../similarity.ts';
+import { ROW_NORM_FLOOR } from '../constants.ts';
 import { fusedAddress } from './fused/addressKernel.ts';
 import { fusedControls } from './fused/controlsKernel.ts';
 import { fusedUnsupportedReason } from './fused/register.ts';
@@ -77,6 +78,11 @@ export interface MemoryAccessConfig {
   readonly order?: AccessOrder;
   /** Initial bias of the write heads' interpolation gate; default WRITE_GATE_INITIAL_BIAS (-3); 0 = none. */
   readonly writeGateBias?: number;
+  /**
+   * Cosine similarity only: δ in each memory row's norm sqrt(|m|^2 + δ^2), which bounds the
+   * score's gradient with respect to a row by 1/δ; default ROW_NORM_FLOOR (1e-2, constants.ts).
+   */
+  readonly rowNormFloor?: number;
 }
 
 /** The config with every default filled in and every mode parsed. */
@@ -95,6 +101,7 @@ export interface ResolvedAccessConfig {
   readonly kernels: KernelChoice;
   readonly order: AccessOrder;
   readonly writeGateBias: number;
+  readonly rowNormFloor: number;
 }
 
 /**
@@ -171,6 +178,17 @@ export function resolveAccessConfig(c: MemoryAccessConfig): ResolvedAccessConfig
       'use e.g. -3 (the default) or 0 for none',
     );
   }
+  const rowNormFloor = c.rowNormFloor ?? ROW_NORM_FLOOR;
+  if (!(Number.isFinite(rowNormFloor) && rowNormFloor > 0 && rowNormFloor <= 1)) {
+    throw new EngramError('memory.rowNormFloor', `${rowNormFloor} is not a number in (0, 1]`, 'use e.g. 0.01 (the default) or 0.1');
+  }
+  if (c.rowNormFloor !== undefined && similarity !== 'cosine') {
+    throw new EngramError(
+      'memory.rowNormFloor',
+      `only the cosine similarity has a row-norm floor, not '${similarity}'`,
+      'drop rowNormFloor or use similarity cosine',
+    );
+  }
   if (kernels === 'fused' && similarity !== 'cosine') {
     throw new EngramError('memory.kernels', `'fused' was asked for but ${fusedUnsupportedReason(similarity, 'cpu')}`, "use kernels 'auto' or 'reference'");
   }
@@ -187,6 +205,7 @@ export function resolveAccessConfig(c: MemoryAccessConfig): ResolvedAccessConfig
     kernels,
     order,
     writeGateBias,
+    rowNormFloor,
     readModes: modesFor(c.readMode, readHeads, slots, 'memory.readMode'),
     writeModes: modesFor(c.writeMode, writeHeads, slots, 'memory.writeMode'),
   };
@@ -237,7 +256,7 @@ export class MemoryAccess implements MemoryModule<AccessState> {
     this.readSize = c.readHeads * c.width;
     this.stateTensors = commonStateTensors(c.slots, c.width, c.readHeads, c.writeHeads);
     this.needsScoreFunction = [...c.readModes, ...c.writeModes].some((m) => m.kind === 'reinforce');
-    this.similarity = makeSimilarity(c.similarity, c.width, rng, c.width, variables);
+    this.similarity = makeSimilarity(c.similarity, c.width, rng, c.width, variables, c.rowNormFloor);
     this.memoryInit = makeMemoryInit(c.init, c.slots, c.width, rng, variables);
     this.projection = variables('memory/projection', () => rng.glorotTensor([c.controllerSize, this.interfaceSize]));
     this.projectionBias = variables('memory/projectionBias', () =>
@@ -350,7 +369,17 @@ export class MemoryAccess implements MemoryModule<AccessState> {
     const score = this.similarity.score;
     const pipeline = (normalize = softmax) =>
       fused
-        ? fusedAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, normalize === sparsemax ? 'sparsemax' : 'softmax')
+        ? fusedAddress(
+            memory,
+            ctl.key,
+            ctl.beta,
+            ctl.gate,
+            ctl.shift,
+            ctl.gamma,
+            prev,
+            normalize === sparsemax ? 'sparsemax' : 'softmax',
+            this.config.rowNormFloor,
+          )
         : ntmAddress(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, score, normalize);
     const ctx = { training: options.training ?? true, rng: options.rng, tau: options.tau, trainingStep: options.trainingStep };
     const first = modes[0] as AddressingMode;
@@ -384,7 +413,7 @@ export class MemoryAccess implements MemoryModule<AccessState> {
     const add = ctl.add as tf.Tensor3D;
     const direct = fused ? directNormalizer(this.config.writeModes) : undefined;
     if (direct) {
-      const r = fusedAddressWrite(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, erase, add, direct);
+      const r = fusedAddressWrite(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, erase, add, direct, this.config.rowNormFloor);
       return [{ dense: r.weights }, r.memory];
     }
     const ww = this.address(memory, ctl, prev, this.config.writeModes, options, fused);
@@ -402,7 +431,7 @@ export class MemoryAccess implements MemoryModule<AccessState> {
   private readGroup(memory: tf.Tensor3D, ctl: HeadControls, prev: tf.Tensor3D, options: StepOptions, fused: boolean): [HeadWeights, tf.Tensor3D] {
     const direct = fused ? directNormalizer(this.config.readModes) : undefined;
     if (direct) {
-      const r = fusedAddressRead(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, direct);
+      const r = fusedAddressRead(memory, ctl.key, ctl.beta, ctl.gate, ctl.shift, ctl.gamma, prev, direct, this.config.rowNormFloor);
       return [{ dense: r.weights }, r.reads];
     }
     const rw = this.address(memory, ctl, prev, this.config.readModes, options, fused);

@@ -181,8 +181,8 @@ export function sharpen(weights: T3, gamma: Mat, eps = EPSILON): T3 {
  * Full NTM addressing [B][H][N] = sharpen(shift(interpolate(content, prev, gate), shiftDist), gamma),
  * with memory [B][N][M], key [B][H][M], beta, gate, gamma [B][H], shiftDist [B][H][2S+1], prev [B][H][N].
  */
-export function ntmAddress(memory: T3, key: T3, beta: Mat, gate: Mat, shiftDist: T3, gamma: Mat, prev: T3): T3 {
-  const content = contentWeights(memory, key, beta);
+export function ntmAddress(memory: T3, key: T3, beta: Mat, gate: Mat, shiftDist: T3, gamma: Mat, prev: T3, rowFloor = ROW_NORM_FLOOR): T3 {
+  const content = contentWeights(memory, key, beta, (m, k) => cosineScores(m, k, rowFloor));
   return sharpen(shift(interpolate(content, prev, gate), shiftDist), gamma);
 }
 

@@ -87,6 +87,14 @@ export class WasmKernels {
     return enabled && this.load() !== undefined;
   }
 
+  /**
+   * Hands the module its constants again (the `configure` callback, now reading new values),
+   * when it has loaded; otherwise its first load does.
+   */
+  reconfigure(): void {
+    if (this.loaded) this.configure(this.loaded);
+  }
+
   private load(): WasmKernelExports | undefined {
     if (this.loaded || failures.has(this.name)) return this.loaded;
     try {

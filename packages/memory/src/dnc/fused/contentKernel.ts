@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { EngramError, registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { AUX_ROWS } from '../../ntm/fused/addressMath.ts';
-import { runSimdKernel } from '../../ntm/fused/simd/ntmSimd.ts';
+import { ROW_NORM_FLOOR } from '../../constants.ts';
+import { runSimdKernel, useSimdRowNormFloor } from '../../ntm/fused/simd/ntmSimd.ts';
 
 /** Kernel names (tfjs registry). */
 export const CONTENT_WEIGHTS = 'EngramContentWeights';
@@ -33,6 +34,8 @@ function registerContentKernels(): void {
       [m![0]!, k![1]!, AUX_ROWS, m![1]!],
     ],
     compute: (ins, outs, [m, k]) => {
+      // the DNC's cosine keeps the default floor, whatever an NTM kernel set before
+      useSimdRowNormFloor(ROW_NORM_FLOOR);
       if (!runSimdKernel('contentWeights', sizes(m!, k!), ins, outs)) twinOnly(CONTENT_WEIGHTS);
     },
   });
@@ -41,6 +44,7 @@ function registerContentKernels(): void {
     inputs: ['dy', 'weights', 'aux', ...INPUTS],
     outputShapes: (s) => s.slice(3).map((x) => [...x]),
     compute: (ins, outs, s) => {
+      useSimdRowNormFloor(ROW_NORM_FLOOR);
       if (!runSimdKernel('contentWeightsGrad', sizes(s[3]!, s[4]!), ins, outs)) twinOnly(CONTENT_WEIGHTS_GRAD);
     },
   });

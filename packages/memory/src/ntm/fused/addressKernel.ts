@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { EngramError, registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addressMath.ts';
-import { addressSizes, runSimdKernel } from './simd/ntmSimd.ts';
+import { addressSizes, runSimdKernel, useSimdRowNormFloor } from './simd/ntmSimd.ts';
+import { ROW_NORM_FLOOR } from '../../constants.ts';
 
 /** Kernel names (tfjs registry). */
 export const NTM_ADDRESS = 'EngramNtmAddress';
@@ -10,7 +11,8 @@ export const NTM_ADDRESS_GRAD = 'EngramNtmAddressGrad';
 /** How content scores are normalised inside the fused addressing. */
 export type FusedNormalizer = 'softmax' | 'sparsemax';
 
-type AddressAttrs = { normalize: FusedNormalizer };
+/** `rowNormFloor`: the cosine's row-norm floor δ (memory.rowNormFloor). */
+type AddressAttrs = { normalize: FusedNormalizer; rowNormFloor: number };
 
 const INPUTS = ['memory', 'key', 'beta', 'gate', 'shift', 'gamma', 'prev'] as const;
 
@@ -25,8 +27,9 @@ function registerAddressKernels(): void {
       [m![0]!, k![1]!, AUX_ROWS, m![1]!],
     ],
     compute: (ins, outs, [m, k, , , s], attrs) => {
-      const d = addressDims(m!, k!, s!);
+      const d = addressDims(m!, k!, s!, attrs.rowNormFloor);
       const sparse = attrs.normalize === 'sparsemax';
+      useSimdRowNormFloor(attrs.rowNormFloor);
       if (runSimdKernel('ntmAddress', addressSizes(d, sparse), ins, outs)) return;
       const [memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const [weights, aux] = outs;
@@ -41,8 +44,9 @@ function registerAddressKernels(): void {
     compute: (ins, outs, shapesIn, attrs) => {
       const [dy, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const [dMemory, dKey, dBeta, dGate, dShift, dGamma, dPrev] = outs as Float32Array[];
-      const d = addressDims(shapesIn[3]!, shapesIn[4]!, shapesIn[7]!);
+      const d = addressDims(shapesIn[3]!, shapesIn[4]!, shapesIn[7]!, attrs.rowNormFloor);
       const sparse = attrs.normalize === 'sparsemax';
+      useSimdRowNormFloor(attrs.rowNormFloor);
       if (runSimdKernel('ntmAddressGrad', addressSizes(d, sparse), ins, outs)) return;
       addressBackward(
         d,
@@ -86,6 +90,7 @@ registerAddressKernels();
  * @param shiftDist `[B, H, 2S+1]` a distribution over shifts -S..+S
  * @param gamma `[B, H]` >= 1
  * @param prev `[B, H, N]`
+ * @param rowNormFloor δ in the cosine's row norm sqrt(|m|^2 + δ^2); default ROW_NORM_FLOOR.
  * @returns `[B, H, N]`
  */
 export function fusedAddress(
@@ -97,6 +102,7 @@ export function fusedAddress(
   gamma: tf.Tensor2D,
   prev: tf.Tensor3D,
   normalize: FusedNormalizer = 'softmax',
+  rowNormFloor = ROW_NORM_FLOOR,
 ): tf.Tensor3D {
   const s = shapes('fusedAddress');
   s.check('memory', memory, ['B', 'N', 'M']);
@@ -114,7 +120,7 @@ export function fusedAddress(
       'pass a distribution over shifts -S..+S with 2S+1 <= N',
     );
   }
-  const [weights, aux] = runKernel(NTM_ADDRESS, { memory, key, beta, gate, shift: shiftDist, gamma, prev }, { normalize });
+  const [weights, aux] = runKernel(NTM_ADDRESS, { memory, key, beta, gate, shift: shiftDist, gamma, prev }, { normalize, rowNormFloor });
   aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call
   return weights as tf.Tensor3D;
 }

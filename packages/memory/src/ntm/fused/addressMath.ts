@@ -3,7 +3,7 @@
  * pass and its vector-Jacobian product. The math is exactly that of `ntmAddress`
  * (addressing.ts) with cosine similarity:
  *
- *     K_i  = m_i.k / (sqrt(|m_i|^2 + ROW_NORM_FLOOR^2) sqrt(|k|^2 + KEY_NORM_EPSILON))   cosine score
+ *     K_i  = m_i.k / (sqrt(|m_i|^2 + δ^2) sqrt(|k|^2 + KEY_NORM_EPSILON))   cosine score, δ = rowNormFloor
  *     wc   = softmax(beta K)   (or sparsemax)                            content weights
  *     wg   = prev + g (wc - prev)                                        interpolation
  *     ws_i = sum_{s=-S..S} wg_{(i - s) mod N} shiftDist_s                circular shift
@@ -14,8 +14,6 @@
  */
 import { KEY_NORM_EPSILON, LOG_EPSILON, ROW_NORM_FLOOR } from '../../constants.ts';
 import { scratch, zeroed } from './scratch.ts';
-
-const ROW_FLOOR_SQ = ROW_NORM_FLOOR * ROW_NORM_FLOOR;
 
 /** Sizes of one addressing call. */
 export interface AddressDims {
@@ -29,17 +27,22 @@ export interface AddressDims {
   readonly width: number;
   /** S: shifts -S..+S. */
   readonly shiftRange: number;
+  /** δ², the square of the row-norm floor of the cosine score (memory.rowNormFloor). */
+  readonly rowFloorSq: number;
 }
 
-/** The dimensions of an address kernel's call, from the shapes of memory `[B,N,M]`, key `[B,H,M]` and shift `[B,H,2S+1]`. */
-export function addressDims(memory: readonly number[], key: readonly number[], shift: readonly number[]): AddressDims {
-  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: key[1]!, shiftRange: (shift[2]! - 1) / 2 };
+/**
+ * The dimensions of an address kernel's call, from the shapes of memory `[B,N,M]`, key `[B,H,M]`
+ * and shift `[B,H,2S+1]`, and the cosine's row-norm floor δ.
+ */
+export function addressDims(memory: readonly number[], key: readonly number[], shift: readonly number[], rowNormFloor = ROW_NORM_FLOOR): AddressDims {
+  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: key[1]!, shiftRange: (shift[2]! - 1) / 2, rowFloorSq: rowNormFloor * rowNormFloor };
 }
 
 /**
  * Rows of the saved intermediates per head, each `[N]`: cosine score K, content weights wc,
  * interpolated wg, shifted ws, log(ws + LOG_EPSILON) and the memory rows' inverse norms
- * 1 / sqrt(|m_i|^2 + ROW_NORM_FLOOR^2) (the same for every head). The forward pass fills them; the
+ * 1 / sqrt(|m_i|^2 + δ^2) (the same for every head). The forward pass fills them; the
  * backward pass reads them instead of recomputing.
  */
 export const AUX_ROWS = 6;
@@ -129,7 +132,7 @@ function cosineScores(d: AddressDims, b: number, memory: Float32Array, key: Floa
         ss += x * x;
         dt += x * key[kb + j]!;
       }
-      const inv = 1 / Math.sqrt(ss + ROW_FLOOR_SQ);
+      const inv = 1 / Math.sqrt(ss + d.rowFloorSq);
       aux[a0 + K_ROW * N + i] = dt * ki * inv;
       aux[a0 + NORM_ROW * N + i] = inv;
     }
@@ -142,7 +145,7 @@ function cosineScores(d: AddressDims, b: number, memory: Float32Array, key: Floa
       const x = memory[r + j]!;
       ss += x * x;
     }
-    const inv = 1 / Math.sqrt(ss + ROW_FLOOR_SQ);
+    const inv = 1 / Math.sqrt(ss + d.rowFloorSq);
     for (let h = 0; h < H; h++) {
       const kb = (b * H + h) * M;
       let dt = 0;

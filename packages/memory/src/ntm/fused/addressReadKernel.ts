@@ -4,7 +4,8 @@ import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addres
 import type { FusedNormalizer } from './addressKernel.ts';
 import { readForward, readWeightsGrad } from './readMath.ts';
 import { scratch32 } from './scratch.ts';
-import { addressSizes, runSimdKernel } from './simd/ntmSimd.ts';
+import { addressSizes, runSimdKernel, useSimdRowNormFloor } from './simd/ntmSimd.ts';
+import { ROW_NORM_FLOOR } from '../../constants.ts';
 
 /**
  * A whole read group in one kernel: the read heads address memory and read it. Used for soft
@@ -13,7 +14,8 @@ import { addressSizes, runSimdKernel } from './simd/ntmSimd.ts';
 export const NTM_ADDRESS_READ = 'EngramNtmAddressRead';
 export const NTM_ADDRESS_READ_GRAD = 'EngramNtmAddressReadGrad';
 
-type Attrs = { normalize: FusedNormalizer };
+/** `rowNormFloor`: the cosine's row-norm floor δ (memory.rowNormFloor). */
+type Attrs = { normalize: FusedNormalizer; rowNormFloor: number };
 
 const INPUTS = ['memory', 'key', 'beta', 'gate', 'shift', 'gamma', 'prev'] as const;
 
@@ -29,10 +31,11 @@ function registerAddressReadKernels(): void {
       [m![0]!, k![1]!, AUX_ROWS, m![1]!],
     ],
     compute: (ins, outs, [m, k, , , s], attrs) => {
-      if (runSimdKernel('ntmAddressRead', addressSizes(addressDims(m!, k!, s!), attrs.normalize === 'sparsemax'), ins, outs)) return;
+      useSimdRowNormFloor(attrs.rowNormFloor);
+      if (runSimdKernel('ntmAddressRead', addressSizes(addressDims(m!, k!, s!, attrs.rowNormFloor), attrs.normalize === 'sparsemax'), ins, outs)) return;
       const [weights, reads, aux] = outs;
       const [memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
-      const d = addressDims(m!, k!, s!);
+      const d = addressDims(m!, k!, s!, attrs.rowNormFloor);
       addressForward(
         d,
         attrs.normalize === 'sparsemax',
@@ -50,7 +53,8 @@ function registerAddressReadKernels(): void {
     compute: (ins, outs, s, attrs) => {
       const [dWeights, dReads, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const [gMemory, gKey, gBeta, gGate, gShift, gGamma, gPrev] = outs as Float32Array[];
-      const d = addressDims(s[4]!, s[5]!, s[8]!);
+      const d = addressDims(s[4]!, s[5]!, s[8]!, attrs.rowNormFloor);
+      useSimdRowNormFloor(attrs.rowNormFloor);
       if (runSimdKernel('ntmAddressReadGrad', addressSizes(d, attrs.normalize === 'sparsemax'), ins, outs)) return;
       // the read's share of the weights gradient joins the incoming one; its share of the
       // memory gradient is added in the addressing backward's sweep over memory
@@ -91,6 +95,7 @@ registerAddressReadKernels();
  * Fused addressing + read of a group of read heads; the same function as
  * `read(memory, ntmAddress(memory, key, ..., prev))` with cosine similarity.
  * @param memory `[B, N, M]`; key `[B, R, M]`; beta, gate, gamma `[B, R]`; shiftDist `[B, R, 2S+1]`; prev `[B, R, N]`.
+ * @param rowNormFloor δ of the cosine's row norm; default ROW_NORM_FLOOR.
  * @returns the read weights `[B, R, N]` and the read vectors `[B, R, M]`.
  */
 export function fusedAddressRead(
@@ -102,8 +107,9 @@ export function fusedAddressRead(
   gamma: tf.Tensor2D,
   prev: tf.Tensor3D,
   normalize: FusedNormalizer = 'softmax',
+  rowNormFloor = ROW_NORM_FLOOR,
 ): { weights: tf.Tensor3D; reads: tf.Tensor3D } {
-  const [weights, reads, aux] = runKernel(NTM_ADDRESS_READ, { memory, key, beta, gate, shift: shiftDist, gamma, prev }, { normalize });
+  const [weights, reads, aux] = runKernel(NTM_ADDRESS_READ, { memory, key, beta, gate, shift: shiftDist, gamma, prev }, { normalize, rowNormFloor });
   aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call
   return { weights: weights as tf.Tensor3D, reads: reads as tf.Tensor3D };
 }

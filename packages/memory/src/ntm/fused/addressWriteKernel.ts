@@ -3,7 +3,8 @@ import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/t
 import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addressMath.ts';
 import type { FusedNormalizer } from './addressKernel.ts';
 import { scratch32 } from './scratch.ts';
-import { addressSizes, runSimdKernel } from './simd/ntmSimd.ts';
+import { addressSizes, runSimdKernel, useSimdRowNormFloor } from './simd/ntmSimd.ts';
+import { ROW_NORM_FLOOR } from '../../constants.ts';
 import { writeBackward, writeForward } from './writeMath.ts';
 
 /**
@@ -15,7 +16,8 @@ import { writeBackward, writeForward } from './writeMath.ts';
 export const NTM_ADDRESS_WRITE = 'EngramNtmAddressWrite';
 export const NTM_ADDRESS_WRITE_GRAD = 'EngramNtmAddressWriteGrad';
 
-type Attrs = { normalize: FusedNormalizer };
+/** `rowNormFloor`: the cosine's row-norm floor δ (memory.rowNormFloor). */
+type Attrs = { normalize: FusedNormalizer; rowNormFloor: number };
 
 const INPUTS = ['memory', 'key', 'beta', 'gate', 'shift', 'gamma', 'prev', 'erase', 'add'] as const;
 
@@ -27,10 +29,11 @@ function registerAddressWriteKernels(): void {
     // weights [B,W,N], new memory [B,N,M], aux [B,W,AUX_ROWS,N]
     outputShapes: ([m, k]) => [[m![0]!, k![1]!, m![1]!], [...m!], [m![0]!, k![1]!, AUX_ROWS, m![1]!]],
     compute: (ins, outs, [m, k, , , s], attrs) => {
-      if (runSimdKernel('ntmAddressWrite', addressSizes(addressDims(m!, k!, s!), attrs.normalize === 'sparsemax'), ins, outs)) return;
+      useSimdRowNormFloor(attrs.rowNormFloor);
+      if (runSimdKernel('ntmAddressWrite', addressSizes(addressDims(m!, k!, s!, attrs.rowNormFloor), attrs.normalize === 'sparsemax'), ins, outs)) return;
       const [weights, newMemory, aux] = outs;
       const [memory, key, beta, gate, shiftDist, gamma, prev, erase, add] = ins as Float32Array[];
-      const d = addressDims(m!, k!, s!);
+      const d = addressDims(m!, k!, s!, attrs.rowNormFloor);
       addressForward(
         d,
         attrs.normalize === 'sparsemax',
@@ -48,7 +51,8 @@ function registerAddressWriteKernels(): void {
     compute: (ins, outs, s, attrs) => {
       const [dWeights, dNewMemory, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev, erase, add] = ins as Float32Array[];
       const [gMemory, gKey, gBeta, gGate, gShift, gGamma, gPrev, gErase, gAdd] = outs as Float32Array[];
-      const d = addressDims(s[4]!, s[5]!, s[8]!);
+      const d = addressDims(s[4]!, s[5]!, s[8]!, attrs.rowNormFloor);
+      useSimdRowNormFloor(attrs.rowNormFloor);
       if (runSimdKernel('ntmAddressWriteGrad', addressSizes(d, attrs.normalize === 'sparsemax'), ins, outs)) return;
       // write backward first, for the erase and add gradients and the weights' share (which
       // joins the incoming weights gradient); the write's share of the memory gradient is
@@ -97,6 +101,7 @@ registerAddressWriteKernels();
  * `write(memory, ntmAddress(memory, key, ..., prev), erase, add)` with cosine similarity.
  * @param memory `[B, N, M]`; key `[B, W, M]`; beta, gate, gamma `[B, W]`; shiftDist `[B, W, 2S+1]`;
  *   prev `[B, W, N]`; erase, add `[B, W, M]`.
+ * @param rowNormFloor δ of the cosine's row norm; default ROW_NORM_FLOOR.
  * @returns the write weights `[B, W, N]` and the new memory `[B, N, M]`.
  */
 export function fusedAddressWrite(
@@ -110,8 +115,13 @@ export function fusedAddressWrite(
   erase: tf.Tensor3D,
   add: tf.Tensor3D,
   normalize: FusedNormalizer = 'softmax',
+  rowNormFloor = ROW_NORM_FLOOR,
 ): { weights: tf.Tensor3D; memory: tf.Tensor3D } {
-  const [weights, newMemory, aux] = runKernel(NTM_ADDRESS_WRITE, { memory, key, beta, gate, shift: shiftDist, gamma, prev, erase, add }, { normalize });
+  const [weights, newMemory, aux] = runKernel(
+    NTM_ADDRESS_WRITE,
+    { memory, key, beta, gate, shift: shiftDist, gamma, prev, erase, add },
+    { normalize, rowNormFloor },
+  );
   aux!.dispose(); // kept (as a saved clone) only when a gradient tape records this call
   return { weights: weights as tf.Tensor3D, memory: newMemory as tf.Tensor3D };
 }

@@ -11,8 +11,22 @@ import { NTM_WASM_BASE64 } from './ntmWasm.ts';
  * float32 lanes at a time.
  */
 export const ntmSimd = new WasmKernels('@engram/memory', NTM_WASM_BASE64, (e) =>
-  (e['configure'] as (rowNormFloor: number, keyNormEpsilon: number, logEpsilon: number) => void)(ROW_NORM_FLOOR, KEY_NORM_EPSILON, LOG_EPSILON),
+  (e['configure'] as (rowNormFloor: number, keyNormEpsilon: number, logEpsilon: number) => void)(rowNormFloor, KEY_NORM_EPSILON, LOG_EPSILON),
 );
+
+/** The row-norm floor the module holds now (one per module, set before each cosine kernel). */
+let rowNormFloor = ROW_NORM_FLOOR;
+
+/**
+ * Sets the cosine's row-norm floor δ of the twins to that of the kernel about to run (its
+ * `rowNormFloor` attribute): the module keeps one δ, shared by the NTM's addressing and the
+ * DNC's content weights, so every kernel that scores rows sets its own first.
+ */
+export function useSimdRowNormFloor(floor: number): void {
+  if (floor === rowNormFloor) return;
+  rowNormFloor = floor;
+  ntmSimd.reconfigure();
+}
 
 /** The module's entry points, one per fused kernel (assembly/kernels.ts). */
 export type SimdKernelName =
