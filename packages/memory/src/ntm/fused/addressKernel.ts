@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { EngramError, registerFusedGradient, registerFusedKernel, runKernel, shapes } from '@engram/tensor';
 import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addressMath.ts';
-import { addressSizes, runSimdKernel, useSimdRowNormFloor } from './simd/ntmSimd.ts';
+import { runAddressSimdKernel } from './simd/ntmSimd.ts';
 import { ROW_NORM_FLOOR } from '../../constants.ts';
 
 /** Kernel names (tfjs registry). */
@@ -29,8 +29,7 @@ function registerAddressKernels(): void {
     compute: (ins, outs, [m, k, , , s], attrs) => {
       const d = addressDims(m!, k!, s!, attrs.rowNormFloor);
       const sparse = attrs.normalize === 'sparsemax';
-      useSimdRowNormFloor(attrs.rowNormFloor);
-      if (runSimdKernel('ntmAddress', addressSizes(d, sparse), ins, outs)) return;
+      if (runAddressSimdKernel('ntmAddress', d, sparse, ins, outs)) return;
       const [memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const [weights, aux] = outs;
       addressForward(d, sparse, { memory: memory!, key: key!, beta: beta!, gate: gate!, shiftDist: shiftDist!, gamma: gamma!, prev: prev! }, weights!, aux!);
@@ -46,8 +45,7 @@ function registerAddressKernels(): void {
       const [dMemory, dKey, dBeta, dGate, dShift, dGamma, dPrev] = outs as Float32Array[];
       const d = addressDims(shapesIn[3]!, shapesIn[4]!, shapesIn[7]!, attrs.rowNormFloor);
       const sparse = attrs.normalize === 'sparsemax';
-      useSimdRowNormFloor(attrs.rowNormFloor);
-      if (runSimdKernel('ntmAddressGrad', addressSizes(d, sparse), ins, outs)) return;
+      if (runAddressSimdKernel('ntmAddressGrad', d, sparse, ins, outs)) return;
       addressBackward(
         d,
         sparse,

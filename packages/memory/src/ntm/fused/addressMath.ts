@@ -27,8 +27,8 @@ export interface AddressDims {
   readonly width: number;
   /** S: shifts -S..+S. */
   readonly shiftRange: number;
-  /** δ², the square of the row-norm floor of the cosine score (memory.rowNormFloor). */
-  readonly rowFloorSq: number;
+  /** δ, the row-norm floor of the cosine score (memory.rowNormFloor). */
+  readonly rowNormFloor: number;
 }
 
 /**
@@ -36,7 +36,7 @@ export interface AddressDims {
  * and shift `[B,H,2S+1]`, and the cosine's row-norm floor δ.
  */
 export function addressDims(memory: readonly number[], key: readonly number[], shift: readonly number[], rowNormFloor = ROW_NORM_FLOOR): AddressDims {
-  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: key[1]!, shiftRange: (shift[2]! - 1) / 2, rowFloorSq: rowNormFloor * rowNormFloor };
+  return { batch: memory[0]!, slots: memory[1]!, width: memory[2]!, heads: key[1]!, shiftRange: (shift[2]! - 1) / 2, rowNormFloor };
 }
 
 /**
@@ -118,6 +118,7 @@ function keyNormInverses(key: Float32Array, b: number, heads: number, width: num
  */
 function cosineScores(d: AddressDims, b: number, memory: Float32Array, key: Float32Array, knInv: Float64Array, aux: Float32Array): void {
   const { heads: H, slots: N, width: M } = d;
+  const floorSq = d.rowNormFloor * d.rowNormFloor;
   const mb = b * N * M;
   if (H === 1) {
     const kb = b * M;
@@ -132,7 +133,7 @@ function cosineScores(d: AddressDims, b: number, memory: Float32Array, key: Floa
         ss += x * x;
         dt += x * key[kb + j]!;
       }
-      const inv = 1 / Math.sqrt(ss + d.rowFloorSq);
+      const inv = 1 / Math.sqrt(ss + floorSq);
       aux[a0 + K_ROW * N + i] = dt * ki * inv;
       aux[a0 + NORM_ROW * N + i] = inv;
     }
@@ -145,7 +146,7 @@ function cosineScores(d: AddressDims, b: number, memory: Float32Array, key: Floa
       const x = memory[r + j]!;
       ss += x * x;
     }
-    const inv = 1 / Math.sqrt(ss + d.rowFloorSq);
+    const inv = 1 / Math.sqrt(ss + floorSq);
     for (let h = 0; h < H; h++) {
       const kb = (b * H + h) * M;
       let dt = 0;

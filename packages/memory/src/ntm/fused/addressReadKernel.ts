@@ -4,7 +4,7 @@ import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addres
 import type { FusedNormalizer } from './addressKernel.ts';
 import { readForward, readWeightsGrad } from './readMath.ts';
 import { scratch32 } from './scratch.ts';
-import { addressSizes, runSimdKernel, useSimdRowNormFloor } from './simd/ntmSimd.ts';
+import { runAddressSimdKernel } from './simd/ntmSimd.ts';
 import { ROW_NORM_FLOOR } from '../../constants.ts';
 
 /**
@@ -31,11 +31,10 @@ function registerAddressReadKernels(): void {
       [m![0]!, k![1]!, AUX_ROWS, m![1]!],
     ],
     compute: (ins, outs, [m, k, , , s], attrs) => {
-      useSimdRowNormFloor(attrs.rowNormFloor);
-      if (runSimdKernel('ntmAddressRead', addressSizes(addressDims(m!, k!, s!, attrs.rowNormFloor), attrs.normalize === 'sparsemax'), ins, outs)) return;
+      const d = addressDims(m!, k!, s!, attrs.rowNormFloor);
+      if (runAddressSimdKernel('ntmAddressRead', d, attrs.normalize === 'sparsemax', ins, outs)) return;
       const [weights, reads, aux] = outs;
       const [memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
-      const d = addressDims(m!, k!, s!, attrs.rowNormFloor);
       addressForward(
         d,
         attrs.normalize === 'sparsemax',
@@ -54,8 +53,7 @@ function registerAddressReadKernels(): void {
       const [dWeights, dReads, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev] = ins as Float32Array[];
       const [gMemory, gKey, gBeta, gGate, gShift, gGamma, gPrev] = outs as Float32Array[];
       const d = addressDims(s[4]!, s[5]!, s[8]!, attrs.rowNormFloor);
-      useSimdRowNormFloor(attrs.rowNormFloor);
-      if (runSimdKernel('ntmAddressReadGrad', addressSizes(d, attrs.normalize === 'sparsemax'), ins, outs)) return;
+      if (runAddressSimdKernel('ntmAddressReadGrad', d, attrs.normalize === 'sparsemax', ins, outs)) return;
       // the read's share of the weights gradient joins the incoming one; its share of the
       // memory gradient is added in the addressing backward's sweep over memory
       const dw = scratch32('addressRead.dw', dWeights!.length);

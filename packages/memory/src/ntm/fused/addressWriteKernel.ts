@@ -3,7 +3,7 @@ import { registerFusedGradient, registerFusedKernel, runKernel } from '@engram/t
 import { addressBackward, addressDims, addressForward, AUX_ROWS } from './addressMath.ts';
 import type { FusedNormalizer } from './addressKernel.ts';
 import { scratch32 } from './scratch.ts';
-import { addressSizes, runSimdKernel, useSimdRowNormFloor } from './simd/ntmSimd.ts';
+import { runAddressSimdKernel } from './simd/ntmSimd.ts';
 import { ROW_NORM_FLOOR } from '../../constants.ts';
 import { writeBackward, writeForward } from './writeMath.ts';
 
@@ -29,11 +29,10 @@ function registerAddressWriteKernels(): void {
     // weights [B,W,N], new memory [B,N,M], aux [B,W,AUX_ROWS,N]
     outputShapes: ([m, k]) => [[m![0]!, k![1]!, m![1]!], [...m!], [m![0]!, k![1]!, AUX_ROWS, m![1]!]],
     compute: (ins, outs, [m, k, , , s], attrs) => {
-      useSimdRowNormFloor(attrs.rowNormFloor);
-      if (runSimdKernel('ntmAddressWrite', addressSizes(addressDims(m!, k!, s!, attrs.rowNormFloor), attrs.normalize === 'sparsemax'), ins, outs)) return;
+      const d = addressDims(m!, k!, s!, attrs.rowNormFloor);
+      if (runAddressSimdKernel('ntmAddressWrite', d, attrs.normalize === 'sparsemax', ins, outs)) return;
       const [weights, newMemory, aux] = outs;
       const [memory, key, beta, gate, shiftDist, gamma, prev, erase, add] = ins as Float32Array[];
-      const d = addressDims(m!, k!, s!, attrs.rowNormFloor);
       addressForward(
         d,
         attrs.normalize === 'sparsemax',
@@ -52,8 +51,7 @@ function registerAddressWriteKernels(): void {
       const [dWeights, dNewMemory, weights, aux, memory, key, beta, gate, shiftDist, gamma, prev, erase, add] = ins as Float32Array[];
       const [gMemory, gKey, gBeta, gGate, gShift, gGamma, gPrev, gErase, gAdd] = outs as Float32Array[];
       const d = addressDims(s[4]!, s[5]!, s[8]!, attrs.rowNormFloor);
-      useSimdRowNormFloor(attrs.rowNormFloor);
-      if (runSimdKernel('ntmAddressWriteGrad', addressSizes(d, attrs.normalize === 'sparsemax'), ins, outs)) return;
+      if (runAddressSimdKernel('ntmAddressWriteGrad', d, attrs.normalize === 'sparsemax', ins, outs)) return;
       // write backward first, for the erase and add gradients and the weights' share (which
       // joins the incoming weights gradient); the write's share of the memory gradient is
       // added in the addressing backward's sweep over memory

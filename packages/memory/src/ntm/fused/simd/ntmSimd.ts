@@ -58,8 +58,20 @@ export function simdKernelsActive(): boolean {
 }
 
 /** The leading scalars of an addressing twin: B, H, N, M, S and 1 for sparsemax. */
-export function addressSizes(d: AddressDims, sparse: boolean): number[] {
+function addressSizes(d: AddressDims, sparse: boolean): number[] {
   return [d.batch, d.heads, d.slots, d.width, d.shiftRange, sparse ? 1 : 0];
+}
+
+/** Runs an addressing twin (`ntmAddress*`) with the row-norm floor of its call `d`; false as {@link runSimdKernel}. */
+export function runAddressSimdKernel(
+  name: SimdKernelName,
+  d: AddressDims,
+  sparse: boolean,
+  inputs: readonly Float32Array[],
+  outputs: readonly Float32Array[],
+): boolean {
+  useSimdRowNormFloor(d.rowNormFloor);
+  return runSimdKernel(name, addressSizes(d, sparse), inputs, outputs);
 }
 
 /** The leading scalars of a read or write twin: B, H, N, M. */
