@@ -93,3 +93,16 @@ export {
   type DncReadControl,
   type DncWriteControl,
 } from './dnc/interface.ts';
+export {
+  SamAccess,
+  resolveSamConfig,
+  samStateTensors,
+  samReadTable,
+  samWriteTable,
+  type SamAccessConfig,
+  type ResolvedSamConfig,
+  type SamState,
+} from './sam/access.ts';
+export { contentTopk } from './sam/fused/contentTopkKernel.ts';
+export { samUsage } from './sam/fused/usageKernel.ts';
+export { samStep, type SamStepOutputs } from './sam/fused/stepKernel.ts';

@@ -2,8 +2,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Rng, VariableFactory } from '@engram/tensor';
 import type { ScoreTerms } from './ntm/modes.ts';
 
-export const MEMORY_KINDS = ['ntm', 'dnc'] as const;
-/** Which memory a model has: the NTM's ({@link MemoryAccess}) or the DNC's ({@link DncAccess}). */
+export const MEMORY_KINDS = ['ntm', 'dnc', 'sam'] as const;
+/** Which memory a model has: the NTM's ({@link MemoryAccess}), the DNC's ({@link DncAccess}) or SAM's ({@link SamAccess}). */
 export type MemoryKind = (typeof MEMORY_KINDS)[number];
 
 /** One tensor of a memory's state: its field name and its shape without the batch axis. */

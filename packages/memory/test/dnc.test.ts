@@ -387,7 +387,7 @@ describe('DncAccess', () => {
     // W = 2: per write head 3M + 3, per read head M + 2 + 2W + 1
     expect(access.interfaceSize).toBe(2 * (3 * 4 + 3) + 2 * (4 + 2 + 5));
     expect(() => new DncAccess({ kind: 'dnc', ...sizes, masking: 'yes' as unknown as boolean })).toThrow(/memory\.masking/);
-    expect(() => makeMemory({ kind: 'sam' as 'dnc', ...sizes })).toThrow(EngramError);
+    expect(() => makeMemory({ kind: 'ram' as 'dnc', ...sizes })).toThrow(EngramError);
     access.dispose();
   });
 });

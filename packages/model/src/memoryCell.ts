@@ -48,7 +48,11 @@ export class MemoryCore {
     const seed = config.seed ?? 0;
     this.inputSize = config.inputSize;
     this.readSize = (config.memory.readHeads ?? 1) * config.memory.width;
-    this.controller = makeController(config.controller, config.inputSize + this.readSize, { seed, variables, kernels: config.memory.kernels ?? 'auto' });
+    this.controller = makeController(config.controller, config.inputSize + this.readSize, {
+      seed,
+      variables,
+      kernels: ('kernels' in config.memory ? config.memory.kernels : undefined) ?? 'auto',
+    });
     this.access = makeMemory({ ...config.memory, controllerSize: this.controller.outputSize, seed: seed + 1 }, variables);
     this.featureSize = this.controller.outputSize + this.readSize;
     this.namedVariables = { ...this.controller.namedVariables, ...this.access.namedVariables };

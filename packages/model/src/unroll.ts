@@ -24,6 +24,26 @@ export interface UnrollOptions extends ModelStepOptions {
   readonly traceMemory?: boolean;
 }
 
+/** Every tensor in a state record (nested records and arrays), into `out`. */
+function collectTensors(x: unknown, out: Set<tf.Tensor>): Set<tf.Tensor> {
+  if (x instanceof tf.Tensor) out.add(x);
+  else if (Array.isArray(x)) for (const y of x) collectTensors(y, out);
+  else if (x !== null && typeof x === 'object') for (const y of Object.values(x)) collectTensors(y, out);
+  return out;
+}
+
+/**
+ * Disposes the tensors of a state the loop has moved past (those neither in the next state nor
+ * in `held`: the initial state and the outputs so far, which may be state tensors too). A gradient that needs one holds its own reference (tfjs keeps a clone of
+ * every tensor a gradient saves), so this frees only what no gradient saved: the memories of a
+ * sparse memory (SAM), whose kernels save k rows each instead. Without it the enclosing tidy
+ * would keep all T memories alive until the sequence ends.
+ */
+function release(previous: unknown, next: unknown, held: ReadonlySet<tf.Tensor>): void {
+  const keep = collectTensors(next, new Set(held));
+  for (const t of collectTensors(previous, new Set())) if (!keep.has(t) && !t.isDisposed) t.dispose();
+}
+
 /**
  * Runs a model over a sequence from its initial state.
  * @param inputs `[T, B, X]`
@@ -39,6 +59,7 @@ export function unroll<S>(
   return tidy(() => {
     const [steps, batch] = inputs.shape;
     let state = model.initialState(batch);
+    const held = collectTensors(state, new Set());
     const outputs: tf.Tensor2D[] = [];
     const traces: { r: tf.Tensor[]; w: tf.Tensor[]; v: tf.Tensor[]; m: tf.Tensor[]; extras: Record<string, tf.Tensor[]> } = {
       r: [],
@@ -53,6 +74,9 @@ export function unroll<S>(
     for (let t = 0; t < steps; t++) {
       const [y, next] = split ? split.features(xs[t] as tf.Tensor2D, state, options) : model.step(xs[t] as tf.Tensor2D, state, options);
       outputs.push(y);
+      held.add(y);
+      // traces hold the states' weights until they are stacked
+      if (!options.trace) release(state, next, held);
       state = next;
       if (options.trace && model.trace) {
         const tr = model.trace(state);

@@ -49,8 +49,8 @@ describe('a DNC model', () => {
   });
 
   it('names a bad memory kind with the field and the fix', () => {
-    expect(() => buildModel({ ...dnc, memory: { kind: 'sam', slots: 8, width: 6 } as unknown as ModelConfig['memory'] })).toThrow(EngramError);
-    expect(() => buildModel({ ...dnc, memory: { kind: 'sam', slots: 8, width: 6 } as unknown as ModelConfig['memory'] })).toThrow(/model\.memory\.kind/);
+    expect(() => buildModel({ ...dnc, memory: { kind: 'ram', slots: 8, width: 6 } as unknown as ModelConfig['memory'] })).toThrow(EngramError);
+    expect(() => buildModel({ ...dnc, memory: { kind: 'ram', slots: 8, width: 6 } as unknown as ModelConfig['memory'] })).toThrow(/model\.memory\.kind/);
   });
 
   it('runs as a tf.layers cell in tf.sequential (its eight state tensors flattened by name); model.fit lowers the loss', async () => {

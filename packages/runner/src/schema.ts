@@ -71,22 +71,41 @@ const dncMemory = z
   })
   .strict();
 
+/** SAM (Rae et al. 2016): exact top-k content reads, one write head to the rows last read and the least-used row. */
+const samMemory = z
+  .object({
+    kind: z.literal('sam'),
+    slots: posInt,
+    width: posInt,
+    readHeads: posInt.optional(),
+    writeHeads: z.literal(1).optional(),
+    k: posInt.optional(),
+    usageDecay: z.number().gt(0).max(1).optional(),
+    rowNormFloor: z.number().gt(0).max(1).optional(),
+    init: z.enum(MEMORY_INITS).optional(),
+  })
+  .strict()
+  .refine((m) => (m.k ?? Math.min(8, m.slots)) <= m.slots, { path: ['k'], message: 'k must be at most slots' });
+
 const memoryKind = `use one of ${MEMORY_KINDS.join(', ')} (default ntm)`;
 /** `kind` picks the memory (absent = ntm), then that memory's fields are checked. */
 /**
  * The schemas check JSON; the memory config itself is one type, the memory package's
- * (MemoryAccessConfig / DncAccessConfig, as @engram/model's MemorySettings). These lines fail to
+ * (MemoryAccessConfig / DncAccessConfig / SamAccessConfig, as @engram/model's MemorySettings). These lines fail to
  * compile when a schema and that type drift apart: a field in one and not the other, or a value
  * the schema accepts that the type does not.
  */
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type NtmSettings = Extract<MemorySettings, { kind?: 'ntm' }>;
 type DncSettings = Extract<MemorySettings, { kind: 'dnc' }>;
+type SamSettings = Extract<MemorySettings, { kind: 'sam' }>;
 const ntmFieldsMatch: Exactly<keyof z.infer<typeof ntmMemory>, keyof NtmSettings> = true;
 const dncFieldsMatch: Exactly<keyof z.infer<typeof dncMemory>, keyof DncSettings> = true;
 const ntmValuesFit: z.infer<typeof ntmMemory> extends NtmSettings ? true : false = true;
 const dncValuesFit: z.infer<typeof dncMemory> extends DncSettings ? true : false = true;
-void [ntmFieldsMatch, dncFieldsMatch, ntmValuesFit, dncValuesFit];
+const samFieldsMatch: Exactly<keyof z.infer<typeof samMemory>, keyof SamSettings> = true;
+const samValuesFit: z.infer<typeof samMemory> extends SamSettings ? true : false = true;
+void [ntmFieldsMatch, dncFieldsMatch, ntmValuesFit, dncValuesFit, samFieldsMatch, samValuesFit];
 
 const memory = z
   .unknown()
@@ -96,10 +115,10 @@ const memory = z
       ctx.addIssue({ code: 'custom', path: ['kind'], message: memoryKind });
       return;
     }
-    const result = (kind === 'dnc' ? dncMemory : ntmMemory).safeParse(value);
+    const result = (kind === 'dnc' ? dncMemory : kind === 'sam' ? samMemory : ntmMemory).safeParse(value);
     if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
   })
-  .transform((v) => v as z.infer<typeof ntmMemory> | z.infer<typeof dncMemory>);
+  .transform((v) => v as z.infer<typeof ntmMemory> | z.infer<typeof dncMemory> | z.infer<typeof samMemory>);
 
 /** A model as an experiment states it: the task supplies the input and output sizes. */
 export const modelSchema = z

@@ -42,6 +42,7 @@ function modeOf(dir: string): string {
   const m = readRun(dir).config.model.memory;
   if (!m) return 'none (LSTM)';
   if (m.kind === 'dnc') return 'dnc';
+  if (m.kind === 'sam') return `sam top-${m.k ?? 8}`;
   const show = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x));
   const r = show(m.readMode ?? 'soft');
   const w = show(m.writeMode ?? 'soft');

@@ -56,7 +56,9 @@ export function writeSummary(dir: string, config: RunConfig, o: RunOutcome): voi
     ? ' (no memory)'
     : mm.kind === 'dnc'
       ? `, DNC memory ${mm.slots} x ${mm.width}, ${heads}${dncOptions(mm)}`
-      : `, memory ${mm.slots} x ${mm.width}, ${heads}, modes ${JSON.stringify(mm.readMode ?? 'soft')}/${JSON.stringify(mm.writeMode ?? 'soft')}`;
+      : mm.kind === 'sam'
+        ? `, SAM memory ${mm.slots} x ${mm.width}, ${heads}, top-${mm.k ?? 8} content reads`
+        : `, memory ${mm.slots} x ${mm.width}, ${heads}, modes ${JSON.stringify(mm.readMode ?? 'soft')}/${JSON.stringify(mm.writeMode ?? 'soft')}`;
   const lines = [
     `# ${config.experiment} / ${config.variant} / seed ${config.seed}`,
     '',

@@ -94,9 +94,19 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
       /^engram: stopkey\.train\.stopWhen\.loss: unknown field 'loss'; remove it/,
     ],
     [
+      'SAM memory with k above its slots',
+      ['train', exp('samk', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { kind: 'sam', slots: 8, width: 4, k: 9 } } })],
+      /^engram: samk\.model\.memory\.k: got 9; k must be at most slots/,
+    ],
+    [
+      'SAM memory with two write heads',
+      ['train', exp('samw', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { kind: 'sam', slots: 8, width: 4, writeHeads: 2 } } })],
+      /^engram: samw\.model\.memory\.writeHeads: /,
+    ],
+    [
       'unknown memory kind',
-      ['train', exp('memkind', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { kind: 'sam', slots: 8, width: 4 } } })],
-      /^engram: memkind\.model\.memory\.kind: got "sam"; use one of ntm, dnc \(default ntm\)$/,
+      ['train', exp('memkind', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { kind: 'ram', slots: 8, width: 4 } } })],
+      /^engram: memkind\.model\.memory\.kind: got "ram"; use one of ntm, dnc, sam \(default ntm\)$/,
     ],
     [
       'an NTM field on a DNC memory',

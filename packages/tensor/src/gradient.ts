@@ -11,11 +11,20 @@ interface EngineState {
  * recording paused, which is what tfjs does for ops executed inside a kernel.
  */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
+  return untaped(() => tf.clone(x));
+}
+
+/**
+ * Runs `fn` with the gradient tape paused: nothing it computes has a gradient, and none of its
+ * ops saves a tensor for one (a recorded reshape, say, would keep its input alive until the
+ * backward pass ends). For values that are only looked at: traces, plots, discrete choices.
+ */
+export function untaped<T>(fn: () => T): T {
   const state = (tf.engine() as unknown as { state: EngineState }).state;
   const depth = state.gradientDepth;
   state.gradientDepth = 0;
   try {
-    return tf.clone(x);
+    return fn();
   } finally {
     state.gradientDepth = depth;
   }

@@ -13,7 +13,7 @@ export {
   PROCESS_PATCHES,
   type ProcessPatch,
 } from './backend.ts';
-export { stopGradient, tidy, variableFrom, plainVariables, type VariableFactory } from './gradient.ts';
+export { stopGradient, untaped, tidy, variableFrom, plainVariables, type VariableFactory } from './gradient.ts';
 export { fusedClip, CLIP, CLIP_GRAD } from './kernels/clipKernel.ts';
 export { WasmKernels, setSimdKernels, simdKernelsEnabled, simdUnavailableReason, type WasmKernelExports } from './kernels/wasmKernels.ts';
 export {
@@ -21,6 +21,7 @@ export {
   registerFusedGradient,
   runKernel,
   int32Input,
+  int32Output,
   fusedBackend,
   FUSED_BACKENDS,
   type FusedKernelSpec,

@@ -11,7 +11,7 @@ export function fusedBackend(backendName: string | undefined): backendName is Fu
 
 /**
  * A kernel written as plain loops over Float32Arrays, registered for the `cpu` and `wasm`
- * backends alike. Every input and output is float32.
+ * backends alike. Inputs and outputs are float32 unless declared int32.
  */
 export interface FusedKernelSpec<A extends tf.NamedAttrMap = tf.NamedAttrMap> {
   /** The tfjs kernel name (unique in the process). */
@@ -20,12 +20,14 @@ export interface FusedKernelSpec<A extends tf.NamedAttrMap = tf.NamedAttrMap> {
   readonly inputs: readonly string[];
   /** Inputs that are int32 (indices; `compute` receives them as Int32Array); every other one is float32. */
   readonly int32Inputs?: readonly string[];
+  /** Positions (in `outputShapes` order) of the outputs that are int32 (indices); `compute` fills them as Int32Array. */
+  readonly int32Outputs?: readonly number[];
   /** The output shapes for these input shapes (same order as `inputs`) and attributes. */
   outputShapes(inputShapes: readonly number[][], attrs: A): number[][];
   /**
    * Fills every output completely (outputs are not zeroed beforehand).
    * @param inputs the inputs' values, in `inputs` order (read only; Int32Array for `int32Inputs`).
-   * @param outputs freshly allocated outputs, in `outputShapes` order.
+   * @param outputs freshly allocated outputs, in `outputShapes` order (Int32Array for `int32Outputs`).
    * @param inputShapes the inputs' shapes.
    */
   compute(inputs: readonly Float32Array[], outputs: readonly Float32Array[], inputShapes: readonly number[][], attrs: A): void;
@@ -61,6 +63,10 @@ function gatherInputs(spec: FusedKernelSpec<never>, args: KernelArgs): tf.Tensor
   });
 }
 
+function outputDtype(spec: FusedKernelSpec<never>, k: number): 'int32' | 'float32' {
+  return spec.int32Outputs?.includes(k) ? 'int32' : 'float32';
+}
+
 function cpuKernel(spec: FusedKernelSpec<never>): tf.KernelFunc {
   return ((args: KernelArgs) => {
     const backend = args.backend as CpuBackendLike;
@@ -68,9 +74,9 @@ function cpuKernel(spec: FusedKernelSpec<never>): tf.KernelFunc {
     const shapes = infos.map((t) => t.shape);
     const ins = infos.map((t) => backend.data.get(t.dataId).values as Float32Array);
     const outShapes = spec.outputShapes(shapes, (args.attrs ?? {}) as never);
-    const outs = outShapes.map((s) => new Float32Array(size(s)));
-    spec.compute(ins, outs, shapes, (args.attrs ?? {}) as never);
-    const infosOut = outShapes.map((s, k) => backend.makeTensorInfo(s, 'float32', outs[k] as Float32Array));
+    const outs = outShapes.map((s, k) => (spec.int32Outputs?.includes(k) ? new Int32Array(size(s)) : new Float32Array(size(s))));
+    spec.compute(ins, outs as Float32Array[], shapes, (args.attrs ?? {}) as never);
+    const infosOut = outShapes.map((s, k) => backend.makeTensorInfo(s, outputDtype(spec, k), outs[k] as Float32Array));
     return infosOut.length === 1 ? (infosOut[0] as tf.TensorInfo) : infosOut;
   }) as unknown as tf.KernelFunc;
 }
@@ -83,7 +89,7 @@ function wasmKernel(spec: FusedKernelSpec<never>): tf.KernelFunc {
     const outShapes = spec.outputShapes(shapes, (args.attrs ?? {}) as never);
     // Allocate every output before taking any heap view: allocation may grow the heap,
     // which detaches the views taken earlier.
-    const infosOut = outShapes.map((s) => backend.makeOutput(s, 'float32'));
+    const infosOut = outShapes.map((s, k) => backend.makeOutput(s, outputDtype(spec, k)));
     const ins = infos.map((t) => backend.typedArrayFromHeap(t) as Float32Array);
     const outs = infosOut.map((t) => backend.typedArrayFromHeap(t) as Float32Array);
     spec.compute(ins, outs, shapes, (args.attrs ?? {}) as never);
@@ -110,6 +116,12 @@ export function registerFusedGradient(config: tf.GradConfig): void {
 export function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: tf.NamedAttrMap = {}): tf.Tensor[] {
   const out = tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs) as tf.Tensor | tf.Tensor[];
   return Array.isArray(out) ? out : [out];
+}
+
+/** An output declared in `int32Outputs`, as the Int32Array it is at run time. */
+export function int32Output(output: Float32Array | undefined): Int32Array {
+  if (!(output instanceof Int32Array)) throw new Error('int32Output: not an int32 output (declare its position in int32Outputs)');
+  return output;
 }
 
 /** An input declared in `int32Inputs`, as the Int32Array it is at run time. */

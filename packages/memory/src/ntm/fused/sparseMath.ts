@@ -4,6 +4,10 @@
  * products. Besides the copy of the memory that an immutable update makes (a native memcpy),
  * the work is O(B H k M), independent of N.
  *
+ * The backward passes read the memory only through `rows` `[B, H, k, M]`, the addressed rows
+ * as they were when the forward pass ran (the forward kernels gather them), so a training step
+ * keeps k rows per head and step alive for backpropagation instead of a copy of the memory.
+ *
  * Dimension names: B batch, H heads of the group, k rows per head, N slots, M width.
  * A row named by several entries (of one head or of several heads) gets, from each head,
  * the sum of that head's values on it, exactly as the dense weights would give.
@@ -22,6 +26,20 @@ export interface SparseDims {
   readonly slots: number;
   /** M */
   readonly width: number;
+}
+
+/**
+ * Copies the addressed rows: rows[b,h,l,:] = memory[b, indices[b,h,l], :].
+ * @param memory `[B, N, M]`; indices `[B, H, k]`; rows `[B, H, k, M]`.
+ */
+export function gatherRows(d: SparseDims, memory: Float32Array, indices: Int32Array, rows: Float32Array): void {
+  const { batch: B, heads: H, k: K, slots: N, width: M } = d;
+  for (let b = 0; b < B; b++) {
+    for (let e = b * H * K; e < (b + 1) * H * K; e++) {
+      const r = (b * N + indices[e]!) * M;
+      rows.set(memory.subarray(r, r + M), e * M);
+    }
+  }
 }
 
 /**
@@ -47,11 +65,12 @@ export function sparseReadForward(d: SparseDims, memory: Float32Array, indices: 
 /**
  * Backward read: dMemory (`[B, N, M]`, zero outside the addressed rows) and dValues (`[B, H, k]`).
  * @param dy `[B, H, M]` the gradient with respect to the read vectors.
+ * @param rows `[B, H, k, M]` the addressed rows (gatherRows).
  */
 export function sparseReadBackward(
   d: SparseDims,
   dy: Float32Array,
-  memory: Float32Array,
+  rows: Float32Array,
   indices: Int32Array,
   values: Float32Array,
   dMemory: Float32Array,
@@ -69,7 +88,7 @@ export function sparseReadBackward(
         let dv = 0;
         for (let j = 0; j < M; j++) {
           const g = dy[o + j]!;
-          dv += g * memory[r + j]!;
+          dv += g * rows[e * M + j]!;
           dMemory[r + j] = dMemory[r + j]! + v * g;
         }
         dValues[e] = dv;
@@ -91,11 +110,13 @@ function marks(n: number): Int32Array {
 
 /**
  * The distinct rows addressed in batch row b and the weight each head puts on them:
- * rows[u] for u < count, weight[u * H + h], and entryRow[h * k + l] = u.
+ * rows[u] for u < count, weight[u * H + h], entryRow[h * k + l] = u, and firstEntry[u], the
+ * first entry h * k + l naming row u.
  */
 interface AddressedRows {
   readonly count: number;
   readonly rows: Int32Array;
+  readonly firstEntry: Int32Array;
   readonly weight: Float64Array;
   readonly entryRow: Int32Array;
 }
@@ -105,6 +126,7 @@ function addressedRows(d: SparseDims, b: number, indices: Int32Array, values: Fl
   const mark = marks(d.slots);
   const rows = scratchInt('sparse.rows', H * K);
   const entryRow = scratchInt('sparse.entryRow', H * K);
+  const firstEntry = scratchInt('sparse.firstEntry', H * K);
   const weight = scratch('sparse.weight', H * K * H);
   let count = 0;
   for (let h = 0; h < H; h++) {
@@ -116,6 +138,7 @@ function addressedRows(d: SparseDims, b: number, indices: Int32Array, values: Fl
         u = count++;
         mark[i] = u;
         rows[u] = i;
+        firstEntry[u] = h * K + l;
         for (let q = 0; q < H; q++) weight[u * H + q] = 0;
       }
       entryRow[h * K + l] = u;
@@ -123,7 +146,7 @@ function addressedRows(d: SparseDims, b: number, indices: Int32Array, values: Fl
     }
   }
   for (let u = 0; u < count; u++) mark[rows[u]!] = -1;
-  return { count, rows, weight, entryRow };
+  return { count, rows, firstEntry, weight, entryRow };
 }
 
 /**
@@ -179,11 +202,12 @@ export interface SparseWriteGrads {
  *     dw_hi = sum_j dy_ij (a_hj - M_ij e_hj P_hij);  each entry naming row i gets dw_hi
  *     de_hj = -sum_i dy_ij M_ij w_hi P_hij;  da_hj = sum_i dy_ij w_hi
  * @param dy `[B, N, M]` the gradient with respect to the new memory.
+ * @param old `[B, H, k, M]` the addressed rows before the write (gatherRows of the old memory).
  */
 export function sparseWriteBackward(
   d: SparseDims,
   dy: Float32Array,
-  memory: Float32Array,
+  old: Float32Array,
   indices: Int32Array,
   values: Float32Array,
   erase: Float32Array,
@@ -196,14 +220,15 @@ export function sparseWriteBackward(
   g.add.fill(0);
   const f = scratch('sparseWriteGrad.f', H);
   for (let b = 0; b < B; b++) {
-    const { count, rows, weight, entryRow } = addressedRows(d, b, indices, values);
+    const { count, rows, firstEntry, weight, entryRow } = addressedRows(d, b, indices, values);
     const dw = scratch('sparseWriteGrad.dw', count * H);
     dw.fill(0);
     for (let u = 0; u < count; u++) {
       const r = (b * N + rows[u]!) * M;
+      const o = (b * H * K + firstEntry[u]!) * M;
       for (let j = 0; j < M; j++) {
         const gy = dy[r + j]!;
-        const m = memory[r + j]!;
+        const m = old[o + j]!;
         let keep = 1;
         for (let h = 0; h < H; h++) {
           const fh = 1 - weight[u * H + h]! * erase[(b * H + h) * M + j]!;
