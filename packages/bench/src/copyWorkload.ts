@@ -25,8 +25,8 @@ export const COPY_INPUT = COPY_BITS + 1;
 /** Memory settings a benchmark may change (slots, addressing modes). */
 export type MemoryOverrides = Partial<Pick<NtmMemorySettings, 'slots' | 'readMode' | 'writeMode' | 'readHeads'>>;
 
-/** Which memory the copy workload trains: the NTM's (default) or the DNC's with the same heads. */
-export type WorkloadMemory = 'ntm' | 'dnc';
+/** Which memory the copy workload trains: the NTM's (default), or the DNC's or SAM's (top-8 content reads) with the same heads. */
+export type WorkloadMemory = 'ntm' | 'dnc' | 'sam';
 
 /** LSTM 100, memory 128 x 20, 1 read + 1 write head, shifts -1..1 (`memory` overrides some of it). */
 export function ntmCopyConfig(kernels: 'auto' | 'fused' | 'reference' = 'auto', memory: MemoryOverrides = {}): ModelConfig {
@@ -93,7 +93,9 @@ export function copyTrainer(
   const config: ModelConfig =
     kind === 'ntm'
       ? ntmCopyConfig(kernels, memory)
-      : { ...ntmCopyConfig(), memory: { kind: 'dnc', slots: memory.slots ?? 128, width: 20, readHeads: memory.readHeads ?? 1, writeHeads: 1, kernels } };
+      : kind === 'sam'
+        ? { ...ntmCopyConfig(), memory: { kind: 'sam', slots: memory.slots ?? 128, width: 20, readHeads: memory.readHeads ?? 1, k: 8 } }
+        : { ...ntmCopyConfig(), memory: { kind: 'dnc', slots: memory.slots ?? 128, width: 20, readHeads: memory.readHeads ?? 1, writeHeads: 1, kernels } };
   const model = buildModel(config);
   const optimizer = makeOptimizer({ kind: 'adam', lr: 1e-3 });
   const names = Object.keys(model.namedVariables);

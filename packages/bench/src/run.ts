@@ -14,7 +14,7 @@
  *                       [--max-minutes 10[,5]] [--batch B] [--lr X] [--jobs 2] [--tag name]
  *                                                  wall time and sequences until solved, per seed;
  *                                                  --jobs J splits the seeds over J processes (one per core)
- *   pnpm bench scale [--backends wasm] [--slots 128,1024,8192,65536] [--k 8] [--batch 1] [--length 20]
+ *   pnpm bench scale [--backends wasm] [--slots 128,1024,8192,65536] [--modes soft,topk,sam] [--k 8] [--batch 1] [--length 20]
  *                                                  step time, peak memory, read+write time vs N, soft vs top-k
  *
  * --tag name writes results/bench/<bench>-<name>.{csv,md} instead (tuning runs beside the reference one).
@@ -108,6 +108,15 @@ function scaleSummary(rows: Row[]): string[] {
       `| ${String(soft['backend'])} | ${String(soft['slots'])} | ${n(soft, 'stepMs').toFixed(0)} | ${n(topk, 'stepMs').toFixed(0)} | ${(n(soft, 'stepMs') / n(topk, 'stepMs')).toFixed(2)}x | ${n(soft, 'readWriteMs').toFixed(3)} | ${n(topk, 'readWriteMs').toFixed(3)} | ${(n(soft, 'readWriteMs') / n(topk, 'readWriteMs')).toFixed(1)}x |`,
     );
   }
+  lines.push('', '| backend | N | step soft ms | step SAM ms | soft / SAM (step) | peak MB soft | peak MB SAM | soft / SAM (peak) |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const sam of rows.filter((r) => String(r['mode']).startsWith('sam'))) {
+    const soft = rows.find((r) => r['mode'] === 'soft' && r['slots'] === sam['slots'] && r['backend'] === sam['backend']);
+    const n = (r: Row | undefined, c: string) => (r ? (r[c] as number) : Number.NaN);
+    const f = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+    lines.push(
+      `| ${String(sam['backend'])} | ${String(sam['slots'])} | ${f(n(soft, 'stepMs'), 0)} | ${f(n(sam, 'stepMs'), 0)} | ${f(n(soft, 'stepMs') / n(sam, 'stepMs'), 1)}x | ${f(n(soft, 'peakMB'), 1)} | ${f(n(sam, 'peakMB'), 1)} | ${f(n(soft, 'peakMB') / n(sam, 'peakMB'), 1)}x |`,
+    );
+  }
   return lines;
 }
 
@@ -165,7 +174,7 @@ const BENCHES: Record<string, { script: string; describe: string; summarize?: (r
     script: 'scale.ts',
     summarize: scaleSummary,
     describe:
-      'memory size scaling at the copy settings otherwise (LSTM 100, M=20, 1R+1W, batch 1, one length-20 copy sequence): training step time (upper median of the repeats), peak live-tensor memory during a step (tf.profile) and the backend heap, and one read + one write (forward + backward, given weights, no addressing) for soft and top-k (k=8) heads',
+      'memory size scaling at the copy settings otherwise (LSTM 100, M=20, 1R+1W, batch 1, one length-20 copy sequence): training step time (upper median of the repeats), peak live-tensor memory during a step (tf.profile) and the backend heap, and one read + one write (forward + backward, given weights, no addressing) for soft and top-k (k=8) NTM heads; SAM (kind sam, top-8 content reads, one fused kernel per step) beside them; maxRssMB is the process peak so far (alone meaningful with one N and mode per run)',
   },
   profile: {
     script: 'profile.ts',

@@ -1,7 +1,9 @@
 /**
- * Memory size scaling: for N = --slots (default 128,1024,8192,65536) and soft versus top-k
- * (k = --k, default 8) addressing of both heads, at the copy settings otherwise (LSTM 100,
- * M=20, 1 read + 1 write head, batch --batch, default 1):
+ * Memory size scaling: for N = --slots (default 128,1024,8192,65536) and --modes (default
+ * soft,topk,sam): the NTM with soft or top-k (k = --k, default 8) addressing of both heads, and
+ * SAM (kind 'sam': top-8 content reads, one fused kernel per step that keeps k rows per step for
+ * backpropagation), at the copy settings otherwise (LSTM 100, M=20, 1 read + 1 write head,
+ * batch --batch, default 1):
  *
  * - `stepMs`: one whole training step on a copy sequence of --length vectors (default 20,
  *   2L+1 time steps), upper median of --repeats after a warm-up step;
@@ -11,7 +13,12 @@
  *   and backward (the gradients of memory, weights, erase and add), without the addressing: soft = the dense fused kernels over all N rows, top-k =
  *   the sparse kernels over k rows. The addressing itself scores every row in both modes.
  *
- * One JSON line per (N, mode); `bench/run.ts scale` adds the soft/top-k ratios.
+ * - `maxRssMB`: the process's peak resident memory so far (a running maximum: alone
+ *   meaningful for the first row, or with one N and one mode per run, e.g.
+ *   `--slots 1048576 --modes sam`). SAM has no separate read + write figure (its read and
+ *   write are one kernel with the content scan).
+ *
+ * One JSON line per (N, mode); `bench/run.ts scale` adds the soft/top-k and soft/SAM ratios.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, Rng } from '@engram/tensor';
@@ -25,6 +32,8 @@ const k = Number(arg('k', '8'));
 const batch = Number(arg('batch', '1'));
 const length = Number(arg('length', '20'));
 const repeats = Number(arg('repeats', '3'));
+const modes = arg('modes', 'soft,topk,sam').split(',');
+for (const m of modes) if (m !== 'soft' && m !== 'topk' && m !== 'sam') throw new Error(`--modes: unknown mode '${m}'; use soft, topk, sam`);
 const WIDTH = 20;
 
 /** The upper of the two middle values for an even count (the median for an odd one). */
@@ -78,9 +87,12 @@ function readWriteMs(slots: number, mode: 'soft' | 'topk'): number {
 }
 
 for (const slots of slotsList) {
-  for (const mode of ['soft', 'topk'] as const) {
-    const m = mode === 'soft' ? 'soft' : { kind: 'topk' as const, k };
-    const trainer = copyTrainer('auto', batch, new Rng(`scale/${slots}/${mode}`), length, length, { slots, readMode: m, writeMode: m });
+  for (const mode of modes as ('soft' | 'topk' | 'sam')[]) {
+    const m = mode === 'topk' ? { kind: 'topk' as const, k } : 'soft';
+    const trainer =
+      mode === 'sam'
+        ? copyTrainer('auto', batch, new Rng(`scale/${slots}/${mode}`), length, length, { slots }, 'sam')
+        : copyTrainer('auto', batch, new Rng(`scale/${slots}/${mode}`), length, length, { slots, readMode: m, writeMode: m });
     trainer.step(); // warm-up
     const stepMs = timeIt(() => trainer.step(), repeats);
     const profile = await tf.profile(() => {
@@ -92,13 +104,14 @@ for (const slots of slotsList) {
       JSON.stringify({
         backend: backend.name,
         slots,
-        mode: mode === 'soft' ? 'soft' : `topk k=${k}`,
+        mode: mode === 'topk' ? `topk k=${k}` : mode === 'sam' ? 'sam k=8' : 'soft',
         batch,
         length,
         stepMs,
         peakMB: profile.peakBytes / 2 ** 20,
         heapMB: heap ? heap / 2 ** 20 : null,
-        readWriteMs: readWriteMs(slots, mode),
+        readWriteMs: mode === 'sam' ? null : readWriteMs(slots, mode),
+        maxRssMB: process.resourceUsage().maxRSS / 1024,
       }),
     );
   }
