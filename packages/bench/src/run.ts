@@ -108,7 +108,11 @@ function scaleSummary(rows: Row[]): string[] {
       `| ${String(soft['backend'])} | ${String(soft['slots'])} | ${n(soft, 'stepMs').toFixed(0)} | ${n(topk, 'stepMs').toFixed(0)} | ${(n(soft, 'stepMs') / n(topk, 'stepMs')).toFixed(2)}x | ${n(soft, 'readWriteMs').toFixed(3)} | ${n(topk, 'readWriteMs').toFixed(3)} | ${(n(soft, 'readWriteMs') / n(topk, 'readWriteMs')).toFixed(1)}x |`,
     );
   }
-  lines.push('', '| backend | N | step soft ms | step SAM ms | soft / SAM (step) | peak MB soft | peak MB SAM | soft / SAM (peak) |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '',
+    '| backend | N | step soft ms | step SAM ms | soft / SAM (step) | peak MB soft | peak MB SAM | soft / SAM (peak) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const sam of rows.filter((r) => String(r['mode']).startsWith('sam'))) {
     const soft = rows.find((r) => r['mode'] === 'soft' && r['slots'] === sam['slots'] && r['backend'] === sam['backend']);
     const n = (r: Row | undefined, c: string) => (r ? (r[c] as number) : Number.NaN);

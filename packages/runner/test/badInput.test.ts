@@ -100,7 +100,10 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
     ],
     [
       'SAM memory with two write heads',
-      ['train', exp('samw', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { kind: 'sam', slots: 8, width: 4, writeHeads: 2 } } })],
+      [
+        'train',
+        exp('samw', { ...base, model: { kind: 'ntm', controller: { kind: 'lstm', units: 8 }, memory: { kind: 'sam', slots: 8, width: 4, writeHeads: 2 } } }),
+      ],
       /^engram: samw\.model\.memory\.writeHeads: /,
     ],
     [
