@@ -11,6 +11,7 @@ import asc from 'assemblyscript/asc';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MODULES = [
   { entry: 'packages/memory/assembly/kernels.ts', target: 'packages/memory/src/ntm/fused/simd/ntmWasm.ts', constant: 'NTM_WASM_BASE64' },
+  { entry: 'packages/memory/assembly/sam.ts', target: 'packages/memory/src/sam/simd/samWasm.ts', constant: 'SAM_WASM_BASE64' },
   { entry: 'packages/controller/assembly/kernels.ts', target: 'packages/controller/src/fused/lstmWasm.ts', constant: 'LSTM_WASM_BASE64' },
 ];
 const FLAGS = ['-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert'];

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EngramError, initBackend } from '@engram/tensor';
+import { EngramError, initBackend, setSimdKernels, simdKernelsEnabled } from '@engram/tensor';
 import {
   contentTopk,
   fusedSparseRead,
@@ -160,6 +160,102 @@ describe('samStep (write, content top-k and read in one kernel)', () => {
     });
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([memory, writeIndices, writeValues, erase, add, keys, strengths, written, pm, pw, pr]);
+  });
+});
+
+describe('samStep backward in place', () => {
+  it('changes the memory gradient in place only when no other tensor shares it', () => {
+    const rng = mulberry32(9);
+    const memory = tf.tensor3d(randomT3([1, 10, 4], rng));
+    const other = tf.tensor3d(randomT3([1, 10, 4], rng));
+    const writes = { indices: tf.tensor3d([[[2, 5]]], undefined, 'int32'), values: tf.tensor3d([[[0.6, 0.3]]]) };
+    const erase = tf.fill([1, 1, 4], 0.5) as tf.Tensor3D;
+    const add = tf.fill([1, 1, 4], 0.2) as tf.Tensor3D;
+    const keys = tf.tensor3d(randomT3([1, 1, 4], rng));
+    const strengths = tf.tensor2d([[3]]);
+    const written = tf.ones([1, 10]) as tf.Tensor2D;
+    const pm = tf.randomNormal([1, 10, 4], 0, 1, 'float32', 4);
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      // the add's gradient hands the same data to the new memory and to `other`: the step must not change it
+      const [dMemory, dOther] = tf.grads((m: tf.Tensor, o: tf.Tensor) => {
+        const step = samStep(m as tf.Tensor3D, writes, erase, add, keys, strengths, written, 3, 0.01);
+        return tf.sum(tf.mul(tf.add(step.memory, o), pm));
+      })([memory, other]);
+      expect(rel(dOther!, pm)).toBe(0);
+      const composite = tf.grad((m: tf.Tensor) => tf.sum(tf.mul(fusedSparseWrite(m as tf.Tensor3D, writes, erase, add), pm)))(memory);
+      expect(rel(dMemory!, composite)).toBeLessThan(1e-6);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([memory, other, writes.indices, writes.values, erase, add, keys, strengths, written, pm]);
+  });
+});
+
+/** Runs `f` with the WebAssembly twins switched `on`, then restores the setting. */
+function withSimd<T>(on: boolean, f: () => T): T {
+  const was = simdKernelsEnabled();
+  setSimdKernels(on);
+  try {
+    return f();
+  } finally {
+    setSimdKernels(was);
+  }
+}
+
+describe('the WebAssembly content scan (mirror of the memory, cached row norms)', () => {
+  it('keeps the rows the JavaScript loops keep, with the same weights, on memories with unwritten rows and ties', () => {
+    const rng = mulberry32(21);
+    tf.tidy(() => {
+      // rows 20.. are the constant initial memory (ties); the width is not a multiple of 4 (the scalar tail)
+      const mem = randomT3([2, 40, 7], rng).map((rows) => rows.map((row, n) => (n >= 20 ? row.map(() => 1e-6) : row)));
+      const written = tf.tensor2d([Array.from({ length: 40 }, (_, n) => (n < 20 ? 1 : 0)), Array.from({ length: 40 }, (_, n) => (n < 3 ? 1 : 0))]);
+      const args = [
+        tf.tensor3d(mem),
+        tf.tensor3d(randomT3([2, 3, 7], rng)),
+        tf.tensor2d([
+          [2, 5, 9],
+          [1, 3, 20],
+        ]),
+        written,
+      ] as const;
+      const js = withSimd(false, () => contentTopk(...args, 8, ROW_NORM_FLOOR));
+      const simd = withSimd(true, () => contentTopk(...args, 8, ROW_NORM_FLOOR));
+      expect(simd.indices.arraySync()).toEqual(js.indices.arraySync());
+      expect(rel(simd.values, js.values)).toBeLessThan(1e-6);
+    });
+  });
+
+  it('gives the JavaScript loops’ numbers over a sequence (rows copied in as written), stepping from an older state again, and their gradients (1e-5)', () => {
+    const config = { kind: 'sam', slots: 64, width: 6, readHeads: 2, k: 4, controllerSize: 10, seed: 4 } as const;
+    const sequence = (access: SamAccess) => {
+      const h = tf.randomNormal([2, 10], 0, 1, 'float32', 7) as tf.Tensor2D;
+      const p = tf.randomNormal([2, 2, 6], 0, 1, 'float32', 8);
+      const { value, grads } = tf.variableGrads(() => {
+        let state: SamState = access.initialState(2);
+        let total = tf.scalar(0);
+        let branch: SamState | undefined;
+        for (let t = 0; t < 12; t++) {
+          if (t === 6) branch = state;
+          const [reads, next] = access.step(tf.mul(h, Math.cos(t)) as tf.Tensor2D, state);
+          state = next;
+          total = tf.add(total, tf.sum(tf.mul(reads, p)));
+        }
+        // a step from the state of step 6 again: the mirror holds step 12's memory, not that one
+        const [again] = access.step(h, branch!);
+        return tf.add(total, tf.sum(tf.mul(again, p))) as tf.Scalar;
+      }, access.variables);
+      tf.dispose([h, p]);
+      return { value, grads };
+    };
+    const a = new SamAccess(config);
+    const before = tf.memory().numTensors;
+    const js = withSimd(false, () => sequence(a));
+    const simd = withSimd(true, () => sequence(a));
+    expect(rel(simd.value, js.value)).toBeLessThan(1e-5);
+    for (const name of Object.keys(js.grads)) expect(rel(simd.grads[name]!, js.grads[name]!), name).toBeLessThan(1e-5);
+    tf.dispose([js.value, simd.value, ...Object.values(js.grads), ...Object.values(simd.grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    a.dispose();
   });
 });
 

@@ -14,7 +14,8 @@
  * Dimension names: B batch, H heads, N slots, M width, k rows kept per head.
  */
 import { KEY_NORM_EPSILON } from '../../constants.ts';
-import { scratch } from '../../ntm/fused/scratch.ts';
+import { scratch, scratchInt } from '../../ntm/fused/scratch.ts';
+import { scanTopkSimd } from '../simd/samScan.ts';
 
 /** Sizes of one content top-k call, and the row-norm floor δ. */
 export interface ContentTopkDims {
@@ -41,8 +42,10 @@ const UNWRITTEN_PENALTY = 4;
 
 /**
  * Forward: indices of the k highest-ranked rows per head (written rows first, then by score,
- * best first; a tie keeps the lower row), weights softmax(β s) over them.
+ * best first; a tie keeps the lower row), weights softmax(β s) over them. The scan runs as
+ * WebAssembly SIMD when it can (simd/samScan.ts), else as the loops of {@link topkCandidates}.
  * @param memory `[B, N, M]`; keys `[B, H, M]`; strengths β `[B, H]`; written `[B, N]` (> 0: written).
+ * @param changedRows see scanTopkSimd: the rows written since the scan's mirror held the memory.
  */
 export function contentTopkForward(
   d: ContentTopkDims,
@@ -51,13 +54,41 @@ export function contentTopkForward(
   strengths: Float32Array,
   written: Float32Array,
   out: ContentTopkOutputs,
+  changedRows?: Int32Array,
 ): void {
+  const candidates = scratchInt('samTopk.candidates', d.batch * d.heads * d.k);
+  if (!scanTopkSimd(d, memory, written, keys, changedRows, candidates)) topkCandidates(d, memory, keys, written, candidates);
+  keepTopk(d, memory, keys, strengths, written, candidates, out);
+}
+
+/** |key|_ε of head (b, h). */
+function keyNorm(keys: Float32Array, key: number, width: number): number {
+  let kk = 0;
+  for (let j = 0; j < width; j++) kk += keys[key + j]! * keys[key + j]!;
+  return Math.sqrt(kk + KEY_NORM_EPSILON);
+}
+
+/** s = m·key / (|m|_δ |key|_ε) of row n, in float64. */
+function cosine(memory: Float32Array, row: number, keys: Float32Array, key: number, width: number, floor2: number, keyNormValue: number): number {
+  let dot = 0;
+  let mm = 0;
+  for (let j = 0; j < width; j++) {
+    const m = memory[row + j]!;
+    dot += m * keys[key + j]!;
+    mm += m * m;
+  }
+  return dot / (Math.sqrt(mm + floor2) * keyNormValue);
+}
+
+/**
+ * The scan as plain loops: the k highest-ranked rows per head, best first, into candidates
+ * `[B, H, k]` (the oracle of the WebAssembly scan, and its fallback).
+ */
+export function topkCandidates(d: ContentTopkDims, memory: Float32Array, keys: Float32Array, written: Float32Array, candidates: Int32Array): void {
   const { batch: B, heads: H, slots: N, width: M, k: K } = d;
   const floor2 = d.rowNormFloor * d.rowNormFloor;
   const rowNorm = scratch('samTopk.rowNorm', N);
   const bestRank = scratch('samTopk.rank', K);
-  const bestScore = scratch('samTopk.best', K);
-  const bestRow = new Int32Array(K);
   for (let b = 0; b < B; b++) {
     const mem = b * N * M;
     for (let n = 0; n < N; n++) {
@@ -70,41 +101,79 @@ export function contentTopkForward(
     }
     for (let h = 0; h < H; h++) {
       const key = (b * H + h) * M;
-      let kk = 0;
-      for (let j = 0; j < M; j++) kk += keys[key + j]! * keys[key + j]!;
-      const keyNorm = Math.sqrt(kk + KEY_NORM_EPSILON);
+      const kn = keyNorm(keys, key, M);
+      const bestRow = candidates.subarray((b * H + h) * K, (b * H + h + 1) * K);
       let filled = 0;
       for (let n = 0; n < N; n++) {
         let dot = 0;
         for (let j = 0; j < M; j++) dot += memory[mem + n * M + j]! * keys[key + j]!;
-        const s = dot / (rowNorm[n]! * keyNorm);
+        const s = dot / (rowNorm[n]! * kn);
         const rank = written[b * N + n]! > 0 ? s : s - UNWRITTEN_PENALTY;
         if (filled === K && rank <= bestRank[K - 1]!) continue;
         // insertion into the sorted (descending) list of the best so far
         let p = filled < K ? filled++ : K - 1;
         while (p > 0 && bestRank[p - 1]! < rank) {
           bestRank[p] = bestRank[p - 1]!;
-          bestScore[p] = bestScore[p - 1]!;
           bestRow[p] = bestRow[p - 1]!;
           p--;
         }
         bestRank[p] = rank;
-        bestScore[p] = s;
         bestRow[p] = n;
       }
+    }
+  }
+}
+
+/**
+ * From k candidate rows per head (any order): their cosine scores in float64, sorted best
+ * first (rank, then the lower row), the weights softmax(β s) and the rows.
+ */
+export function keepTopk(
+  d: ContentTopkDims,
+  memory: Float32Array,
+  keys: Float32Array,
+  strengths: Float32Array,
+  written: Float32Array,
+  candidates: Int32Array,
+  out: ContentTopkOutputs,
+): void {
+  const { batch: B, heads: H, slots: N, width: M, k: K } = d;
+  const floor2 = d.rowNormFloor * d.rowNormFloor;
+  const score = scratch('samTopk.score', K);
+  const rank = scratch('samTopk.keptRank', K);
+  const order = scratchInt('samTopk.order', K);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
       const e0 = (b * H + h) * K;
+      const key = (b * H + h) * M;
+      const kn = keyNorm(keys, key, M);
+      for (let l = 0; l < K; l++) {
+        const n = candidates[e0 + l]!;
+        score[l] = cosine(memory, (b * N + n) * M, keys, key, M, floor2, kn);
+        rank[l] = written[b * N + n]! > 0 ? score[l]! : score[l]! - UNWRITTEN_PENALTY;
+        // insertion sort of positions by rank, descending, the lower row first on a tie
+        let p = l;
+        while (p > 0) {
+          const q = order[p - 1]!;
+          if (rank[q]! > rank[l]! || (rank[q] === rank[l] && candidates[e0 + q]! < n)) break;
+          order[p] = q;
+          p--;
+        }
+        order[p] = l;
+      }
       const beta = strengths[b * H + h]!;
       let max = -Infinity;
-      for (let l = 0; l < K; l++) max = Math.max(max, beta * bestScore[l]!);
+      for (let l = 0; l < K; l++) max = Math.max(max, beta * score[l]!);
       let sum = 0;
-      for (let l = 0; l < K; l++) sum += Math.exp(beta * bestScore[l]! - max);
+      for (let l = 0; l < K; l++) sum += Math.exp(beta * score[l]! - max);
       for (let l = 0; l < K; l++) {
         const e = e0 + l;
-        const n = bestRow[l]!;
+        const from = order[l]!;
+        const n = candidates[e0 + from]!;
         out.indices[e] = n;
-        out.scores[e] = bestScore[l]!;
-        out.weights[e] = Math.exp(beta * bestScore[l]! - max) / sum;
-        out.rows.set(memory.subarray(mem + n * M, mem + (n + 1) * M), e * M);
+        out.scores[e] = score[from]!;
+        out.weights[e] = Math.exp(beta * score[from]! - max) / sum;
+        out.rows.set(memory.subarray((b * N + n) * M, (b * N + n + 1) * M), e * M);
       }
     }
   }

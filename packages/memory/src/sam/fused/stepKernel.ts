@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { int32Input, int32Output, registerFusedGradient, registerFusedKernel, runKernel } from '@engram/tensor';
 import type { SparseWeights } from '../../readWrite.ts';
-import { gatherRows, sparseWriteBackward, sparseWriteForward, type SparseDims } from '../../ntm/fused/sparseMath.ts';
-import { scratch32 } from '../../ntm/fused/scratch.ts';
+import { gatherRows, sparseWriteForward, type SparseDims } from '../../ntm/fused/sparseMath.ts';
+import { scratch32, scratchInt } from '../../ntm/fused/scratch.ts';
+import { mirrorHolds, mirrorNowHolds } from '../simd/samScan.ts';
 import { contentTopkBackward, contentTopkForward, type ContentTopkDims } from './contentTopkMath.ts';
+import { samWriteBackwardInPlace } from './writeBackward.ts';
 
 /**
  * One SAM memory step as one kernel: the sparse write, the content top-k of the read heads on
@@ -13,16 +15,30 @@ import { contentTopkBackward, contentTopkForward, type ContentTopkDims } from '.
  * fusedSparseRead, which compute the same): tfjs frees no gradient during a backward pass. Each
  * consumer of a memory adds an `[B, N, M]` gradient that lives until the pass ends, so three
  * consumers per step keep 3T memory-sized tensors at once however little the forward pass saved.
- * Here each memory has one consumer, the next step, and this kernel's gradient disposes the
- * memory gradient it was handed once it has used it: the backward pass then holds one or two
- * memory gradients at a time, and the forward pass k rows per head and step.
+ * Here each memory has one consumer, the next step, and this kernel's gradient turns the memory
+ * gradient it was handed into the old memory's in place (ownedGradient): the backward pass then
+ * holds one memory gradient, changes k rows of it per head and step, and the forward pass keeps
+ * k rows per head and step. The content scan over all N rows is the one O(N M) sweep of a step
+ * besides the copy an immutable memory update makes (simd/samScan.ts).
  *
  * Dimension names: B batch, N slots, M width, E write entries, R read heads, k rows per read head.
  */
 export const SAM_STEP = 'EngramSamStep';
 export const SAM_STEP_GRAD = 'EngramSamStepGrad';
 
-type StepAttrs = { k: number; rowNormFloor: number; slots: number };
+/**
+ * k, δ and N; `mirrored`: the content scan's mirror holds the input memory (simd/samScan.ts),
+ * so the scan copies in only the rows this step writes (absent: false, the whole memory).
+ */
+type StepAttrs = { k: number; rowNormFloor: number; slots: number; mirrored?: boolean };
+
+/** The rows the write names, as numbers b N + n `[B E]` (the rows the scan's mirror must take in). */
+function writtenRows(d: SparseDims, indices: Int32Array): Int32Array {
+  const rows = scratchInt('samStep.writtenRows', indices.length);
+  const perBatch = indices.length / d.batch;
+  for (let e = 0; e < indices.length; e++) rows[e] = Math.floor(e / perBatch) * d.slots + indices[e]!;
+  return rows;
+}
 
 const writeDims = (m: readonly number[], wi: readonly number[]): SparseDims => ({ batch: m[0]!, slots: m[1]!, width: m[2]!, heads: 1, k: wi[2]! });
 const readDims = (b: number, n: number, m: number, keys: readonly number[], k: number, rowNormFloor: number): ContentTopkDims => ({
@@ -58,12 +74,18 @@ function registerSamStep(): void {
       const brk = [m![0]!, keys![1]!, k];
       return [[...m!], brk, brk, [m![0]!, keys![1]!, m![2]!], [...wi!, m![2]!], [...brk, m![2]!], brk];
     },
-    compute: ([memory, wi, wv, erase, add, keys, strengths, written], [next, ri, rw, rv, old, rows, scores], [m, wis, , , , ks], { k, rowNormFloor }) => {
+    compute: (
+      [memory, wi, wv, erase, add, keys, strengths, written],
+      [next, ri, rw, rv, old, rows, scores],
+      [m, wis, , , , ks],
+      { k, rowNormFloor, mirrored },
+    ) => {
       const wd = writeDims(m!, wis!);
       gatherRows(wd, memory!, int32Input(wi), old!);
       sparseWriteForward(wd, memory!, int32Input(wi), wv!, erase!, add!, next!);
       const rd = readDims(m![0]!, m![1]!, m![2]!, ks!, k, rowNormFloor);
-      contentTopkForward(rd, next!, keys!, strengths!, written!, { indices: int32Output(ri), weights: rw!, rows: rows!, scores: scores! });
+      const outs = { indices: int32Output(ri), weights: rw!, rows: rows!, scores: scores! };
+      contentTopkForward(rd, next!, keys!, strengths!, written!, outs, mirrored ? writtenRows(wd, int32Input(wi)) : undefined);
       readFromRows(rd, rw!, rows!, rv!);
     },
   });
@@ -86,49 +108,31 @@ function registerSamStep(): void {
       'strengths',
     ],
     int32Inputs: ['writeIndices', 'readIndices'],
-    outputShapes: ([dm, , , , wv, e, a, , , , , , keys, beta]) => [[...dm!], [...wv!], [...e!], [...a!], [...keys!], [...beta!]],
+    // dMemory is not an output: the kernel turns it in place into the old memory's gradient
+    // (the gradient function hands it a tensor no other holds; see there)
+    outputShapes: ([, , , , wv, e, a, , , , , , keys, beta]) => [[...wv!], [...e!], [...a!], [...keys!], [...beta!]],
     compute: (
       [dMemory, dReadWeights, dReadVectors, wi, wv, erase, add, old, ri, rw, rows, scores, keys, strengths],
-      [dPrev, dWriteValues, dErase, dAdd, dKeys, dStrengths],
+      [dWriteValues, dErase, dAdd, dKeys, dStrengths],
       [dm, , , wis, , , , , , , , , ks],
       { k, rowNormFloor },
     ) => {
       const [B, N, M] = dm as [number, number, number];
       const rd = readDims(B, N, M, ks!, k, rowNormFloor);
-      const R = rd.heads;
+      const gradient = dMemory!;
       // the read: dWeights_l = dReadWeights_l + dr·rows_l, and dr w_l onto the new memory's row
-      const dWeights = scratch32('samStep.dWeights', B * R * k);
-      // the new memory's whole gradient is summed in dPrev, which the write's backward then turns
-      // in place into the old memory's (it reads each entry before it overwrites it)
-      const gNew = dPrev!;
-      gNew.set(dMemory!);
-      const readIdx = int32Input(ri);
-      for (let bh = 0; bh < B * R; bh++) {
-        const b = Math.floor(bh / R);
-        for (let l = 0; l < k; l++) {
-          const e = bh * k + l;
-          let dw = dReadWeights![e]!;
-          const w = rw![e]!;
-          const r = (b * N + readIdx[e]!) * M;
-          for (let j = 0; j < M; j++) {
-            const g = dReadVectors![bh * M + j]!;
-            dw += g * rows![e * M + j]!;
-            gNew[r + j] = gNew[r + j]! + w * g;
-          }
-          dWeights[e] = dw;
-        }
-      }
+      const dWeights = readBackward(rd, dReadWeights!, dReadVectors!, int32Input(ri), rw!, rows!, gradient);
       // the content top-k onto keys, strengths and the kept rows of the new memory
       contentTopkBackward(
         rd,
         dWeights,
-        { indices: readIdx, weights: rw!, rows: rows!, scores: scores!, keys: keys!, strengths: strengths! },
-        { memory: gNew, keys: dKeys!, strengths: dStrengths! },
+        { indices: int32Input(ri), weights: rw!, rows: rows!, scores: scores!, keys: keys!, strengths: strengths! },
+        { memory: gradient, keys: dKeys!, strengths: dStrengths! },
         true,
       );
-      // the write, from the new memory's whole gradient
-      sparseWriteBackward(writeDims(dm!, wis!), gNew, old!, int32Input(wi), wv!, erase!, add!, {
-        memory: dPrev!,
+      // the write, from the new memory's whole gradient, onto the old memory's (in place)
+      const wd = writeDims(dm!, wis!);
+      samWriteBackwardInPlace({ batch: B, slots: N, width: M, entries: wd.k }, gradient, old!, int32Input(wi), wv!, erase!, add!, {
         values: dWriteValues!,
         erase: dErase!,
         add: dAdd!,
@@ -142,10 +146,11 @@ function registerSamStep(): void {
     gradFunc: (dys, saved, attrs) => {
       const [wi, wv, erase, add, keys, strengths, ri, rw, old, rows, scores] = saved as tf.Tensor[];
       const [dMemory, , dReadWeights, dReadVectors] = dys as tf.Tensor[];
-      const [dPrev, dWriteValues, dErase, dAdd, dKeys, dStrengths] = runKernel(
+      const gradient = ownedGradient(dMemory!);
+      const [dWriteValues, dErase, dAdd, dKeys, dStrengths] = runKernel(
         SAM_STEP_GRAD,
         {
-          dMemory: dMemory!,
+          dMemory: gradient,
           dReadWeights: dReadWeights!,
           dReadVectors: dReadVectors!,
           writeIndices: wi!,
@@ -162,22 +167,68 @@ function registerSamStep(): void {
         },
         attrs as StepAttrs,
       );
-      // This step produced the memory, so nothing after this reads its gradient: free it now,
-      // or tfjs keeps it (and one per step) until the backward pass ends (see above).
-      dMemory!.dispose();
       const n = (attrs as StepAttrs).slots;
       return {
-        memory: () => dPrev as tf.Tensor,
+        memory: () => gradient,
         writeIndices: () => tf.zeros(wi!.shape),
         writeValues: () => dWriteValues as tf.Tensor,
         erase: () => dErase as tf.Tensor,
         add: () => dAdd as tf.Tensor,
         keys: () => dKeys as tf.Tensor,
         strengths: () => dStrengths as tf.Tensor,
-        written: () => tf.zeros([dPrev!.shape[0], n]), // which rows were written picks rows: no gradient
+        written: () => tf.zeros([gradient.shape[0], n]), // which rows were written picks rows: no gradient
       };
     },
   });
+}
+
+/**
+ * The read's backward pass: dWeights `[B, R, k]` (dReadWeights_l + dr·rows_l), and dr w_l
+ * added onto the kept rows of `gradient` `[B, N, M]`.
+ */
+function readBackward(
+  d: ContentTopkDims,
+  dReadWeights: Float32Array,
+  dReadVectors: Float32Array,
+  indices: Int32Array,
+  weights: Float32Array,
+  rows: Float32Array,
+  gradient: Float32Array,
+): Float32Array {
+  const { batch: B, heads: R, k: K, slots: N, width: M } = d;
+  const dWeights = scratch32('samStep.dWeights', B * R * K);
+  for (let bh = 0; bh < B * R; bh++) {
+    const b = Math.floor(bh / R);
+    for (let l = 0; l < K; l++) {
+      const e = bh * K + l;
+      let dw = dReadWeights[e]!;
+      const w = weights[e]!;
+      const r = (b * N + indices[e]!) * M;
+      for (let j = 0; j < M; j++) {
+        const g = dReadVectors[bh * M + j]!;
+        dw += g * rows[e * M + j]!;
+        gradient[r + j] = gradient[r + j]! + w * g;
+      }
+      dWeights[e] = dw;
+    }
+  }
+  return dWeights;
+}
+
+/**
+ * The gradient of a step's new memory as a tensor the step's backward pass may change in place:
+ * `dMemory` itself when no other tensor shares its data (the usual case: this step is the
+ * memory's one consumer, so the gradient came from the next step's backward pass, or is tfjs's
+ * zeros for an unused last memory), else a copy, and `dMemory` is let go. Either way nothing
+ * after this step reads `dMemory` (tfjs frees no gradient during a backward pass, so letting go
+ * here is what keeps one memory gradient alive instead of one per step), and one buffer carries
+ * the memory's gradient back through the whole sequence with no O(N M) work per step.
+ */
+function ownedGradient(dMemory: tf.Tensor): tf.Tensor {
+  if (tf.backend().refCount(dMemory.dataId) === 1) return dMemory;
+  const copy = tf.add(dMemory, 0);
+  dMemory.dispose();
+  return copy;
 }
 // registered once, when this module is first imported (the registry is by backend name, so before the backend loads too)
 registerSamStep();
@@ -209,12 +260,13 @@ export function samStep(
   k: number,
   rowNormFloor: number,
 ): SamStepOutputs {
-  const attrs: StepAttrs = { k, rowNormFloor, slots: memory.shape[1] };
+  const attrs: StepAttrs = { k, rowNormFloor, slots: memory.shape[1], mirrored: mirrorHolds(memory) };
   const [next, indices, weights, readVectors, old, rows, scores] = runKernel(
     SAM_STEP,
     { memory, writeIndices: writes.indices, writeValues: writes.values, erase, add, keys, strengths, written },
     attrs,
   );
+  mirrorNowHolds(next!);
   // the gradient holds its own references when a tape records
   tf.dispose([old!, rows!, scores!]);
   return { memory: next as tf.Tensor3D, reads: { indices: indices as tf.Tensor3D, values: weights as tf.Tensor3D }, readVectors: readVectors as tf.Tensor3D };
