@@ -25,6 +25,10 @@
  * JavaScript loops (setSimdKernels), alternating block by block --repeats times; one JSON line per batch with both medians and their ratio (the A/B of the SIMD kernels
  * in one window).
  *
+ * `--sequence ab`: per batch size, two fused trainers from one seed, one unrolling through the
+ * whole-sequence kernel and one stepping the per-step kernels (setSequenceKernel), alternating
+ * block by block --repeats times; one JSON line per batch with both medians and their ratio.
+ *
  * `--threads N`: data-parallel training (the batch split over N threads, worker_threads). With
  * --peer, engram's side trains through the Trainer on N threads. Without it, `--threads N`
  * alternates, per batch size, a one-thread and an N-thread Trainer from one seed block by
@@ -34,6 +38,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setSimdKernels } from '@engram/memory';
+import { setSequenceKernel } from '@engram/model';
 import { initBackend, Rng } from '@engram/tensor';
 import { copyTrainer, trainerCopyTrainer, type CopyTrainer, type WorkloadMemory } from './copyWorkload.ts';
 import { arg, median } from './benchArgs.ts';
@@ -147,6 +152,34 @@ if (threads > 1) {
         oneThreadSequencesPerS: a,
         threadsSequencesPerS: b,
         ratio: b / a,
+        blocks: repeats,
+        stepsPerBlock: steps,
+      }),
+    );
+  }
+  process.exit(0);
+}
+
+if (process.argv.includes('--sequence')) {
+  if (arg('sequence', '') !== 'ab') throw new Error("--sequence: the only mode is 'ab' (alternate whole-sequence and per-step kernel blocks)");
+  for (const batch of batches) {
+    // two trainers from the same seed: block r of each trains on the same sequence lengths
+    const trainers = {
+      whole: copyTrainer('fused', batch, new Rng(`throughput/${batch}`)),
+      stepped: copyTrainer('fused', batch, new Rng(`throughput/${batch}`)),
+    };
+    const { whole: a, stepped: b } = alternate(trainers, batch, (side) => setSequenceKernel(side === 'whole'));
+    setSequenceKernel(true);
+    trainers.whole.dispose();
+    trainers.stepped.dispose();
+    console.log(
+      JSON.stringify({
+        backend: backend.name,
+        mode: 'sequence-ab',
+        batch,
+        wholeSequencePerS: a,
+        perStepSequencesPerS: b,
+        ratio: a / b,
         blocks: repeats,
         stepsPerBlock: steps,
       }),

@@ -2,7 +2,8 @@
 // float32 lanes over the units: one entry per fused kernel, each taking the sizes, a pointer per
 // input and per output in the kernel's order, then a scratch pointer (unused here).
 // Dimension names: B batch, U units; gate order i, f, g, o.
-import { at, ld, sigmoid4, st, tanh4 } from '../../tensor/assembly/simd';
+import { at, ld, sigmoid4, st, tanh4, zero32 } from '../../tensor/assembly/simd';
+import { addProduct, productTransposed, transposedProduct } from './dense';
 
 /** Rows of the saved activations per batch row, each [U]: i, f, g, o, tanh(c') (LSTM_AUX_ROWS). */
 const AUX_ROWS = 5;
@@ -123,4 +124,55 @@ export function lstmGatesGrad(B: i32, U: i32, dh: usize, dcNext: usize, c: usize
       st(dc, sb + u, gc * f);
     }
   }
+}
+
+// The whole-sequence NTM kernel's dense products (packages/model/src/sequence): a batched
+// product, its two gradients, and one LSTM time step with the weights pinned in this module's
+// memory (WasmKernels.pin) so a sequence copies them once. Dimension names: K, J a weight
+// matrix's rows and columns; X input width, R*M reads width, U units, L interface length.
+
+// EngramSequence dense: [a w] -> [out], out [rows, J] = a [rows, K] · w [K, J]
+export function denseForward(rows: i32, K: i32, J: i32, a: usize, w: usize, out: usize, scratch: usize): void {
+  zero32(out, rows * J);
+  addProduct(out, a, rows, K, w, J);
+}
+
+// [dz w] -> [out], out [rows, K] = dz [rows, J] · (rows wRow..wRow+K of w)^T
+export function denseInputGrad(rows: i32, J: i32, K: i32, wRow: i32, dz: usize, w: usize, out: usize, scratch: usize): void {
+  productTransposed(out, dz, rows, J, at(w, wRow * J), K, false);
+}
+
+// [a dz] -> [out], out [K, J] = a^T · dz
+export function denseWeightGrad(rows: i32, K: i32, J: i32, a: usize, dz: usize, out: usize, scratch: usize): void {
+  transposedProduct(out, a, rows, K, dz, J);
+}
+
+// One step, pinned lstmKernel [X+RM+U, 4U] at k and projection [U, L] at p:
+// [xk r h c bias] -> [h' c' aux ξ] with z = xk + r · K_r + h · K_h (xk = x · K_x), the gates,
+// then ξ = h' · P. The input copies are work space: z is formed in xk's.
+export function lstmSequenceStep(
+  B: i32, X: i32, RM: i32, U: i32, L: i32, k: usize, p: usize,
+  xk: usize, r: usize, h: usize, c: usize, bias: usize,
+  hOut: usize, cOut: usize, aux: usize, xi: usize, scratch: usize,
+): void {
+  const J = 4 * U;
+  addProduct(xk, r, B, RM, at(k, X * J), J);
+  addProduct(xk, h, B, U, at(k, (X + RM) * J), J);
+  lstmGates(B, U, xk, bias, c, hOut, cOut, aux, scratch);
+  zero32(xi, B * L);
+  addProduct(xi, hOut, B, U, p, L);
+}
+
+// Its backward: [dh dξ dc' c aux] -> [dz dbias dc dr dhPrev] with dh += dξ · P^T first, the
+// gates' backward, then dr = dz · K_r^T and dhPrev = dz · K_h^T (dh's copy is work space).
+export function lstmSequenceStepGrad(
+  B: i32, X: i32, RM: i32, U: i32, L: i32, k: usize, p: usize,
+  dh: usize, dXi: usize, dcNext: usize, c: usize, aux: usize,
+  dz: usize, dBias: usize, dc: usize, dr: usize, dhPrev: usize, scratch: usize,
+): void {
+  const J = 4 * U;
+  productTransposed(dh, dXi, B, L, p, U, true);
+  lstmGatesGrad(B, U, dh, dcNext, c, aux, dz, dBias, dc, scratch);
+  productTransposed(dr, dz, B, J, at(k, X * J), RM, false);
+  productTransposed(dhPrev, dz, B, J, at(k, (X + RM) * J), U, false);
 }

@@ -21,3 +21,5 @@ export {
   type CheckpointChoice,
   type CheckpointStore,
 } from './checkpoint.ts';
+export { setSequenceKernel, sequenceKernelEnabled, sequenceUnsupportedReason } from './sequence/wholeSequence.ts';
+export { ntmSequence, NTM_SEQUENCE, NTM_SEQUENCE_GRAD } from './sequence/ntmSequenceKernel.ts';

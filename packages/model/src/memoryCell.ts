@@ -5,6 +5,7 @@ import { makeMemory, type MemoryModule, type MemoryState, type ScoreTerms } from
 import { ReinforceBaseline } from './reinforceBaseline.ts';
 import type { ModelConfig, ModelStepOptions, SequenceModel, StepTrace } from './model.ts';
 import { denseOutput, type DenseOutput } from './output.ts';
+import { runWholeSequence, sequenceUnsupportedReason, type SequenceParts } from './sequence/wholeSequence.ts';
 
 /**
  * The output logits are clipped to ±OUTPUT_CLIP, as Collier & Beel (2018) do: sigmoid(20) is
@@ -121,6 +122,29 @@ export class MemoryCell implements SequenceModel<MemoryCellState> {
       const [features, next] = this.core.step(input, state, options);
       return [this.readout(features), next] as [tf.Tensor2D, MemoryCellState];
     });
+  }
+
+  /**
+   * Why {@link wholeSequence} cannot run this model here (one clause), or undefined when it can.
+   * @param backendName a tfjs backend name; default the active one.
+   */
+  sequenceUnsupportedReason(backendName?: string): string | undefined {
+    return sequenceUnsupportedReason(this.sequenceParts(), backendName);
+  }
+
+  /**
+   * The logits `[T, B, Y]` of a whole sequence in one kernel (sequence/ntmSequenceKernel.ts),
+   * or undefined when this model has none ({@link sequenceUnsupportedReason}). The options
+   * change nothing for the modes it supports (soft and sparsemax heads).
+   * @param inputs `[T, B, X]`
+   */
+  wholeSequence(inputs: tf.Tensor3D, _options: ModelStepOptions = {}): tf.Tensor3D | undefined {
+    if (this.sequenceUnsupportedReason() !== undefined) return undefined;
+    return tidy(() => runWholeSequence(this.sequenceParts(), this.initialState(inputs.shape[1]), inputs));
+  }
+
+  private sequenceParts(): SequenceParts {
+    return { controller: this.core.controller, access: this.core.access, output: this.output, outputClip: OUTPUT_CLIP };
   }
 
   /** The core's step: features `[B, C + R*M]` and the next state. */

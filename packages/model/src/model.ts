@@ -78,6 +78,12 @@ export interface SequenceModel<S = unknown> {
   features?(input: tf.Tensor2D, state: S, options?: ModelStepOptions): [tf.Tensor2D, S];
   /** The readout of {@link features}: `[K, F]` -> logits `[K, Y]` for any number of rows K. */
   readout?(features: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Optional: the logits `[T, B, Y]` of a whole sequence `[T, B, X]` from the initial state in
+   * one kernel, the same function as stepping it; undefined when this model cannot (then
+   * {@link unroll} steps it).
+   */
+  wholeSequence?(inputs: tf.Tensor3D, options?: ModelStepOptions): tf.Tensor3D | undefined;
   /** The memory tensors of a state, for tracing (undefined for memory-less models). */
   trace?(state: S): StepTrace;
   /**

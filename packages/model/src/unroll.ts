@@ -57,6 +57,9 @@ export function unroll<S>(
 ): { outputs: tf.Tensor3D; trace?: UnrollTrace; score?: ScoreTerms } {
   shapes('unroll').check('inputs', inputs, ['T', 'B', model.inputSize]);
   return tidy(() => {
+    // one kernel for the whole sequence where the model has one (traces need every step's state)
+    const whole = options.trace ? undefined : model.wholeSequence?.(inputs, options);
+    if (whole) return { outputs: whole };
     const [steps, batch] = inputs.shape;
     let state = model.initialState(batch);
     const held = collectTensors(state, new Set());

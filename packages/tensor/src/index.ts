@@ -20,6 +20,7 @@ export {
   registerFusedKernel,
   registerFusedGradient,
   runKernel,
+  computeFused,
   int32Input,
   int32Output,
   fusedBackend,

@@ -103,8 +103,29 @@ function wasmKernel(spec: FusedKernelSpec<never>): tf.KernelFunc {
  */
 export function registerFusedKernel<A extends tf.NamedAttrMap>(spec: FusedKernelSpec<A>): void {
   const s = spec as unknown as FusedKernelSpec<never>;
+  if (!specs.has(spec.name)) specs.set(spec.name, s);
   if (!tf.getKernel(spec.name, 'cpu')) tf.registerKernel({ kernelName: spec.name, backendName: 'cpu', kernelFunc: cpuKernel(s) });
   if (!tf.getKernel(spec.name, 'wasm')) tf.registerKernel({ kernelName: spec.name, backendName: 'wasm', kernelFunc: wasmKernel(s) });
+}
+
+/** Every registered fused kernel by name, for {@link computeFused}. */
+const specs = new Map<string, FusedKernelSpec<never>>();
+
+/**
+ * Runs a registered fused kernel's loops directly on arrays, outside the engine: for a kernel
+ * that composes others over many time steps (a whole-sequence kernel) without a dispatch, a
+ * tensor or a tape entry per step. Same arguments as {@link FusedKernelSpec.compute}.
+ */
+export function computeFused(
+  name: string,
+  inputs: readonly Float32Array[],
+  outputs: readonly Float32Array[],
+  inputShapes: readonly number[][],
+  attrs: tf.NamedAttrMap = {},
+): void {
+  const spec = specs.get(name);
+  if (!spec) throw new Error(`computeFused: no fused kernel '${name}' is registered (import its module first)`);
+  spec.compute(inputs, outputs, inputShapes, attrs as never);
 }
 
 /** Registers a gradient unless one is registered for the kernel already. */

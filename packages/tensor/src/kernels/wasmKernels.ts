@@ -95,6 +95,45 @@ export class WasmKernels {
     if (this.loaded) this.configure(this.loaded);
   }
 
+  /** The end (bytes) of the arrays {@link pin} placed at the start of the heap; 0 when none are. */
+  private pinnedEnd = 0;
+
+  /**
+   * Copies `arrays` into the module's memory, where they stay until the next `pin` or
+   * {@link unpin}: a kernel that runs many entry points with the same weights (a whole sequence
+   * of time steps) copies them once instead of once per call, and passes their addresses among
+   * the sizes. Later {@link run} calls place their copies after them.
+   * @returns the arrays' byte addresses, or undefined when the twins are off or cannot load here.
+   */
+  pin(arrays: readonly Float32Array[]): number[] | undefined {
+    if (!enabled) return undefined;
+    const wasm = this.load();
+    if (!wasm) return undefined;
+    const pointers: number[] = [];
+    let end = align16(wasm.heapBase());
+    for (const a of arrays) {
+      pointers.push(end);
+      end = align16(end + a.length * 4);
+    }
+    const heap = this.reserve(wasm, end);
+    arrays.forEach((a, i) => heap.set(a, pointers[i]! / 4));
+    this.pinnedEnd = end;
+    return pointers;
+  }
+
+  /** Lets go of the arrays {@link pin} placed. */
+  unpin(): void {
+    this.pinnedEnd = 0;
+  }
+
+  /** The module's memory as float32, grown to at least `end` bytes. */
+  private reserve(wasm: WasmKernelExports, end: number): Float32Array {
+    const buffer = wasm.memory.buffer;
+    if (end > buffer.byteLength) wasm.memory.grow(Math.ceil((end - buffer.byteLength) / 65536));
+    if (this.heap.buffer !== wasm.memory.buffer) this.heap = new Float32Array(wasm.memory.buffer);
+    return this.heap;
+  }
+
   private load(): WasmKernelExports | undefined {
     if (this.loaded || failures.has(this.name)) return this.loaded;
     try {
@@ -130,7 +169,7 @@ export class WasmKernels {
     const wasm = this.load();
     if (!wasm) return false;
     const pointers: number[] = [];
-    let end = align16(wasm.heapBase());
+    let end = Math.max(align16(wasm.heapBase()), this.pinnedEnd);
     for (const a of inputs) {
       pointers.push(end);
       end = align16(end + a.length * 4);
@@ -141,10 +180,7 @@ export class WasmKernels {
     }
     const scratch = end;
     end = align16(end + (wasm.scratchBytes ? wasm.scratchBytes(...sizes) : 0));
-    const buffer = wasm.memory.buffer;
-    if (end > buffer.byteLength) wasm.memory.grow(Math.ceil((end - buffer.byteLength) / 65536));
-    if (this.heap.buffer !== wasm.memory.buffer) this.heap = new Float32Array(wasm.memory.buffer);
-    const heap = this.heap;
+    const heap = this.reserve(wasm, end);
     for (let i = 0; i < inputs.length; i++) heap.set(inputs[i]!, pointers[i]! / 4);
     (wasm[entry] as Kernel)(...sizes, ...pointers, scratch);
     for (let i = 0; i < outputs.length; i++) {
