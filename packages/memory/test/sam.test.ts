@@ -19,6 +19,7 @@ import {
   samUsage,
   type SamState,
 } from '../src/index.ts';
+import { samReadState } from '../src/sam/fused/usageKernel.ts';
 import { checkGradients, mulberry32, randomT3, rel, type Mat, type T3 } from './helpers.ts';
 
 beforeAll(async () => {
@@ -259,18 +260,30 @@ describe('the WebAssembly content scan (mirror of the memory, cached row norms)'
   });
 });
 
-describe('samUsage', () => {
-  it('decays usage, adds this step’s weights, marks written rows and names the least-used row (lowest on a tie)', () => {
+describe('samUsage and samReadState', () => {
+  it('names the write rows, decays usage, adds the last reads and this write, marks written rows, names the least-used row (lowest on a tie), and makes dense weights', () => {
     tf.tidy(() => {
-      const usage = tf.tensor2d([[0.5, 0, 0.2, 0]]);
-      const written = tf.tensor2d([[1, 0, 1, 0]]);
-      const reads = { indices: tf.tensor3d([[[0, 2]]], undefined, 'int32'), values: tf.tensor3d([[[0.25, 0.75]]]) };
-      const writes = { indices: tf.tensor3d([[[1, 3]]], undefined, 'int32'), values: tf.tensor3d([[[0.4, 0]]]) };
-      const out = samUsage(usage, written, reads, writes, 0.5);
+      const usage = tf.tensor2d([[0.5, 0, 0.2, 0, 0.1]]);
+      const written = tf.tensor2d([[1, 0, 1, 0, 0]]);
+      // the last step's reads (row numbers as float32, as the state keeps them) and its least-used row
+      const reads = { indices: tf.tensor3d([[[0, 2]]]), values: tf.tensor3d([[[0.25, 0.75]]]) };
+      const leastUsed = tf.tensor2d([[1]]);
+      // entries: rows 0 and 2 (last read), then row 1 (least used); a zero weight writes nothing
+      const writeValues = tf.tensor3d([[[0.1, 0, 0.4]]]);
+      const out = samUsage(usage, written, reads, leastUsed, writeValues, 0.5);
+      expect(out.writeIndices.dtype).toBe('int32');
+      expect(out.writeIndices.arraySync()).toEqual([[[0, 2, 1]]]);
       const u = out.usage.arraySync()[0]!;
-      [0.5, 0.4, 0.85, 0].forEach((v, i) => expect(u[i]).toBeCloseTo(v, 6));
-      expect(out.written.arraySync()).toEqual([[1, 1, 1, 0]]); // a zero write weight writes nothing
-      expect(out.leastUsed.arraySync()).toEqual([[[3]]]);
+      [0.6, 0.4, 0.85, 0, 0.05].forEach((v, i) => expect(u[i]).toBeCloseTo(v, 6));
+      expect(out.written.arraySync()).toEqual([[1, 1, 1, 0, 0]]);
+      expect(out.leastUsed.arraySync()).toEqual([[3]]);
+      const dense = out.writeWeights.arraySync()[0]![0]!;
+      [0.1, 0.4, 0, 0, 0].forEach((v, i) => expect(dense[i]).toBeCloseTo(v, 6));
+      const state = samReadState({ indices: tf.tensor3d([[[3, 1, 3]]], undefined, 'int32'), values: tf.tensor3d([[[0.5, 0.2, 0.3]]]) }, 5);
+      expect(state.rows.dtype).toBe('float32');
+      expect(state.rows.arraySync()).toEqual([[[3, 1, 3]]]);
+      const r = state.dense.arraySync()[0]![0]!;
+      [0, 0.2, 0, 0.8, 0].forEach((v, i) => expect(r[i]).toBeCloseTo(v, 6));
     });
   });
 });

@@ -5,9 +5,8 @@ import { positiveInt } from '../config.ts';
 import { activateTable, headLength, INTERFACE_CLIP, type ControlSpec } from '../interfaceTable.ts';
 import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from '../init.ts';
 import { commonStateTensors, recordingVariables, type MemoryModule, type MemoryState, type MemoryStepOptions, type StateTensorSpec } from '../module.ts';
-import { sparseToDense, type SparseWeights } from '../readWrite.ts';
 import { samStep } from './fused/stepKernel.ts';
-import { samUsage } from './fused/usageKernel.ts';
+import { samReadState, samUsage } from './fused/usageKernel.ts';
 
 /** A plain, JSON-serialisable description of a sparse access memory (SAM, Rae et al. 2016). */
 export interface SamAccessConfig {
@@ -238,26 +237,28 @@ export class SamAccess implements MemoryModule<SamState> {
       const wc = activateTable(zw, 1, this.writeTable);
       const rc = activateTable(zr, c.readHeads, this.readTable);
 
-      const previousReads = { indices: untaped(() => tf.cast(state.readIndices, 'int32') as tf.Tensor3D), values: state.readValues };
-      const writes = this.writeWeights(previousReads, state.leastUsed, wc.allocationGate, wc.writeGate, b);
-      // usage from this step's writes and the last step's reads; the rows written so far, this step's included
-      // (off the tape: they pick rows and carry no gradient, and recorded they would hold [B, N] tensors per step)
-      const { usage, leastUsed, written } = untaped(() => samUsage(state.usage, state.written, previousReads, writes, c.usageDecay));
+      const writeValues = this.writeValues(state.readValues, wc.allocationGate, wc.writeGate, b);
+      // the write's rows, usage, the least-used row and the rows written so far, this step's
+      // included (off the tape: they pick rows and carry no gradient, and recorded they would
+      // hold [B, N] tensors per step)
+      const previousReads = { indices: state.readIndices, values: state.readValues };
+      const book = untaped(() => samUsage(state.usage, state.written, previousReads, state.leastUsed, writeValues, c.usageDecay));
+      const writes = { indices: book.writeIndices, values: writeValues };
       // the write, then the reads on the new memory: one kernel (see samStep for why)
       const strengths = tf.squeeze(rc.strength, [2]) as tf.Tensor2D;
-      const { memory, reads, readVectors } = samStep(state.memory, writes, wc.erase, wc.vector, rc.key, strengths, written, c.k, c.rowNormFloor);
-      // dense weights for traces only: no gradient flows through them
-      const dense = (w: SparseWeights) => untaped(() => sparseToDense(w, c.slots));
+      const { memory, reads, readVectors } = samStep(state.memory, writes, wc.erase, wc.vector, rc.key, strengths, book.written, c.k, c.rowNormFloor);
+      // the read rows as the state keeps them, and dense weights for traces: no gradient flows through them
+      const readState = untaped(() => samReadState(reads, c.slots));
       const next: SamState = Object.freeze({
         memory,
-        readWeights: dense(reads),
-        writeWeights: dense(writes),
+        readWeights: readState.dense,
+        writeWeights: book.writeWeights,
         readVectors,
-        readIndices: untaped(() => tf.cast(reads.indices, 'float32') as tf.Tensor3D),
+        readIndices: readState.rows,
         readValues: reads.values,
-        usage,
-        leastUsed: untaped(() => tf.cast(tf.reshape(leastUsed, [b, 1]), 'float32') as tf.Tensor2D),
-        written,
+        usage: book.usage,
+        leastUsed: book.leastUsed,
+        written: book.written,
       });
       return [readVectors, next] as [tf.Tensor3D, SamState];
     });
@@ -265,18 +266,14 @@ export class SamAccess implements MemoryModule<SamState> {
 
   /**
    * The write weights over R k + 1 entries (SAM eq. 5): α (γ w^R_{t-1} / R on the rows last
-   * read, summed over read heads, and 1 - γ on the least-used row).
-   * @param previousReads `[B, R, k]`; leastUsed `[B, 1]` (float32 row numbers); allocationGate γ, writeGate α `[B, 1, 1]`
-   * @returns indices and values `[B, 1, R k + 1]`
+   * read, summed over read heads, and 1 - γ on the least-used row); samUsage names the rows.
+   * @param previousValues `[B, R, k]`; allocationGate γ, writeGate α `[B, 1, 1]`
+   * @returns `[B, 1, R k + 1]`
    */
-  private writeWeights(previousReads: SparseWeights, leastUsed: tf.Tensor2D, allocationGate: tf.Tensor3D, writeGate: tf.Tensor3D, b: number): SparseWeights {
+  private writeValues(previousValues: tf.Tensor3D, allocationGate: tf.Tensor3D, writeGate: tf.Tensor3D, b: number): tf.Tensor3D {
     const { readHeads: r, k } = this.config;
-    const indices = untaped(
-      () => tf.concat([tf.reshape(previousReads.indices, [b, 1, r * k]), tf.reshape(tf.cast(leastUsed, 'int32'), [b, 1, 1])], 2) as tf.Tensor3D,
-    );
-    const previous = tf.mul(tf.reshape(previousReads.values, [b, 1, r * k]), tf.div(allocationGate, r));
-    const values = tf.mul(writeGate, tf.concat([previous, tf.sub(1, allocationGate)], 2)) as tf.Tensor3D;
-    return { indices, values };
+    const previous = tf.mul(tf.reshape(previousValues, [b, 1, r * k]), tf.div(allocationGate, r));
+    return tf.mul(writeGate, tf.concat([previous, tf.sub(1, allocationGate)], 2)) as tf.Tensor3D;
   }
 
   dispose(): void {
