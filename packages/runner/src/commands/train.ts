@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { EngramError, initBackend } from '@engram/tensor';
-import { Trainer, type EvalRecord, type GradientShards, type StepRecord } from '@engram/model';
+import { MemoryCell, Trainer, type EvalRecord, type GradientShards, type StepRecord } from '@engram/model';
 import { fileCheckpoints } from '@engram/model/node';
 import { loadExperiment, runSpecFor, variantNames } from '../experiment.ts';
 import { applyOverrides, makeModel, makeTask, modelConfigFor, trainingTask, type Overrides } from '../build.ts';
@@ -104,6 +104,9 @@ export async function train(target: string | undefined, o: TrainOptions): Promis
   const entry = taskEntry(spec.task);
   let curriculum = spec.curriculum ? new Curriculum(spec.curriculum, entry.maxLength(task.options)) : undefined;
   const model = makeModel(config.model);
+  // an NTM that cannot run on the whole-sequence kernel steps the per-step kernels: say so, once
+  const stepped = model instanceof MemoryCell ? model.sequenceUnsupportedReason() : undefined;
+  if (stepped) process.stderr.write(`engram: whole-sequence kernel not used (${stepped}); stepping the per-step kernels\n`);
   let seconds = 0;
   let started = performance.now();
   /** The training steps since the last scheduled evaluation (their mean is the metrics row's train_loss). */
