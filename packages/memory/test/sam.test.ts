@@ -16,10 +16,14 @@ import {
   ROW_NORM_FLOOR,
   KEY_NORM_EPSILON,
   SamAccess,
+  samReadTable,
+  samWriteTable,
   samUsage,
   type SamState,
 } from '../src/index.ts';
 import { samReadState } from '../src/sam/fused/usageKernel.ts';
+import { samControls } from '../src/sam/fused/controlsKernel.ts';
+import { activateTable, headLength, INTERFACE_CLIP } from '../src/interfaceTable.ts';
 import { checkGradients, mulberry32, randomT3, rel, type Mat, type T3 } from './helpers.ts';
 
 beforeAll(async () => {
@@ -161,6 +165,50 @@ describe('samStep (write, content top-k and read in one kernel)', () => {
     });
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([memory, writeIndices, writeValues, erase, add, keys, strengths, written, pm, pw, pr]);
+  });
+});
+
+describe('samControls (interface vector to SAM controls, one kernel)', () => {
+  it('equals the clip, the control tables’ activations and the write values as tf ops: values and gradients (1e-5), clipped entries included', () => {
+    const [M, R, k, B] = [3, 2, 2, 2];
+    const L = headLength(samWriteTable(M)) + R * headLength(samReadTable(M));
+    const rng = mulberry32(13);
+    const zData = Array.from({ length: B }, () => Array.from({ length: L }, () => (rng() - 0.5) * 8));
+    zData[0]![0] = 25; // erase past the clip
+    zData[1]![2 * M + 2] = -30; // a key past the clip
+    const z = tf.tensor2d(zData);
+    const previous = tf.softmax(tf.tensor3d(randomT3([B, R, k], rng))) as tf.Tensor3D;
+    const weights = [
+      [B, 1, M],
+      [B, 1, M],
+      [B, R, M],
+      [B, R],
+      [B, 1, R * k + 1],
+    ].map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', 20 + i));
+    const loss = (outs: tf.Tensor[]) => tf.addN(outs.map((o, i) => tf.sum(tf.mul(o, weights[i]!))));
+    const fused = (zz: tf.Tensor, p: tf.Tensor) => {
+      const c = samControls(zz as tf.Tensor2D, p as tf.Tensor3D, M, R, k);
+      return loss([c.erase, c.vector, c.keys, c.strengths, c.writeValues]);
+    };
+    const composite = (zz: tf.Tensor, p: tf.Tensor) => {
+      const clipped = tf.clipByValue(zz, -INTERFACE_CLIP, INTERFACE_CLIP) as tf.Tensor2D;
+      const [zw, zr] = tf.split(clipped, [headLength(samWriteTable(M)), R * headLength(samReadTable(M))], 1) as [tf.Tensor2D, tf.Tensor2D];
+      const wc = activateTable(zw, 1, samWriteTable(M));
+      const rc = activateTable(zr, R, samReadTable(M));
+      const prev = tf.mul(tf.reshape(p, [B, 1, R * k]), tf.div(wc.allocationGate, R));
+      const values = tf.mul(wc.writeGate, tf.concat([prev, tf.sub(1, wc.allocationGate)], 2));
+      return loss([wc.erase, wc.vector, rc.key, tf.squeeze(rc.strength, [2]), values]);
+    };
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      expect(rel(fused(z, previous), composite(z, previous))).toBeLessThan(1e-5);
+      const a = tf.grads(fused)([z, previous]);
+      const b = tf.grads(composite)([z, previous]);
+      a.forEach((g, i) => expect(rel(g, b[i]!), `gradient of input ${i}`).toBeLessThan(1e-5));
+      expect((a[0]!.arraySync() as number[][])[0]![0]).toBe(0);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([z, previous, ...weights]);
   });
 });
 

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { EngramError, fusedBackend, plainVariables, Rng, shapes, tidy, untaped, type VariableFactory } from '@engram/tensor';
 import { ROW_NORM_FLOOR } from '../constants.ts';
 import { positiveInt } from '../config.ts';
-import { activateTable, headLength, INTERFACE_CLIP, type ControlSpec } from '../interfaceTable.ts';
+import { headLength, type ControlSpec } from '../interfaceTable.ts';
 import { makeMemoryInit, MEMORY_INITS, type MemoryInit, type MemoryInitializer } from '../init.ts';
 import { commonStateTensors, recordingVariables, type MemoryModule, type MemoryState, type MemoryStepOptions, type StateTensorSpec } from '../module.ts';
+import { samControls } from './fused/controlsKernel.ts';
 import { samStep } from './fused/stepKernel.ts';
 import { samReadState, samUsage } from './fused/usageKernel.ts';
 
@@ -230,14 +231,9 @@ export class SamAccess implements MemoryModule<SamState> {
     s.check('state.readIndices', state.readIndices, ['B', c.readHeads, c.k]);
     this.usesFusedKernels();
     return tidy(() => {
-      const b = controllerOutput.shape[0];
-      const z = tf.clipByValue(tf.add(tf.matMul(controllerOutput, this.projection), this.projectionBias), -INTERFACE_CLIP, INTERFACE_CLIP) as tf.Tensor2D;
-      const wLen = headLength(this.writeTable);
-      const [zw, zr] = tf.split(z, [wLen, c.readHeads * headLength(this.readTable)], 1) as [tf.Tensor2D, tf.Tensor2D];
-      const wc = activateTable(zw, 1, this.writeTable);
-      const rc = activateTable(zr, c.readHeads, this.readTable);
-
-      const writeValues = this.writeValues(state.readValues, wc.allocationGate, wc.writeGate, b);
+      // the interface vector to the controls, clip and activations (samReadTable, samWriteTable) and the write's values: one kernel
+      const z = tf.add(tf.matMul(controllerOutput, this.projection), this.projectionBias) as tf.Tensor2D;
+      const { erase, vector, keys, strengths, writeValues } = samControls(z, state.readValues, c.width, c.readHeads, c.k);
       // the write's rows, usage, the least-used row and the rows written so far, this step's
       // included (off the tape: they pick rows and carry no gradient, and recorded they would
       // hold [B, N] tensors per step)
@@ -245,8 +241,7 @@ export class SamAccess implements MemoryModule<SamState> {
       const book = untaped(() => samUsage(state.usage, state.written, previousReads, state.leastUsed, writeValues, c.usageDecay));
       const writes = { indices: book.writeIndices, values: writeValues };
       // the write, then the reads on the new memory: one kernel (see samStep for why)
-      const strengths = tf.squeeze(rc.strength, [2]) as tf.Tensor2D;
-      const { memory, reads, readVectors } = samStep(state.memory, writes, wc.erase, wc.vector, rc.key, strengths, book.written, c.k, c.rowNormFloor);
+      const { memory, reads, readVectors } = samStep(state.memory, writes, erase, vector, keys, strengths, book.written, c.k, c.rowNormFloor);
       // the read rows as the state keeps them, and dense weights for traces: no gradient flows through them
       const readState = untaped(() => samReadState(reads, c.slots));
       const next: SamState = Object.freeze({
@@ -262,18 +257,6 @@ export class SamAccess implements MemoryModule<SamState> {
       });
       return [readVectors, next] as [tf.Tensor3D, SamState];
     });
-  }
-
-  /**
-   * The write weights over R k + 1 entries (SAM eq. 5): α (γ w^R_{t-1} / R on the rows last
-   * read, summed over read heads, and 1 - γ on the least-used row); samUsage names the rows.
-   * @param previousValues `[B, R, k]`; allocationGate γ, writeGate α `[B, 1, 1]`
-   * @returns `[B, 1, R k + 1]`
-   */
-  private writeValues(previousValues: tf.Tensor3D, allocationGate: tf.Tensor3D, writeGate: tf.Tensor3D, b: number): tf.Tensor3D {
-    const { readHeads: r, k } = this.config;
-    const previous = tf.mul(tf.reshape(previousValues, [b, 1, r * k]), tf.div(allocationGate, r));
-    return tf.mul(writeGate, tf.concat([previous, tf.sub(1, allocationGate)], 2)) as tf.Tensor3D;
   }
 
   dispose(): void {
