@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngramError } from '@engram/tensor';
+import { EngramError, fusedBackend } from '@engram/tensor';
+import { adamUpdate, rmspropUpdate } from './optimizerKernels.ts';
 
 /** Optimizer settings as they appear in a config. */
 export type OptimizerConfig =
@@ -53,7 +54,10 @@ class SlotStore {
   }
 }
 
-/** Adam (Kingma & Ba) with bias correction computed from the step count in float64. */
+/**
+ * Adam (Kingma & Ba) with bias correction computed from the step count in float64. On the cpu
+ * and wasm backends each variable's update is one kernel (optimizerKernels.ts).
+ */
 export function adam(c: Extract<OptimizerConfig, { kind: 'adam' }>): Optimizer {
   const config = {
     kind: 'adam' as const,
@@ -75,6 +79,13 @@ export function adam(c: Extract<OptimizerConfig, { kind: 'adam' }>): Optimizer {
           if (!v) continue;
           const m = slots.get('m', name, v);
           const s = slots.get('v', name, v);
+          if (fusedBackend(tf.getBackend())) {
+            const [w1, m1, s1] = adamUpdate(v, m, s, g, { lrT, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon });
+            m.assign(m1);
+            s.assign(s1);
+            v.assign(w1);
+            continue;
+          }
           m.assign(tf.add(tf.mul(m, config.beta1), tf.mul(g, 1 - config.beta1)));
           s.assign(tf.add(tf.mul(s, config.beta2), tf.mul(tf.square(g), 1 - config.beta2)));
           v.assign(tf.sub(v, tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(s), config.epsilon))));
@@ -93,7 +104,8 @@ export function adam(c: Extract<OptimizerConfig, { kind: 'adam' }>): Optimizer {
 }
 
 /**
- * RMSProp as in Graves (2013) and pytorch-ntm: centred second moment, momentum.
+ * RMSProp as in Graves (2013) and pytorch-ntm: centred second moment, momentum (one kernel a
+ * variable on the cpu and wasm backends).
  * n = d n + (1-d) g^2; a = d a + (1-d) g; delta = momentum * delta - lr g / sqrt(n - a^2 + eps).
  */
 export function rmsprop(c: Extract<OptimizerConfig, { kind: 'rmsprop' }>): Optimizer {
@@ -115,6 +127,14 @@ export function rmsprop(c: Extract<OptimizerConfig, { kind: 'rmsprop' }>): Optim
           const n = slots.get('n', name, v);
           const a = slots.get('a', name, v);
           const d = slots.get('delta', name, v);
+          if (fusedBackend(tf.getBackend())) {
+            const [w1, n1, a1, d1] = rmspropUpdate(v, n, a, d, g, config);
+            n.assign(n1);
+            a.assign(a1);
+            d.assign(d1);
+            v.assign(w1);
+            continue;
+          }
           n.assign(tf.add(tf.mul(n, config.decay), tf.mul(tf.square(g), 1 - config.decay)));
           a.assign(tf.add(tf.mul(a, config.decay), tf.mul(g, 1 - config.decay)));
           const denom = tf.sqrt(tf.add(tf.sub(n, tf.square(a)), config.epsilon));
