@@ -101,7 +101,8 @@ function scaleSummary(rows: Row[]): string[] {
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const soft of rows.filter((r) => r['mode'] === 'soft')) {
-    const topk = rows.find((r) => r['mode'] !== 'soft' && r['slots'] === soft['slots'] && r['backend'] === soft['backend']);
+    // the NTM's top-k heads only: SAM has its own table below (and no read + write timing)
+    const topk = rows.find((r) => String(r['mode']).startsWith('topk') && r['slots'] === soft['slots'] && r['backend'] === soft['backend']);
     if (!topk) continue;
     const n = (r: Row, c: string) => r[c] as number;
     lines.push(
