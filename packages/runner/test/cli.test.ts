@@ -115,11 +115,12 @@ describe('engram CLI', () => {
     const slow = writeExperiment(
       dir,
       'slow',
-      tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 8, checkpointEvery: 1000 } }),
+      tinyCopyExperiment({ train: { steps: 1_000_000, batchSize: 4, evalEvery: 1_000_000, evalSequences: 8, checkpointEvery: 1_000_000 } }),
     );
     const child = spawn(process.execPath, [BIN, 'train', slow, '--out', out, '--no-report'], {
       env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
     });
+    const exited = new Promise<number | null>((ok) => child.on('exit', ok));
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d) => {
@@ -134,14 +135,14 @@ describe('engram CLI', () => {
     await new Promise((r) => setTimeout(r, 1500));
     // The bin wrapper forwards nothing itself: signal the whole process group like a terminal does.
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((ok) => child.on('exit', ok));
+    const code = await exited;
     expect(code, stderr).toBe(130);
     expect(stdout).toMatch(/^interrupted at step (\d+)/m);
-    expect(stdout).toMatch(/^continue with: engram train --resume .+ --steps 400$/m);
+    expect(stdout).toMatch(/^continue with: engram train --resume .+ --steps 1000000$/m);
     expect(lastLine(stdout)).toMatch(/^(solved at \d+ sequences, \d+ s|not solved yet: interrupted at step \d+ \(\d+ sequences\); continue with --resume)$/);
     const step = Number(/^interrupted at step (\d+)/m.exec(stdout)?.[1]);
     expect(step).toBeGreaterThan(0);
-    expect(step).toBeLessThan(400);
+    expect(step).toBeLessThan(1_000_000);
     const run = runDirOf(stdout);
     expect(readdirSync(join(run, 'checkpoint')).some((f) => f.includes(String(step)))).toBe(true);
     const resumed = engram(['train', '--resume', run, '--steps', String(step + 2), '--no-report']);
@@ -161,6 +162,7 @@ describe('engram CLI', () => {
     const child = spawn(process.execPath, [BIN, 'train', windowed, '--out', out, '--no-report'], {
       env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
     });
+    const exited = new Promise<number | null>((ok) => child.on('exit', ok));
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d) => {
@@ -173,9 +175,9 @@ describe('engram CLI', () => {
         if (/step 100: eval/.test(stderr)) ok();
       }),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGINT');
-    expect(await new Promise<number | null>((ok) => child.on('exit', ok)), stderr).toBe(130);
+    expect(await exited, stderr).toBe(130);
     const step = Number(/^interrupted at step (\d+)/m.exec(stdout)?.[1]);
     expect(step).toBeGreaterThan(100);
     expect(step).toBeLessThan(200);
@@ -194,11 +196,12 @@ describe('engram CLI', () => {
       const slow = writeExperiment(
         dir,
         `slow-${signal}`,
-        tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 8, checkpointEvery: 1000 } }),
+        tinyCopyExperiment({ train: { steps: 1_000_000, batchSize: 4, evalEvery: 1_000_000, evalSequences: 8, checkpointEvery: 1_000_000 } }),
       );
       const child = spawn(process.execPath, [BIN, 'train', slow, '--out', out, '--no-report'], {
         env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
       });
+      const exited = new Promise<number | null>((ok) => child.on('exit', ok));
       let stderr = '';
       let stdout = '';
       child.stdout.on('data', (d) => {
@@ -212,7 +215,7 @@ describe('engram CLI', () => {
       );
       await new Promise((r) => setTimeout(r, 1500));
       child.kill(signal);
-      const code = await new Promise<number | null>((ok) => child.on('exit', ok));
+      const code = await exited;
       expect(code, stderr).toBe(exitCode);
       expect(stderr).toContain(`engram: got ${signal}; finishing the step and saving a checkpoint`);
       const step = Number(/^interrupted at step (\d+)/m.exec(stdout)?.[1]);
@@ -229,11 +232,12 @@ describe('engram CLI', () => {
     const slowEval = writeExperiment(
       dir,
       'slow-eval',
-      tinyCopyExperiment({ train: { steps: 400, batchSize: 4, evalEvery: 1000, evalSequences: 200000, checkpointEvery: 1000 } }),
+      tinyCopyExperiment({ train: { steps: 1_000_000, batchSize: 4, evalEvery: 1_000_000, evalSequences: 200000, checkpointEvery: 1_000_000 } }),
     );
     const child = spawn(process.execPath, [BIN, 'train', slowEval, '--out', out, '--no-report'], {
       env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
     });
+    const ended = new Promise<[number | null, string | null]>((ok) => child.on('exit', (c, s) => ok([c, s])));
     let stderr = '';
     await new Promise<void>((ok) =>
       child.stderr.on('data', (d) => {
@@ -252,7 +256,7 @@ describe('engram CLI', () => {
     await new Promise((r) => setTimeout(r, 300));
     const sent = Date.now();
     child.kill('SIGINT');
-    const [code, sig] = await new Promise<[number | null, string | null]>((ok) => child.on('exit', (c, s) => ok([c, s])));
+    const [code, sig] = await ended;
     expect(Date.now() - sent).toBeLessThan(3000);
     expect(code === 130 || sig === 'SIGINT', `code ${code}, signal ${sig}`).toBe(true);
   });
