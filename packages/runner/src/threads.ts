@@ -3,8 +3,10 @@ import { THREAD_BACKENDS, threadShards } from '@engram/model/node';
 
 /**
  * Below this batch a split costs more than it saves on a 2-core machine: each thread still pays
- * the whole per-step engine overhead, and the second core adds ~1.4x at best (two threads at
- * batch 16: 0.75x, 32: 1.04x, 64: 1.34x, 128: 1.45x; results/bench/throughput-threads.md).
+ * the whole per-sequence overhead, and the second core adds ~1.4x at best. Two threads against
+ * one on the whole-sequence kernel: batch 8 0.93x, 16 0.93x, 32 1.04x, 64 1.38x, 128 1.37x
+ * (results/bench/throughput-threads-2026-12-05.md; on the per-step kernels, 2026-12-02: 16 0.75x,
+ * 32 1.04x, 64 1.34x, 128 1.45x, results/bench/throughput-threads.md).
  */
 export const MIN_SPLIT_BATCH = 32;
 
