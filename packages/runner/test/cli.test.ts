@@ -1,15 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { engram, engramInProcess, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment, BIN } from './cliHelpers.ts';
+import { engram, engramInProcess, filesUnder, letRpcThrough, startEngram, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
 type Row = Record<string, number>;
 const metrics = (dir: string) => parse(readFileSync(join(dir, 'metrics.csv'), 'utf8'), { columns: true, cast: true }) as Row[];
 const runDirOf = (stdout: string) => (/^run: (.+)$/m.exec(stdout)?.[1] ?? '').trim();
 const lastLine = (stdout: string) => stdout.trim().split('\n').at(-1);
 const outcomeOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'outcome.json'), 'utf8'));
+
+/** Training that cannot end before a test's signal: a million steps, no evaluation or checkpoint on the way. */
+const SLOW_TRAIN = { steps: 1_000_000, batchSize: 4, evalEvery: 1_000_000, evalSequences: 8, checkpointEvery: 1_000_000 };
 
 /** The real `engram` binary on tiny configurations, end to end. */
 describe('engram CLI', () => {
@@ -112,31 +114,15 @@ describe('engram CLI', () => {
   });
 
   it('Ctrl-C saves a checkpoint and --resume continues the run', async () => {
-    const slow = writeExperiment(
-      dir,
-      'slow',
-      tinyCopyExperiment({ train: { steps: 1_000_000, batchSize: 4, evalEvery: 1_000_000, evalSequences: 8, checkpointEvery: 1_000_000 } }),
-    );
-    const child = spawn(process.execPath, [BIN, 'train', slow, '--out', out, '--no-report'], {
-      env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
-    });
-    const exited = new Promise<number | null>((ok) => child.on('exit', ok));
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    await new Promise<void>((ok) =>
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        if (stderr.includes('engram: training')) ok();
-      }),
-    );
+    const slow = writeExperiment(dir, 'slow', tinyCopyExperiment({ train: SLOW_TRAIN }));
+    const running = startEngram(['train', slow, '--out', out, '--no-report']);
+    await running.stderrMatches(/engram: training/);
     await new Promise((r) => setTimeout(r, 1500));
     // The bin wrapper forwards nothing itself: signal the whole process group like a terminal does.
-    child.kill('SIGINT');
-    const code = await exited;
-    expect(code, stderr).toBe(130);
+    running.child.kill('SIGINT');
+    const { code } = await running.exited;
+    const stdout = running.stdout();
+    expect(code, running.stderr()).toBe(130);
     expect(stdout).toMatch(/^interrupted at step (\d+)/m);
     expect(stdout).toMatch(/^continue with: engram train --resume .+ --steps 1000000$/m);
     expect(lastLine(stdout)).toMatch(/^(solved at \d+ sequences, \d+ s|not solved yet: interrupted at step \d+ \(\d+ sequences\); continue with --resume)$/);
@@ -159,25 +145,13 @@ describe('engram CLI', () => {
     const windowed = writeExperiment(dir, 'window', body);
     const through = engram(['train', windowed, '--out', out, '--no-report']);
     expect(through.status, through.stderr).toBe(0);
-    const child = spawn(process.execPath, [BIN, 'train', windowed, '--out', out, '--no-report'], {
-      env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
-    });
-    const exited = new Promise<number | null>((ok) => child.on('exit', ok));
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
+    const interrupted = startEngram(['train', windowed, '--out', out, '--no-report']);
     // interrupt after the first evaluation (step 100), before the second
-    await new Promise<void>((ok) =>
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        if (/step 100: eval/.test(stderr)) ok();
-      }),
-    );
+    await interrupted.stderrMatches(/step 100: eval/);
     await new Promise((r) => setTimeout(r, 100));
-    child.kill('SIGINT');
-    expect(await exited, stderr).toBe(130);
+    interrupted.child.kill('SIGINT');
+    expect((await interrupted.exited).code, interrupted.stderr()).toBe(130);
+    const stdout = interrupted.stdout();
     const step = Number(/^interrupted at step (\d+)/m.exec(stdout)?.[1]);
     expect(step).toBeGreaterThan(100);
     expect(step).toBeLessThan(200);
@@ -193,31 +167,15 @@ describe('engram CLI', () => {
     ['SIGHUP', 129],
   ] as const) {
     it(`${signal} stops like Ctrl-C: checkpoint at the current step, outcome and summary written, exit ${exitCode}`, async () => {
-      const slow = writeExperiment(
-        dir,
-        `slow-${signal}`,
-        tinyCopyExperiment({ train: { steps: 1_000_000, batchSize: 4, evalEvery: 1_000_000, evalSequences: 8, checkpointEvery: 1_000_000 } }),
-      );
-      const child = spawn(process.execPath, [BIN, 'train', slow, '--out', out, '--no-report'], {
-        env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
-      });
-      const exited = new Promise<number | null>((ok) => child.on('exit', ok));
-      let stderr = '';
-      let stdout = '';
-      child.stdout.on('data', (d) => {
-        stdout += d;
-      });
-      await new Promise<void>((ok) =>
-        child.stderr.on('data', (d) => {
-          stderr += d;
-          if (stderr.includes('engram: training')) ok();
-        }),
-      );
+      const slow = writeExperiment(dir, `slow-${signal}`, tinyCopyExperiment({ train: SLOW_TRAIN }));
+      const running = startEngram(['train', slow, '--out', out, '--no-report']);
+      await running.stderrMatches(/engram: training/);
       await new Promise((r) => setTimeout(r, 1500));
-      child.kill(signal);
-      const code = await exited;
-      expect(code, stderr).toBe(exitCode);
-      expect(stderr).toContain(`engram: got ${signal}; finishing the step and saving a checkpoint`);
+      running.child.kill(signal);
+      const { code } = await running.exited;
+      const stdout = running.stdout();
+      expect(code, running.stderr()).toBe(exitCode);
+      expect(running.stderr()).toContain(`engram: got ${signal}; finishing the step and saving a checkpoint`);
       const step = Number(/^interrupted at step (\d+)/m.exec(stdout)?.[1]);
       expect(step).toBeGreaterThan(0);
       const run = runDirOf(stdout);
@@ -229,34 +187,16 @@ describe('engram CLI', () => {
 
   it('a second Ctrl-C ends the process at once, even inside the final evaluation', async () => {
     // a huge evaluation: the first Ctrl-C stops training, the final evaluation then takes long
-    const slowEval = writeExperiment(
-      dir,
-      'slow-eval',
-      tinyCopyExperiment({ train: { steps: 1_000_000, batchSize: 4, evalEvery: 1_000_000, evalSequences: 200000, checkpointEvery: 1_000_000 } }),
-    );
-    const child = spawn(process.execPath, [BIN, 'train', slowEval, '--out', out, '--no-report'], {
-      env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
-    });
-    const ended = new Promise<[number | null, string | null]>((ok) => child.on('exit', (c, s) => ok([c, s])));
-    let stderr = '';
-    await new Promise<void>((ok) =>
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        if (stderr.includes('engram: training')) ok();
-      }),
-    );
+    const slowEval = writeExperiment(dir, 'slow-eval', tinyCopyExperiment({ train: { ...SLOW_TRAIN, evalSequences: 200000 } }));
+    const running = startEngram(['train', slowEval, '--out', out, '--no-report']);
+    await running.stderrMatches(/engram: training/);
     await new Promise((r) => setTimeout(r, 1000));
-    child.kill('SIGINT');
-    await new Promise<void>((ok) =>
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        if (stderr.includes('saving a checkpoint')) ok();
-      }),
-    );
+    running.child.kill('SIGINT');
+    await running.stderrMatches(/saving a checkpoint/);
     await new Promise((r) => setTimeout(r, 300));
     const sent = Date.now();
-    child.kill('SIGINT');
-    const [code, sig] = await ended;
+    running.child.kill('SIGINT');
+    const { code, signal: sig } = await running.exited;
     expect(Date.now() - sent).toBeLessThan(3000);
     expect(code === 130 || sig === 'SIGINT', `code ${code}, signal ${sig}`).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,45 @@ export function engram(args: string[], options: { cwd?: string; env?: Record<str
     env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm', ...options.env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A running `engram` binary, for tests that signal it mid-run. */
+export interface RunningEngram {
+  readonly child: ChildProcess;
+  /** Settles when the process ends; attached at spawn, so an early exit is never missed. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stderr matches; rejects if the process ends first, naming its exit code. */
+  stderrMatches(pattern: RegExp): Promise<void>;
+}
+
+/** Starts the real `engram` binary without waiting for it, collecting stdout and stderr. */
+export function startEngram(args: string[]): RunningEngram {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) => child.on('exit', (code, signal) => ok({ code, signal })));
+  const stderrMatches = (pattern: RegExp) =>
+    new Promise<void>((ok, fail) => {
+      const check = () => {
+        if (!pattern.test(stderr)) return;
+        child.stderr.off('data', check);
+        ok();
+      };
+      child.stderr.on('data', check);
+      check();
+      void exited.then(({ code, signal }) => fail(new Error(`engram ended (code ${code}, signal ${signal}) before stderr matched ${pattern}:\n${stderr}`)));
+    });
+  return { child, exited, stdout: () => stdout, stderr: () => stderr, stderrMatches };
 }
 
 /**
