@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { EngramError } from '@engram/tensor';
 import { PACKAGE_DIR, runSpecFor, variantNames } from '../experiment.ts';
 import { runName, type ScannedRun } from '../runs.ts';
@@ -20,17 +21,25 @@ export interface PlannedRun {
   readonly partial?: string;
 }
 
-/** The run's config matches the variant's step cap and stopping rule (the runs compare counts). */
-function sameRun(r: ScannedRun, experiment: string, variant: string, seed: number, train: RunSpec['train']): r is Extract<ScannedRun, { config: unknown }> {
+/**
+ * What decides what a run learns and reports: its task, model, curriculum and training settings,
+ * without the two that only change how it runs (threads split a batch over workers, checkpoints
+ * are where a resume starts). JSON-normalised so an absent field and `undefined` compare equal.
+ */
+function learningSpec(s: RunSpec): unknown {
+  const { threads: _threads, checkpointEvery: _checkpointEvery, ...train } = s.train;
+  return JSON.parse(JSON.stringify({ task: s.task, model: s.model, train, curriculum: s.curriculum ?? null }));
+}
+
+/**
+ * The run belongs to this variant and seed and was trained with the settings the experiment now
+ * states: a run from before an edit of the learning rate, the batch or the model is not counted
+ * (and not resumed), so a study never mixes two recipes under one name.
+ */
+function sameRun(r: ScannedRun, experiment: string, variant: string, seed: number, spec: RunSpec): r is Extract<ScannedRun, { config: unknown }> {
   if (r.problem !== undefined) return false;
   const c = r.config;
-  return (
-    c.experiment === experiment &&
-    c.variant === variant &&
-    c.seed === seed &&
-    c.spec.train.steps === train.steps &&
-    c.spec.train.stopWhen?.cost === train.stopWhen?.cost
-  );
+  return c.experiment === experiment && c.variant === variant && c.seed === seed && isDeepStrictEqual(learningSpec(c.spec), learningSpec(spec));
 }
 
 /** Finished: at the cap, diverged, or stopped solved (`train.stopWhen`); never an interrupted one. */
@@ -43,8 +52,9 @@ export function isFinished(r: Extract<ScannedRun, { config: unknown }>, train: R
 export function planRuns(e: Experiment, runs: readonly ScannedRun[]): PlannedRun[] {
   return variantNames(e).flatMap((variant) =>
     e.seeds.map((seed) => {
-      const train = runSpecFor(e, variant).train;
-      const mine = runs.filter((r) => sameRun(r, e.name, variant, seed, train)) as Extract<ScannedRun, { config: unknown }>[];
+      const spec = runSpecFor(e, variant);
+      const train = spec.train;
+      const mine = runs.filter((r) => sameRun(r, e.name, variant, seed, spec)) as Extract<ScannedRun, { config: unknown }>[];
       const finished = mine.find((r) => isFinished(r, train));
       if (finished) return { variant, seed, finished: finished.dir };
       // the newest run with a checkpoint is continued; older leftovers stay as they are
