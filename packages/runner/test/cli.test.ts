@@ -2,16 +2,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { engram, engramInProcess, filesUnder, letRpcThrough, startEngram, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
+import { engram, engramInProcess, filesUnder, letRpcThrough, SLOW_TRAIN, startEngram, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
 type Row = Record<string, number>;
 const metrics = (dir: string) => parse(readFileSync(join(dir, 'metrics.csv'), 'utf8'), { columns: true, cast: true }) as Row[];
 const runDirOf = (stdout: string) => (/^run: (.+)$/m.exec(stdout)?.[1] ?? '').trim();
 const lastLine = (stdout: string) => stdout.trim().split('\n').at(-1);
 const outcomeOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'outcome.json'), 'utf8'));
-
-/** Training that cannot end before a test's signal: a million steps, no evaluation or checkpoint on the way. */
-const SLOW_TRAIN = { steps: 1_000_000, batchSize: 4, evalEvery: 1_000_000, evalSequences: 8, checkpointEvery: 1_000_000 };
 
 /** The real `engram` binary on tiny configurations, end to end. */
 describe('engram CLI', () => {

@@ -34,10 +34,16 @@ export interface RunningEngram {
   stderrMatches(pattern: RegExp): Promise<void>;
 }
 
-/** Starts the real `engram` binary without waiting for it, collecting stdout and stderr. */
-export function startEngram(args: string[]): RunningEngram {
+/**
+ * Training settings no tiny model finishes before a test has signalled it: a million steps, with
+ * no evaluation or checkpoint in between (the whole-sequence kernel trains 400 tiny steps in ~1 s).
+ */
+export const SLOW_TRAIN = { steps: 1_000_000, batchSize: 4, evalEvery: 1_000_000, evalSequences: 8, checkpointEvery: 1_000_000 } as const;
+
+/** Starts the real `engram` binary without waiting for it, collecting stdout and stderr; `env` adds to the environment. */
+export function startEngram(args: string[], env: Record<string, string> = {}): RunningEngram {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
+    env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm', ...env },
   });
   let stdout = '';
   let stderr = '';

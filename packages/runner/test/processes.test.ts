@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
+import { BIN, SLOW_TRAIN, startEngram, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
 /** The pids of `pid`'s children (pgrep -P), or none. */
 function childrenOf(pid: number): number[] {
@@ -37,28 +37,19 @@ describe('no training process outlives its parent', () => {
   const dir = tempDir();
   const out = join(dir, 'results');
   const env = { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' };
-  const slow = (name: string) =>
-    writeExperiment(
-      dir,
-      name,
-      tinyCopyExperiment({ name, seeds: [1, 2], train: { steps: 5000, batchSize: 4, evalEvery: 1000, evalSequences: 8, checkpointEvery: 1000 } }),
-    );
+  const slow = (name: string) => writeExperiment(dir, name, tinyCopyExperiment({ name, seeds: [1, 2], train: SLOW_TRAIN }));
 
   it('compare --jobs 2: when one child is killed, the other is stopped and compare names the signal', { timeout: 150_000 }, async () => {
-    const compare = spawn(process.execPath, [BIN, 'compare', slow('two-slow'), '--out', out, '--jobs', '2'], { env });
-    let stderr = '';
-    compare.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const exited = new Promise<number | null>((ok) => compare.on('exit', ok));
-    expect(await waitFor(() => childrenOf(compare.pid!).length === 2 && (stderr.match(/engram: training two-slow/g) ?? []).length === 2, 90_000), stderr).toBe(
-      true,
-    );
-    const [victim, other] = childrenOf(compare.pid!) as [number, number];
+    const compare = startEngram(['compare', slow('two-slow'), '--out', out, '--jobs', '2']);
+    const pid = compare.child.pid as number;
+    expect(
+      await waitFor(() => childrenOf(pid).length === 2 && (compare.stderr().match(/engram: training two-slow/g) ?? []).length === 2, 90_000),
+      compare.stderr(),
+    ).toBe(true);
+    const [victim, other] = childrenOf(pid) as [number, number];
     process.kill(victim, 'SIGKILL');
-    const code = await exited;
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/engram: compare: engram train .* was killed by SIGKILL/);
+    expect((await compare.exited).code).toBe(2);
+    expect(compare.stderr()).toMatch(/engram: compare: engram train .* was killed by SIGKILL/);
     expect(await waitFor(() => !alive(other), 20_000), 'the other child still runs').toBe(true);
   });
 

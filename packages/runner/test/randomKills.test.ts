@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '@engram/tensor';
-import { BIN, engram, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
+import { engram, startEngram, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
 // Fault injection: training is killed with SIGKILL at random moments (so also in the middle of
 // checkpoint writes, one every step here) and resumed each time; the run that finally ends must
@@ -42,14 +41,9 @@ function weights(run: string): string {
 }
 
 function runOnce(args: string[], killAfterMs: number | undefined): Promise<{ code: number | null; signal: string | null }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore', env: { ...process.env, ENGRAM_BACKEND: BACKEND } });
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal });
-    });
-  });
+  const run = startEngram(args, { ENGRAM_BACKEND: BACKEND });
+  const timer = killAfterMs === undefined ? undefined : setTimeout(() => run.child.kill('SIGKILL'), killAfterMs);
+  return run.exited.finally(() => clearTimeout(timer));
 }
 
 describe(`training killed with SIGKILL at ${KILLS} random moments`, () => {

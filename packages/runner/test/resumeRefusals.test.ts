@@ -1,8 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, engram, engramInProcess, filesUnder, letRpcThrough, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
+import { engram, engramInProcess, filesUnder, letRpcThrough, SLOW_TRAIN, startEngram, tempDir, tinyCopyExperiment, writeExperiment } from './cliHelpers.ts';
 
 const runDirOf = (stdout: string) => (/^run: (.+)$/m.exec(stdout)?.[1] ?? '').trim();
 
@@ -87,23 +86,15 @@ describe('a refused --resume changes nothing', () => {
     const r = engram(['train', slow, '--out', out, '--no-report']);
     expect(r.status, r.stderr).toBe(0);
     const run3 = runDirOf(r.stdout);
-    const first = spawn(process.execPath, [BIN, 'train', '--resume', run3, '--steps', '3000', '--no-report'], {
-      env: { ...process.env, ENGRAM_BACKEND: process.env['ENGRAM_BACKEND'] ?? 'wasm' },
-    });
-    let stderr = '';
-    await new Promise<void>((ok) =>
-      first.stderr.on('data', (d) => {
-        stderr += d;
-        if (stderr.includes('engram: training')) ok();
-      }),
-    );
-    const second = engram(['train', '--resume', run3, '--steps', '3000', '--no-report']);
+    const first = startEngram(['train', '--resume', run3, '--steps', String(SLOW_TRAIN.steps), '--no-report']);
+    await first.stderrMatches(/engram: training/);
+    const second = engram(['train', '--resume', run3, '--steps', String(SLOW_TRAIN.steps), '--no-report']);
     expect(second.status).toBe(2);
-    expect(second.stderr).toContain(`is being trained by process ${first.pid}`);
-    first.kill('SIGINT');
-    await new Promise((ok) => first.on('exit', ok));
+    expect(second.stderr).toContain(`is being trained by process ${first.child.pid}`);
+    first.child.kill('SIGINT');
+    await first.exited;
     writeFileSync(join(run3, '.lock'), '999999\n'); // a lock left by a process that is gone
-    // two steps past where the interrupted run stopped (resuming to 3004 trained ~3,000 steps: 40 s)
+    // two steps past where the interrupted run stopped
     const stopped = (JSON.parse(readFileSync(join(run3, 'outcome.json'), 'utf8')) as { step: number }).step;
     const third = engram(['train', '--resume', run3, '--steps', String(stopped + 2), '--no-report']);
     expect(third.status, third.stderr).toBe(0);
