@@ -75,13 +75,20 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Recursively merges `over` into `base`: objects merge (unless `over` names another `kind`), everything else replaces. */
+/**
+ * Recursively merges `over` into `base`: objects merge (unless `over` names another `kind`), everything
+ * else replaces, and a `null` removes the key, so a variant can drop a setting it would otherwise
+ * inherit (`"clip": { "globalNorm": null, "value": 10 }` clips by value only).
+ */
 export function deepMerge<T>(base: T, over: unknown): T {
   if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
   // A different `kind` (task, controller, optimizer...) replaces the whole object: its options do not carry over.
   if ('kind' in over && over['kind'] !== base['kind']) return over as T;
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k];
+    else out[k] = k in out ? deepMerge(out[k], v) : v;
+  }
   return out as T;
 }
 
