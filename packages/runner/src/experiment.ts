@@ -97,6 +97,30 @@ export function variantNames(e: Experiment): string[] {
   return e.variants?.map((v) => v.name) ?? ['default'];
 }
 
+/**
+ * The unvalidated settings of one variant: the base, or the variant it `extends`, with the
+ * variant's own overrides merged on top. `chain` holds the variants already on the way here, so a
+ * loop of `extends` is reported instead of recursing forever.
+ */
+function mergedVariant(e: Experiment, base: RunSpec, variant: string, chain: readonly string[]): RunSpec {
+  const v = e.variants?.find((x) => x.name === variant);
+  if (!v) throw new EngramError('--variant', `experiment ${e.name} has no variant '${variant}'`, `use one of: ${variantNames(e).join(', ')}`);
+  let from = base;
+  if (v.extends !== undefined) {
+    const field = `${e.name}.variants.${variant}.extends`;
+    if (!variantNames(e).includes(v.extends))
+      throw new EngramError(field, `names no variant of this experiment ('${v.extends}')`, `use one of: ${variantNames(e).join(', ')}`);
+    if (chain.includes(v.extends))
+      throw new EngramError(
+        field,
+        `makes a loop (${[...chain, variant, v.extends].join(' -> ')})`,
+        'let one variant of the loop start from the base: remove its "extends"',
+      );
+    from = mergedVariant(e, base, v.extends, [...chain, variant]);
+  }
+  return deepMerge(from, { task: v.task, model: v.model, train: v.train, curriculum: v.curriculum, eval: v.eval });
+}
+
 /** The full configuration of one variant, validated. */
 export function runSpecFor(e: Experiment, variant: string): RunSpec {
   const base: RunSpec = {
@@ -107,9 +131,7 @@ export function runSpecFor(e: Experiment, variant: string): RunSpec {
     ...(e.eval ? { eval: e.eval } : {}),
   };
   if (variant === 'default' && !e.variants) return base;
-  const v = e.variants?.find((x) => x.name === variant);
-  if (!v) throw new EngramError('--variant', `experiment ${e.name} has no variant '${variant}'`, `use one of: ${variantNames(e).join(', ')}`);
-  const merged = deepMerge(base, { task: v.task, model: v.model, train: v.train, curriculum: v.curriculum, eval: v.eval });
+  const merged = mergedVariant(e, base, variant, []);
   const parsed = runSpecSchema.safeParse(merged);
   if (!parsed.success) throw schemaError(`${e.name}.variants.${variant}`, parsed.error, merged);
   return parsed.data;

@@ -245,6 +245,8 @@ export const experimentSchema = runSpecSchema
           .object({
             name,
             description: z.string().optional(),
+            /** Another variant of this experiment whose settings this one starts from instead of the base. */
+            extends: z.string().optional(),
             task: z.record(z.string(), z.unknown()).optional(),
             model: z.record(z.string(), z.unknown()).optional(),
             train: z.record(z.string(), z.unknown()).optional(),

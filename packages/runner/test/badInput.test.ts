@@ -164,6 +164,11 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
       ['train', exp('dupvar', { ...base, variants: [{ name: 'a' }, { name: 'a' }] })],
       /^engram: dupvar\.variants\.1\.name: got "a"; variant name 'a' is used twice; give each variant its own name$/,
     ],
+    [
+      'a variant extending one that does not exist',
+      ['train', exp('badext', { ...base, variants: [{ name: 'a' }, { name: 'b', extends: 'c' }] })],
+      /^engram: [\w-]+\.variants\.b\.extends: names no variant of this experiment \('c'\); use one of: a, b$/,
+    ],
     ['a seed listed twice', ['train', exp('dupseed', { ...base, seeds: [1, 2, 1] })], /^engram: dupseed\.seeds: got \[1,2,1\]; list each seed once$/],
     [
       'a memory that cannot fit (1e7 slots)',

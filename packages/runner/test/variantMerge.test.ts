@@ -43,3 +43,49 @@ describe('variant merging', () => {
     expect(b).toEqual({ a: { x: 1, y: 2 } });
   });
 });
+
+describe('a variant that extends another', () => {
+  const recipe = { batchSize: 2, optimizer: { kind: 'rmsprop', lr: 0.0002, momentum: 0.9 }, clip: { globalNorm: null, value: 10 } };
+  function experiment(variants: unknown[]) {
+    return experimentSchema.parse({ ...base, variants });
+  }
+
+  it('starts from that variant, so a recipe is written once', () => {
+    const e = experiment([
+      { name: 'ntm-recipe', train: recipe },
+      { name: 'lstm-recipe', extends: 'ntm-recipe', model: { kind: 'lstm', controller: { kind: 'lstm', units: 16 } } },
+    ]);
+    const spec = runSpecFor(e, 'lstm-recipe');
+    expect(spec.model.kind).toBe('lstm');
+    expect(spec.train.batchSize).toBe(2);
+    expect(spec.train.clip).toEqual({ value: 10 });
+    expect(spec.train.optimizer).toMatchObject({ kind: 'rmsprop', lr: 0.0002 });
+    // the same settings written out in full give the same spec
+    const spelled = experiment([{ name: 'x', model: { kind: 'lstm', controller: { kind: 'lstm', units: 16 } }, train: recipe }]);
+    expect(spec).toEqual(runSpecFor(spelled, 'x'));
+  });
+
+  it('follows a chain of extends, the nearest override winning', () => {
+    const e = experiment([
+      { name: 'a', train: { batchSize: 2 } },
+      { name: 'b', extends: 'a', train: { evalEvery: 3 } },
+      { name: 'c', extends: 'b', train: { batchSize: 8 } },
+    ]);
+    expect(runSpecFor(e, 'c').train).toMatchObject({ batchSize: 8, evalEvery: 3, steps: 12 });
+    expect(runSpecFor(e, 'b').train).toMatchObject({ batchSize: 2, evalEvery: 3 });
+  });
+
+  it('names the field and the choices when the variant it extends does not exist', () => {
+    const e = experiment([{ name: 'a' }, { name: 'b', extends: 'nope' }]);
+    expect(() => runSpecFor(e, 'b')).toThrow(/variants\.b\.extends: names no variant of this experiment \('nope'\); use one of: a, b/);
+  });
+
+  it('reports a loop instead of recursing forever', () => {
+    const e = experiment([
+      { name: 'a', extends: 'b' },
+      { name: 'b', extends: 'a' },
+    ]);
+    expect(() => runSpecFor(e, 'a')).toThrow(/makes a loop \(a -> b -> a\)/);
+    expect(() => runSpecFor(experiment([{ name: 'a', extends: 'a' }]), 'a')).toThrow(/loop/);
+  });
+});
