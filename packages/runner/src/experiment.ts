@@ -97,26 +97,44 @@ export function variantNames(e: Experiment): string[] {
   return e.variants?.map((v) => v.name) ?? ['default'];
 }
 
+/** The blocks of a run's settings that a variant overrides or takes from another variant. */
+const BLOCKS = ['task', 'model', 'train', 'curriculum', 'eval'] as const;
+
 /**
- * The unvalidated settings of one variant: the base, or the variant it `extends`, with the
- * variant's own overrides merged on top. `chain` holds the variants already on the way here, so a
- * loop of `extends` is reported instead of recursing forever.
+ * The unvalidated settings of one variant: the base, or what it `extends`, with the variant's own
+ * overrides merged on top. `extends` names a variant to start from, or maps blocks to variants
+ * (`{ "model": "dnc", "train": "ntm-rmsprop" }`: those blocks come from those variants, the rest
+ * from the base), so one model can be put on another's recipe without writing either twice.
+ * `chain` holds the variants already on the way here, so a loop is reported instead of recursing
+ * forever.
  */
 function mergedVariant(e: Experiment, base: RunSpec, variant: string, chain: readonly string[]): RunSpec {
   const v = e.variants?.find((x) => x.name === variant);
   if (!v) throw new EngramError('--variant', `experiment ${e.name} has no variant '${variant}'`, `use one of: ${variantNames(e).join(', ')}`);
-  let from = base;
-  if (v.extends !== undefined) {
-    const field = `${e.name}.variants.${variant}.extends`;
-    if (!variantNames(e).includes(v.extends))
-      throw new EngramError(field, `names no variant of this experiment ('${v.extends}')`, `use one of: ${variantNames(e).join(', ')}`);
-    if (chain.includes(v.extends))
+  const field = `${e.name}.variants.${variant}.extends`;
+  const parent = (name: string, at: string): RunSpec => {
+    if (!variantNames(e).includes(name))
+      throw new EngramError(at, `names no variant of this experiment ('${name}')`, `use one of: ${variantNames(e).join(', ')}`);
+    if (chain.includes(name) || name === variant)
       throw new EngramError(
-        field,
-        `makes a loop (${[...chain, variant, v.extends].join(' -> ')})`,
+        at,
+        `makes a loop (${[...chain, variant, name].join(' -> ')})`,
         'let one variant of the loop start from the base: remove its "extends"',
       );
-    from = mergedVariant(e, base, v.extends, [...chain, variant]);
+    return mergedVariant(e, base, name, [...chain, variant]);
+  };
+  let from = base;
+  if (typeof v.extends === 'string') from = parent(v.extends, field);
+  else if (v.extends !== undefined) {
+    const taken: Record<string, unknown> = { ...base };
+    for (const block of BLOCKS) {
+      const name = v.extends[block];
+      if (name === undefined) continue;
+      const part = parent(name, `${field}.${block}`)[block];
+      if (part === undefined) delete taken[block];
+      else taken[block] = part;
+    }
+    from = taken as RunSpec;
   }
   return deepMerge(from, { task: v.task, model: v.model, train: v.train, curriculum: v.curriculum, eval: v.eval });
 }

@@ -245,8 +245,24 @@ export const experimentSchema = runSpecSchema
           .object({
             name,
             description: z.string().optional(),
-            /** Another variant of this experiment whose settings this one starts from instead of the base. */
-            extends: z.string().optional(),
+            /**
+             * Another variant of this experiment whose settings this one starts from instead of the
+             * base, or one variant per block (`{ "model": "dnc", "train": "ntm-rmsprop" }`).
+             */
+            extends: z
+              .union([
+                z.string(),
+                z
+                  .object({
+                    task: z.string().optional(),
+                    model: z.string().optional(),
+                    train: z.string().optional(),
+                    curriculum: z.string().optional(),
+                    eval: z.string().optional(),
+                  })
+                  .strict(),
+              ])
+              .optional(),
             task: z.record(z.string(), z.unknown()).optional(),
             model: z.record(z.string(), z.unknown()).optional(),
             train: z.record(z.string(), z.unknown()).optional(),

@@ -169,6 +169,11 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
       ['train', exp('badext', { ...base, variants: [{ name: 'a' }, { name: 'b', extends: 'c' }] })],
       /^engram: [\w-]+\.variants\.b\.extends: names no variant of this experiment \('c'\); use one of: a, b$/,
     ],
+    [
+      'a variant taking a block that is not one of task, model, train, curriculum, eval',
+      ['train', exp('badblock', { ...base, variants: [{ name: 'a' }, { name: 'b', extends: { optimizer: 'a' } }] })],
+      /^engram: badblock\.variants\.1\.extends\.optimizer: unknown field 'optimizer'; remove it/,
+    ],
     ['a seed listed twice', ['train', exp('dupseed', { ...base, seeds: [1, 2, 1] })], /^engram: dupseed\.seeds: got \[1,2,1\]; list each seed once$/],
     [
       'a memory that cannot fit (1e7 slots)',

@@ -89,3 +89,48 @@ describe('a variant that extends another', () => {
     expect(() => runSpecFor(experiment([{ name: 'a', extends: 'a' }]), 'a')).toThrow(/loop/);
   });
 });
+
+describe('a variant that takes blocks from other variants', () => {
+  const lstm = { kind: 'lstm', controller: { kind: 'lstm', units: 16 } };
+  const e = experimentSchema.parse({
+    ...base,
+    variants: [
+      { name: 'lstm', model: lstm, train: { batchSize: 32 } },
+      { name: 'recipe', train: { batchSize: 2, optimizer: { kind: 'rmsprop', lr: 0.0002 } } },
+      { name: 'lstm-on-recipe', extends: { model: 'lstm', train: 'recipe' }, train: { evalEvery: 3 } },
+      { name: 'lstm-model-only', extends: { model: 'lstm' } },
+    ],
+  });
+
+  it('takes each named block whole from its variant and the rest from the base', () => {
+    const spec = runSpecFor(e, 'lstm-on-recipe');
+    expect(spec.model.kind).toBe('lstm');
+    expect(spec.train).toMatchObject({ batchSize: 2, evalEvery: 3, steps: 12, optimizer: { kind: 'rmsprop', lr: 0.0002 } });
+    expect(spec.task).toEqual(runSpecFor(e, 'recipe').task);
+  });
+
+  it('does not take the blocks it does not name: the model-only variant keeps the base recipe', () => {
+    const spec = runSpecFor(e, 'lstm-model-only');
+    expect(spec.model).toEqual(runSpecFor(e, 'lstm').model);
+    expect(spec.train).toEqual(runSpecFor(experimentSchema.parse(base), 'default').train);
+    expect(spec.train.batchSize).toBe(4);
+  });
+
+  it('names the block in the error when its variant does not exist or makes a loop', () => {
+    const bad = experimentSchema.parse({ ...base, variants: [{ name: 'a', extends: { train: 'nope' } }] });
+    expect(() => runSpecFor(bad, 'a')).toThrow(/variants\.a\.extends\.train: names no variant of this experiment \('nope'\); use one of: a$/);
+    const loop = experimentSchema.parse({
+      ...base,
+      variants: [
+        { name: 'a', extends: { model: 'b' } },
+        { name: 'b', extends: 'a' },
+      ],
+    });
+    expect(() => runSpecFor(loop, 'a')).toThrow(/variants\.b\.extends: makes a loop \(a -> b -> a\)/);
+  });
+
+  it('rejects a block name that is not a block', () => {
+    const r = experimentSchema.safeParse({ ...base, variants: [{ name: 'a', extends: { seeds: 'a' } }] });
+    expect(r.success).toBe(false);
+  });
+});
