@@ -13,7 +13,9 @@ export function schemaError(where: string, error: z.ZodError, input: unknown): E
     return new EngramError(
       [where, ...path, key].join('.'),
       `unknown field '${key}'`,
-      'remove it or fix its spelling (experiments/copy.json shows every field)',
+      path.at(-1) === 'extends'
+        ? 'an "extends" object maps blocks to variants: use task, model, train, curriculum or eval'
+        : 'remove it or fix its spelling (experiments/copy.json shows every field)',
     );
   }
   const field = [where, ...path].join('.');

@@ -172,7 +172,7 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
     [
       'a variant taking a block that is not one of task, model, train, curriculum, eval',
       ['train', exp('badblock', { ...base, variants: [{ name: 'a' }, { name: 'b', extends: { optimizer: 'a' } }] })],
-      /^engram: badblock\.variants\.1\.extends\.optimizer: unknown field 'optimizer'; remove it/,
+      /^engram: badblock\.variants\.1\.extends\.optimizer: unknown field 'optimizer'; an "extends" object maps blocks to variants: use task, model, train, curriculum or eval$/,
     ],
     ['a seed listed twice', ['train', exp('dupseed', { ...base, seeds: [1, 2, 1] })], /^engram: dupseed\.seeds: got \[1,2,1\]; list each seed once$/],
     [
