@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { EngramError } from '@engram/tensor';
+import { VARIANT_BLOCKS } from './schema.ts';
 
 /** The first zod issue as a one-line EngramError: field path, bad value, what is allowed. */
 export function schemaError(where: string, error: z.ZodError, input: unknown): EngramError {
@@ -14,7 +15,7 @@ export function schemaError(where: string, error: z.ZodError, input: unknown): E
       [where, ...path, key].join('.'),
       `unknown field '${key}'`,
       path.at(-1) === 'extends'
-        ? 'an "extends" object maps blocks to variants: use task, model, train, curriculum or eval'
+        ? `an "extends" object maps blocks to variants: use ${VARIANT_BLOCKS.slice(0, -1).join(', ')} or ${VARIANT_BLOCKS.at(-1)}`
         : 'remove it or fix its spelling (experiments/copy.json shows every field)',
     );
   }

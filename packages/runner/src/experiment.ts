@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngramError } from '@engram/tensor';
 import { schemaError } from './errors.ts';
-import { experimentSchema, runSpecSchema, TASK_NAMES, type Experiment, type RunSpec } from './schema.ts';
+import { experimentSchema, runSpecSchema, TASK_NAMES, VARIANT_BLOCKS, type Experiment, type RunSpec } from './schema.ts';
 
 /** The runner package's own directory (this file is in its src/ or, installed, its dist/). */
 export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -97,9 +97,6 @@ export function variantNames(e: Experiment): string[] {
   return e.variants?.map((v) => v.name) ?? ['default'];
 }
 
-/** The blocks of a run's settings that a variant overrides or takes from another variant. */
-const BLOCKS = ['task', 'model', 'train', 'curriculum', 'eval'] as const;
-
 /**
  * The unvalidated settings of one variant: the base, or what it `extends`, with the variant's own
  * overrides merged on top. `extends` names a variant to start from, or maps blocks to variants
@@ -112,22 +109,19 @@ function mergedVariant(e: Experiment, base: RunSpec, variant: string, chain: rea
   const v = e.variants?.find((x) => x.name === variant);
   if (!v) throw new EngramError('--variant', `experiment ${e.name} has no variant '${variant}'`, `use one of: ${variantNames(e).join(', ')}`);
   const field = `${e.name}.variants.${variant}.extends`;
+  const path = [...chain, variant];
   const parent = (name: string, at: string): RunSpec => {
     if (!variantNames(e).includes(name))
       throw new EngramError(at, `names no variant of this experiment ('${name}')`, `use one of: ${variantNames(e).join(', ')}`);
-    if (chain.includes(name) || name === variant)
-      throw new EngramError(
-        at,
-        `makes a loop (${[...chain, variant, name].join(' -> ')})`,
-        'let one variant of the loop start from the base: remove its "extends"',
-      );
-    return mergedVariant(e, base, name, [...chain, variant]);
+    if (path.includes(name))
+      throw new EngramError(at, `makes a loop (${[...path, name].join(' -> ')})`, 'let one variant of the loop start from the base: remove its "extends"');
+    return mergedVariant(e, base, name, path);
   };
   let from = base;
   if (typeof v.extends === 'string') from = parent(v.extends, field);
   else if (v.extends !== undefined) {
     const taken: Record<string, unknown> = { ...base };
-    for (const block of BLOCKS) {
+    for (const block of VARIANT_BLOCKS) {
       const name = v.extends[block];
       if (name === undefined) continue;
       const part = parent(name, `${field}.${block}`)[block];

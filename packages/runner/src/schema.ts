@@ -217,6 +217,9 @@ export const evalSchema = z
   })
   .strict();
 
+/** The blocks of a run's settings that a variant overrides, or takes whole from another variant (`extends`). */
+export const VARIANT_BLOCKS = ['task', 'model', 'train', 'curriculum', 'eval'] as const;
+
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 /** One fully specified run configuration (after a variant is merged in). */
@@ -249,20 +252,7 @@ export const experimentSchema = runSpecSchema
              * Another variant of this experiment whose settings this one starts from instead of the
              * base, or one variant per block (`{ "model": "dnc", "train": "ntm-rmsprop" }`).
              */
-            extends: z
-              .union([
-                z.string(),
-                z
-                  .object({
-                    task: z.string().optional(),
-                    model: z.string().optional(),
-                    train: z.string().optional(),
-                    curriculum: z.string().optional(),
-                    eval: z.string().optional(),
-                  })
-                  .strict(),
-              ])
-              .optional(),
+            extends: z.union([z.string(), z.strictObject(Object.fromEntries(VARIANT_BLOCKS.map((b) => [b, z.string().optional()])))]).optional(),
             task: z.record(z.string(), z.unknown()).optional(),
             model: z.record(z.string(), z.unknown()).optional(),
             train: z.record(z.string(), z.unknown()).optional(),
