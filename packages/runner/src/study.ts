@@ -4,7 +4,9 @@ import { stringify } from 'csv-stringify/sync';
 import type { CompareRow } from './rows.ts';
 import { median } from './stats.ts';
 import { traceExample } from './trace.ts';
-import { bandsSvg, weightingsSvg } from './plots/index.ts';
+import { bandsSvg, generalisationBandsSvg, weightingsSvg, type LengthBand } from './plots/index.ts';
+import { loadTaskModule, taskEntry } from './taskRegistry.ts';
+import { makeTask } from './build.ts';
 import { readMetrics, readRun } from './runs.ts';
 import type { Experiment } from './schema.ts';
 import type { RunOutcome } from './summary.ts';
@@ -58,6 +60,31 @@ function range<K extends string>(key: K, xs: readonly number[]): { [k in K]?: re
 /** "median (min-max)", or "-". */
 const withRange = (m: number | undefined, r: readonly [number, number] | undefined, digits: number) =>
   m === undefined ? '-' : `${fmt(m, digits)}${r && r[0] !== r[1] ? ` (${fmt(r[0], digits)}-${fmt(r[1], digits)})` : ''}`;
+
+/** Studies with at least this many evaluated lengths get a generalisation curve and a per-length table. */
+const CURVE_LENGTHS = 3;
+
+/** Each variant's runs as generalisation series (length, cost), for the variants of one task. */
+function lengthBands(vs: readonly VariantSummary[], rows: readonly CompareRow[]): LengthBand[] {
+  return vs.map((v) => ({
+    name: v.variant,
+    runs: rows.filter((r) => r.variant === v.variant).map((r) => Object.entries(r.generalisation).map(([l, cost]) => ({ length: Number(l), cost }))),
+  }));
+}
+
+/** Per evaluated length, each variant's median (min-max) cost over its seeds, as markdown table lines. */
+function lengthTable(bands: readonly LengthBand[], lengthName: string): string[] {
+  const lengths = [...new Set(bands.flatMap((b) => b.runs.flatMap((r) => r.map((p) => p.length))))].sort((a, b) => a - b);
+  const cell = (b: LengthBand, l: number) => {
+    const costs = b.runs.map((r) => r.find((p) => p.length === l)?.cost ?? Number.NaN).filter(Number.isFinite);
+    return costs.length ? withRange(median(costs), [Math.min(...costs), Math.max(...costs)], 3) : '-';
+  };
+  return [
+    `| ${lengthName} | ${bands.map((b) => `${b.name} (${b.runs.length} seeds)`).join(' | ')} |`,
+    `| --- | ${bands.map(() => '---').join(' | ')} |`,
+    ...lengths.map((l) => `| ${l} | ${bands.map((b) => cell(b, l)).join(' | ')} |`),
+  ];
+}
 
 /** Median rows touched per step over a variant's runs, read and write apart. */
 function medianTouched(ts: readonly (RowsTouched | undefined)[]): { read?: number; write?: number; slots?: number } {
@@ -171,6 +198,38 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     written.push(path);
   }
 
+  // Generalisation per task where several lengths were evaluated: median and range over seeds against length.
+  const generalisation = new Map<string, string[]>();
+  for (const task of tasks) {
+    const vs = variants.filter((v) => v.task === task);
+    if (new Set(vs.flatMap((v) => Object.keys(v.generalisation))).size < CURVE_LENGTHS) continue;
+    const spec = readRun(dirs[rows.findIndex((r) => r.variant === (vs[0] as VariantSummary).variant)] as string).config.spec;
+    await loadTaskModule(spec.task);
+    const entry = taskEntry(spec.task);
+    const trainedUpTo = entry.maxLength(makeTask(spec).options);
+    const bands = lengthBands(vs, rows);
+    const path = join(plots, `generalisation-${task}.svg`);
+    writeFileSync(
+      path,
+      await generalisationBandsSvg(bands, {
+        title: `${e.name}: ${task}, cost per ${entry.lengthOption} (median and range over seeds)`,
+        lengthName: entry.lengthOption,
+        trainedUpTo,
+      }),
+    );
+    written.push(path);
+    generalisation.set(task, [
+      `### Generalisation: cost per ${entry.lengthOption}, median (range) over seeds`,
+      '',
+      `Trained up to ${trainedUpTo}; ${e.eval?.count ?? 640} fresh sequences per ${entry.lengthOption}, evaluation mode, each run at its last checkpoint.`,
+      '',
+      ...lengthTable(bands, entry.lengthOption),
+      '',
+      `![generalisation](plots/generalisation-${task}.svg)`,
+      '',
+    ]);
+  }
+
   // Weightings of one solved and one failed run per variant (the best and the worst by final cost
   // among the runs whose checkpoint is here). Checkpoints are not committed, so a study built up
   // across sittings keeps the plot an earlier sitting drew when no run of that kind has one now.
@@ -247,7 +306,7 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
       '',
       'Rows per step: the mean number of memory rows a head gives a weight above 0, per time step, on one fresh example in evaluation mode (median over the runs); soft addressing gives every row some weight unless it underflows.',
     );
-    lines.push('', `![learning curves](plots/curves-${task}.svg)`, '');
+    lines.push('', `![learning curves](plots/curves-${task}.svg)`, '', ...(generalisation.get(task) ?? []));
   }
   const findings = join(outDir, 'findings.md');
   if (existsSync(findings)) lines.push(readFileSync(findings, 'utf8').trim(), '');

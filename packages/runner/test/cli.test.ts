@@ -308,7 +308,7 @@ describe('engram CLI', () => {
         name: 'tiny-two',
         seeds: [1, 2],
         train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 },
-        eval: { lengths: [3], count: 4 },
+        eval: { lengths: [2, 3, 4], count: 4 },
         variants: [{ name: 'soft' }, { name: 'hard', model: { memory: { readMode: 'hard', writeMode: 'hard' } } }],
       }),
     );
@@ -333,6 +333,16 @@ describe('engram CLI', () => {
     expect(summary).toMatch(/Budget: 4 training sequences per run \(2 steps of 2/);
     expect(summary).toMatch(/weightings-(soft|hard)-(solved|failed)\.svg/);
     expect(summary).toMatch(/^\| hard \| `hard` \| \d\/2 \| 0 \| .* \| 1\.0 \/ 1\.0 of 8 \|/m);
+    // three evaluated lengths: per length each variant's median (min-max) of its runs' eval.csv costs, and the curve
+    expect(readFileSync(join(out, 'tiny-two', 'plots', 'generalisation-copy.svg'), 'utf8')).toContain('trained up to 3');
+    expect(summary).toContain('| length | soft (2 seeds) | hard (2 seeds) |');
+    const perRun = parse(readFileSync(join(out, 'tiny-two', 'runs.csv'), 'utf8'), { columns: true }) as { variant: string; generalisation: string }[];
+    const cell = (variant: string, l: string) => {
+      const [a, b] = perRun.filter((x) => x.variant === variant).map((x) => (JSON.parse(x.generalisation) as Record<string, number>)[l] as number) as [number, number];
+      return `${((a + b) / 2).toFixed(3)}${a.toFixed(3) === b.toFixed(3) ? '' : ` (${Math.min(a, b).toFixed(3)}-${Math.max(a, b).toFixed(3)})`}`;
+    };
+    for (const l of ['2', '3', '4']) expect(summary).toContain(`| ${l} | ${cell('soft', l)} | ${cell('hard', l)} |`);
+    expect(summary).toContain('![generalisation](plots/generalisation-copy.svg)');
     const again = engram(['compare', two, '--out', out]);
     expect(again.status).toBe(0);
     expect(again.stderr).not.toContain('missing run');
@@ -346,6 +356,7 @@ describe('engram CLI', () => {
     const laterSummary = readFileSync(join(out, 'tiny-two', 'summary.md'), 'utf8');
     const links = (md: string) => md.match(/weightings-(soft|hard)-(solved|failed)\.svg/g)?.sort();
     expect(links(laterSummary)).toEqual(links(summary));
+    expect(laterSummary).toContain(`| 4 | ${cell('soft', '4')} | ${cell('hard', '4')} |`);
     expect(readFileSync(join(out, 'tiny-two', 'table.csv'), 'utf8').split('\n')[2]).toMatch(/,1,1,8$/);
   });
 
@@ -404,6 +415,7 @@ describe('engram CLI', () => {
     expect(again.stderr).not.toContain('did not finish');
     expect(readdirSync(join(out, 'tiny-early')).filter((d) => d.includes('-seed'))).toHaveLength(1);
   });
+
 
   it.sequential('cleans up', () => rmSync(dir, { recursive: true, force: true }));
 });
