@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import { EngramError } from '@engram/tensor';
-import { VARIANT_BLOCKS } from './schema.ts';
 
-/** The first zod issue as a one-line EngramError: field path, bad value, what is allowed. */
+/**
+ * The first zod issue as a one-line EngramError: field path, bad value, what is allowed. For an
+ * unknown key the hint is the schema's own message where it sets one (`{ error }`), else generic.
+ */
 export function schemaError(where: string, error: z.ZodError, input: unknown): EngramError {
   const issue = error.issues[0];
   if (!issue) return new EngramError(where, 'invalid', 'check the file');
@@ -14,9 +16,8 @@ export function schemaError(where: string, error: z.ZodError, input: unknown): E
     return new EngramError(
       [where, ...path, key].join('.'),
       `unknown field '${key}'`,
-      path.at(-1) === 'extends'
-        ? `an "extends" object maps blocks to variants: use ${VARIANT_BLOCKS.slice(0, -1).join(', ')} or ${VARIANT_BLOCKS.at(-1)}`
-        : 'remove it or fix its spelling (experiments/copy.json shows every field)',
+      // a schema may carry its own hint for unknown keys; zod's default message names the key only
+      /^Unrecognized keys?:/.test(issue.message) ? 'remove it or fix its spelling (experiments/copy.json shows every field)' : issue.message,
     );
   }
   const field = [where, ...path].join('.');

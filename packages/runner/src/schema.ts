@@ -220,6 +220,15 @@ export const evalSchema = z
 /** The blocks of a run's settings that a variant overrides, or takes whole from another variant (`extends`). */
 export const VARIANT_BLOCKS = ['task', 'model', 'train', 'curriculum', 'eval'] as const;
 
+/**
+ * The hint for an unknown key in an `extends` object. A strict object's own message for
+ * unknown keys replaces the generic one in the error line (errors.ts, schemaError).
+ */
+const unknownBlockHint = (issue: { code?: string }) =>
+  issue.code === 'unrecognized_keys'
+    ? `an "extends" object maps blocks to variants: use ${VARIANT_BLOCKS.slice(0, -1).join(', ')} or ${VARIANT_BLOCKS.at(-1)}`
+    : undefined;
+
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 /** One fully specified run configuration (after a variant is merged in). */
@@ -252,7 +261,9 @@ export const experimentSchema = runSpecSchema
              * Another variant of this experiment whose settings this one starts from instead of the
              * base, or one variant per block (`{ "model": "dnc", "train": "ntm-rmsprop" }`).
              */
-            extends: z.union([z.string(), z.strictObject(Object.fromEntries(VARIANT_BLOCKS.map((b) => [b, z.string().optional()])))]).optional(),
+            extends: z
+              .union([z.string(), z.strictObject(Object.fromEntries(VARIANT_BLOCKS.map((b) => [b, z.string().optional()])), { error: unknownBlockHint })])
+              .optional(),
             task: z.record(z.string(), z.unknown()).optional(),
             model: z.record(z.string(), z.unknown()).optional(),
             train: z.record(z.string(), z.unknown()).optional(),
