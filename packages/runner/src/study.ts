@@ -212,16 +212,16 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     writeFileSync(
       path,
       await generalisationBandsSvg(bands, {
-        title: `${e.name}: ${task}, cost per ${entry.lengthOption} (median and range over seeds)`,
+        title: `${e.name}: ${task}, cost against ${entry.lengthOption} (median and range over seeds)`,
         lengthName: entry.lengthOption,
         trainedUpTo,
       }),
     );
     written.push(path);
     generalisation.set(task, [
-      `### Generalisation: cost per ${entry.lengthOption}, median (range) over seeds`,
+      `### Generalisation: cost against ${entry.lengthOption}, median (range) over seeds`,
       '',
-      `Trained up to ${trainedUpTo}; ${e.eval?.count ?? 640} fresh sequences per ${entry.lengthOption}, evaluation mode, each run at its last checkpoint.`,
+      `Trained up to ${trainedUpTo}; ${e.eval?.count ?? 640} fresh sequences at each point, evaluation mode, each run at its last checkpoint.`,
       '',
       ...lengthTable(bands, entry.lengthOption),
       '',
