@@ -9,40 +9,53 @@ export interface LengthCost {
   readonly cost: number;
 }
 
+/** What both generalisation plots are told: the title, what a length counts, the longest training length. */
+interface LengthPlotOptions {
+  readonly title: string;
+  /** What a length counts (copy: vectors; recall: items). */
+  readonly lengthName: string;
+  /** The longest length training saw. */
+  readonly trainedUpTo: number;
+}
+
+const COST_AXIS = { title: 'cost (bits per sequence)', scale: { type: 'symlog' as const, constant: 0.1 } };
+
 /**
- * Cost per sequence against the evaluated length (the NTM paper's copy generalisation figure
- * as a curve), with a dashed rule at the longest training length so the reader sees where
- * extrapolation starts. The cost axis is symmetric-log: solved lengths (~0) and failed ones
- * (tens of bits) share one plot.
- * @param lengthName what a length counts (copy: vectors; recall: items).
- * @param trainedUpTo the longest length training saw.
+ * The frame both plots share: the evaluated length on x, the given data layers, and a dashed
+ * rule with a label at the longest training length, so the reader sees where extrapolation
+ * starts. The cost axis is symmetric-log: solved lengths (~0) and failed ones (tens of bits)
+ * share one plot.
  */
-export function generalisationSvg(points: readonly LengthCost[], o: { title: string; lengthName: string; trainedUpTo: number }): Promise<string> {
+function lengthFrame(o: LengthPlotOptions, layers: (x: { field: string; type: 'quantitative'; title: string }) => unknown[]): Promise<string> {
   const x = { field: 'length', type: 'quantitative' as const, title: `${o.lengthName} (evaluated)` };
-  const spec: TopLevelSpec = {
+  const marker = { length: o.trainedUpTo, label: `trained up to ${o.trainedUpTo}` };
+  const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: o.title,
     width: 480,
     height: 300,
     layer: [
+      ...layers(x),
+      { data: { values: [marker] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { x } },
       {
-        data: { values: points.filter((p) => Number.isFinite(p.cost)) as unknown as Record<string, unknown>[] },
-        mark: { type: 'line', point: true },
-        encoding: { x, y: { field: 'cost', type: 'quantitative', title: 'cost (bits per sequence)', scale: { type: 'symlog', constant: 0.1 } } },
-      },
-      {
-        data: { values: [{ length: o.trainedUpTo, label: `trained up to ${o.trainedUpTo}` }] },
-        mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
-        encoding: { x },
-      },
-      {
-        data: { values: [{ length: o.trainedUpTo, label: `trained up to ${o.trainedUpTo}` }] },
+        data: { values: [marker] },
         mark: { type: 'text', align: 'left', dx: 4, baseline: 'top', color: 'gray' },
         encoding: { x, y: { value: 4 }, text: { field: 'label' } },
       },
     ],
-  };
+  } as TopLevelSpec;
   return renderSvg(spec);
+}
+
+/** Cost per sequence against the evaluated length of one run (the NTM paper's copy generalisation figure as a curve). */
+export function generalisationSvg(points: readonly LengthCost[], o: LengthPlotOptions): Promise<string> {
+  return lengthFrame(o, (x) => [
+    {
+      data: { values: points.filter((p) => Number.isFinite(p.cost)) },
+      mark: { type: 'line', point: true },
+      encoding: { x, y: { field: 'cost', type: 'quantitative', ...COST_AXIS } },
+    },
+  ]);
 }
 
 /** One variant's generalisation costs over its seeds. */
@@ -54,10 +67,9 @@ export interface LengthBand {
 
 /**
  * Median and min-max range over seeds of the cost per sequence against the evaluated length,
- * one colour per variant (a study's version of {@link generalisationSvg}); the dashed rule
- * marks the longest training length, and the cost axis is symmetric-log as there.
+ * one colour per variant: a study's version of {@link generalisationSvg}.
  */
-export function generalisationBandsSvg(bands: readonly LengthBand[], o: { title: string; lengthName: string; trainedUpTo: number }): Promise<string> {
+export function generalisationBandsSvg(bands: readonly LengthBand[], o: LengthPlotOptions): Promise<string> {
   const values: Record<string, unknown>[] = [];
   for (const band of bands) {
     const lengths = [...new Set(band.runs.flatMap((r) => r.map((p) => p.length)))].sort((a, b) => a - b);
@@ -67,33 +79,13 @@ export function generalisationBandsSvg(bands: readonly LengthBand[], o: { title:
       values.push({ variant: band.name, length, median: median(costs), lo: Math.min(...costs), hi: Math.max(...costs) });
     }
   }
-  const x = { field: 'length', type: 'quantitative' as const, title: `${o.lengthName} (evaluated)` };
   const color = { field: 'variant', type: 'nominal' as const, title: 'variant' };
-  const marker = { length: o.trainedUpTo, label: `trained up to ${o.trainedUpTo}` };
-  const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: o.title,
-    width: 480,
-    height: 300,
-    layer: [
-      {
-        data: { values },
-        mark: { type: 'area', opacity: 0.15 },
-        encoding: {
-          x,
-          y: { field: 'lo', type: 'quantitative', title: 'cost (bits per sequence)', scale: { type: 'symlog', constant: 0.1 } },
-          y2: { field: 'hi' },
-          color,
-        },
-      },
-      { data: { values }, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'median', type: 'quantitative' }, color } },
-      { data: { values: [marker] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { x } },
-      {
-        data: { values: [marker] },
-        mark: { type: 'text', align: 'left', dx: 4, baseline: 'top', color: 'gray' },
-        encoding: { x, y: { value: 4 }, text: { field: 'label' } },
-      },
-    ],
-  };
-  return renderSvg(spec);
+  return lengthFrame(o, (x) => [
+    {
+      data: { values },
+      mark: { type: 'area', opacity: 0.15 },
+      encoding: { x, y: { field: 'lo', type: 'quantitative', ...COST_AXIS }, y2: { field: 'hi' }, color },
+    },
+    { data: { values }, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'median', type: 'quantitative' }, color } },
+  ]);
 }
