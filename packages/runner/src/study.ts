@@ -134,8 +134,11 @@ export function summariseVariants(rows: readonly CompareRow[], dirs: readonly st
  * Writes a study of an experiment into `outDir`: table.csv (one row per variant), summary.md
  * (the tables per task, the budget, the total wall time, the command, the plots, and the
  * hand-written findings.md when present), plots/curves-<task>.svg (median and range over seeds
- * of the evaluation cost against sequences) and plots/weightings-<variant>-<solved|failed>.svg
- * (read/write weightings of one solved and one failed run per variant).
+ * of the evaluation cost against sequences), plots/weightings-<variant>-<solved|failed>.svg
+ * (read/write weightings of one solved and one failed run per variant) and, where the experiment
+ * evaluates 3 or more lengths, plots/generalisation-<task>.svg with a per-length table (median
+ * and range over seeds of the cost against the evaluated length; the training maximum marked is
+ * the first variant's).
  */
 export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dirs: readonly string[], outDir: string, command: string): Promise<string[]> {
   const plots = join(outDir, 'plots');
