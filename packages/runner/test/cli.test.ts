@@ -338,7 +338,10 @@ describe('engram CLI', () => {
     expect(summary).toContain('| length | soft (2 seeds) | hard (2 seeds) |');
     const perRun = parse(readFileSync(join(out, 'tiny-two', 'runs.csv'), 'utf8'), { columns: true }) as { variant: string; generalisation: string }[];
     const cell = (variant: string, l: string) => {
-      const [a, b] = perRun.filter((x) => x.variant === variant).map((x) => (JSON.parse(x.generalisation) as Record<string, number>)[l] as number) as [number, number];
+      const [a, b] = perRun.filter((x) => x.variant === variant).map((x) => (JSON.parse(x.generalisation) as Record<string, number>)[l] as number) as [
+        number,
+        number,
+      ];
       return `${((a + b) / 2).toFixed(3)}${a.toFixed(3) === b.toFixed(3) ? '' : ` (${Math.min(a, b).toFixed(3)}-${Math.max(a, b).toFixed(3)})`}`;
     };
     for (const l of ['2', '3', '4']) expect(summary).toContain(`| ${l} | ${cell('soft', l)} | ${cell('hard', l)} |`);
@@ -415,7 +418,6 @@ describe('engram CLI', () => {
     expect(again.stderr).not.toContain('did not finish');
     expect(readdirSync(join(out, 'tiny-early')).filter((d) => d.includes('-seed'))).toHaveLength(1);
   });
-
 
   it.sequential('cleans up', () => rmSync(dir, { recursive: true, force: true }));
 });
