@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { CompareRow } from './rows.ts';
 import { median } from './stats.ts';
 import { traceExample } from './trace.ts';
-import { bandsSvg, generalisationBandsSvg, weightingsSvg, type LengthBand } from './plots/index.ts';
+import { bandsSvg, generalisationBandsSvg, lengthSpread, weightingsSvg, type LengthBand } from './plots/index.ts';
 import { loadTaskModule, taskEntry } from './taskRegistry.ts';
 import { makeTask } from './build.ts';
 import { readMetrics, readRun } from './runs.ts';
@@ -74,15 +74,16 @@ function lengthBands(vs: readonly VariantSummary[], rows: readonly CompareRow[])
 
 /** Per evaluated length, each variant's median (min-max) cost over its seeds, as markdown table lines. */
 function lengthTable(bands: readonly LengthBand[], lengthName: string): string[] {
+  const spreads = bands.map((b) => new Map(lengthSpread(b).map((p) => [p.length, p])));
   const lengths = [...new Set(bands.flatMap((b) => b.runs.flatMap((r) => r.map((p) => p.length))))].sort((a, b) => a - b);
-  const cell = (b: LengthBand, l: number) => {
-    const costs = b.runs.map((r) => r.find((p) => p.length === l)?.cost ?? Number.NaN).filter(Number.isFinite);
-    return costs.length ? withRange(median(costs), [Math.min(...costs), Math.max(...costs)], 3) : '-';
+  const cell = (m: Map<number, { median: number; lo: number; hi: number }>, l: number) => {
+    const p = m.get(l);
+    return p ? withRange(p.median, [p.lo, p.hi], 3) : '-';
   };
   return [
     `| ${lengthName} | ${bands.map((b) => `${b.name} (${b.runs.length} seeds)`).join(' | ')} |`,
     `| --- | ${bands.map(() => '---').join(' | ')} |`,
-    ...lengths.map((l) => `| ${l} | ${bands.map((b) => cell(b, l)).join(' | ')} |`),
+    ...lengths.map((l) => `| ${l} | ${spreads.map((m) => cell(m, l)).join(' | ')} |`),
   ];
 }
 

@@ -65,20 +65,29 @@ export interface LengthBand {
   readonly runs: ReadonlyArray<readonly LengthCost[]>;
 }
 
+/** One evaluated length of a band: the median and the min-max range of its seeds' costs. */
+export interface LengthSpread {
+  readonly length: number;
+  readonly median: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** Per evaluated length of a band, in increasing order, the median and range of the finite costs; lengths with none are left out. */
+export function lengthSpread(band: LengthBand): LengthSpread[] {
+  const lengths = [...new Set(band.runs.flatMap((r) => r.map((p) => p.length)))].sort((a, b) => a - b);
+  return lengths.flatMap((length) => {
+    const costs = band.runs.map((r) => r.find((p) => p.length === length)?.cost).filter((c): c is number => c !== undefined && Number.isFinite(c));
+    return costs.length ? [{ length, median: median(costs) as number, lo: Math.min(...costs), hi: Math.max(...costs) }] : [];
+  });
+}
+
 /**
  * Median and min-max range over seeds of the cost per sequence against the evaluated length,
  * one colour per variant: a study's version of {@link generalisationSvg}.
  */
 export function generalisationBandsSvg(bands: readonly LengthBand[], o: LengthPlotOptions): Promise<string> {
-  const values: Record<string, unknown>[] = [];
-  for (const band of bands) {
-    const lengths = [...new Set(band.runs.flatMap((r) => r.map((p) => p.length)))].sort((a, b) => a - b);
-    for (const length of lengths) {
-      const costs = band.runs.map((r) => r.find((p) => p.length === length)?.cost).filter((c): c is number => c !== undefined && Number.isFinite(c));
-      if (!costs.length) continue;
-      values.push({ variant: band.name, length, median: median(costs), lo: Math.min(...costs), hi: Math.max(...costs) });
-    }
-  }
+  const values = bands.flatMap((band) => lengthSpread(band).map((p) => ({ variant: band.name, ...p })));
   const color = { field: 'variant', type: 'nominal' as const, title: 'variant' };
   return lengthFrame(o, (x) => [
     {
