@@ -68,7 +68,22 @@ export function loadExperiment(target: string): LoadedExperiment {
   parsed.data = { ...absolute(parsed.data), ...(parsed.data.variants ? { variants: parsed.data.variants.map(absolute) } : {}) };
   // Validate every variant now, so a bad variant fails before anything runs.
   for (const v of parsed.data.variants ?? []) runSpecFor(parsed.data, v.name);
+  checkFigures(parsed.data);
   return { experiment: parsed.data, path };
+}
+
+/** Every variant a figure names is one of the experiment's. */
+function checkFigures(e: Experiment): void {
+  const known = variantNames(e);
+  for (const f of e.figures ?? []) {
+    const unknown = f.variants.find((v) => !known.includes(v));
+    if (unknown !== undefined)
+      throw new EngramError(
+        `${e.name}.figures.${f.name}.variants`,
+        `names no variant '${unknown}'`,
+        `use the names of the experiment's variants: ${known.join(', ')}`,
+      );
+  }
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

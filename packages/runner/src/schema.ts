@@ -283,6 +283,22 @@ export const experimentSchema = runSpecSchema
         });
       })
       .optional(),
+    /**
+     * Extra learning-curve plots of chosen variants (plots/figure-<name>.svg in the study), for a
+     * comparison the per-task plot of every variant buries: `{ "name": "ntm-vs-lstm", "variants":
+     * ["ntm", "lstm"] }`. The variants must be the experiment's (checked when it loads).
+     */
+    figures: z
+      .array(z.strictObject({ name, title: z.string().optional(), variants: z.array(z.string()).min(1) }))
+      .superRefine((fs, ctx) => {
+        const seen = new Set<string>();
+        fs.forEach((f, i) => {
+          if (seen.has(f.name))
+            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `figure name '${f.name}' is used twice; give each figure its own name` });
+          seen.add(f.name);
+        });
+      })
+      .optional(),
   })
   .strict();
 

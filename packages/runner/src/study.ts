@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { CompareRow } from './rows.ts';
 import { median } from './stats.ts';
 import { traceExample } from './trace.ts';
-import { bandsSvg, generalisationBandsSvg, lengthSpread, weightingsSvg, type LengthBand } from './plots/index.ts';
+import { bandsSvg, generalisationBandsSvg, lengthSpread, weightingsSvg, type CurveBand, type LengthBand } from './plots/index.ts';
 import { loadTaskModule, taskEntry } from './taskRegistry.ts';
 import { makeTask } from './build.ts';
 import { readMetrics, readRun } from './runs.ts';
@@ -136,7 +136,8 @@ export function summariseVariants(rows: readonly CompareRow[], dirs: readonly st
  * (the tables per task, the budget, the total wall time, the command, the plots, and the
  * hand-written findings.md when present), plots/curves-<task>.svg (median and range over seeds
  * of the evaluation cost against sequences), plots/weightings-<variant>-<solved|failed>.svg
- * (read/write weightings of one solved and one failed run per variant) and, where the experiment
+ * (read/write weightings of one solved and one failed run per variant), plots/figure-<name>.svg for
+ * each of the experiment's `figures` (the same curves for the variants it names) and, where the experiment
  * evaluates 3 or more lengths, plots/generalisation-<task>.svg with a per-length table (median
  * and range over seeds of the cost against the evaluated length; the training maximum marked is
  * the first variant's).
@@ -186,20 +187,36 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
   writeFileSync(join(outDir, 'table.csv'), stringify(csvRows, { header: true }));
   written.push(join(outDir, 'table.csv'));
 
-  // Learning curves per task: median and range over seeds for each variant.
+  // Learning curves per task, and per figure the experiment names: median and range over seeds for each variant.
+  const band = (variant: string): CurveBand => ({
+    name: variant,
+    runs: rows
+      .map((r, i) => (r.variant === variant ? readMetrics(dirs[i] as string).map((m) => [m.sequences, m.cost] as const) : undefined))
+      .filter((x): x is (readonly [number, number])[] => x !== undefined),
+  });
   const tasks = [...new Set(variants.map((v) => v.task))];
   for (const task of tasks) {
-    const bands = variants
-      .filter((v) => v.task === task)
-      .map((v) => ({
-        name: v.variant,
-        runs: rows
-          .map((r, i) => (r.variant === v.variant ? readMetrics(dirs[i] as string).map((m) => [m.sequences, m.cost] as const) : undefined))
-          .filter((x): x is (readonly [number, number])[] => x !== undefined),
-      }));
     const path = join(plots, `curves-${task}.svg`);
+    const bands = variants.filter((v) => v.task === task).map((v) => band(v.variant));
     writeFileSync(path, await bandsSvg(bands, { title: `${e.name}: ${task}, evaluation cost (median and range over seeds)` }));
     written.push(path);
+  }
+  const figures: string[] = [];
+  for (const f of e.figures ?? []) {
+    const path = join(plots, `figure-${f.name}.svg`);
+    const title = f.title ?? `${e.name}: ${f.variants.join(' against ')}, evaluation cost (median and range over seeds)`;
+    // a figure's variant without finished runs draws nothing; the figure says which ones it has
+    const drawn = f.variants.filter((v) => rows.some((r) => r.variant === v));
+    writeFileSync(path, await bandsSvg(drawn.map(band), { title }));
+    written.push(path);
+    const missing = f.variants.filter((v) => !drawn.includes(v));
+    figures.push(
+      `### ${title}`,
+      '',
+      ...(missing.length ? [`No finished runs yet of ${missing.join(', ')}.`, ''] : []),
+      `![${f.name}](plots/figure-${f.name}.svg)`,
+      '',
+    );
   }
 
   // Generalisation per task where several lengths were evaluated: median and range over seeds against length.
@@ -312,6 +329,7 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     );
     lines.push('', `![learning curves](plots/curves-${task}.svg)`, '', ...(generalisation.get(task) ?? []));
   }
+  if (figures.length) lines.push('## Figures', '', ...figures);
   const findings = join(outDir, 'findings.md');
   if (existsSync(findings)) lines.push(readFileSync(findings, 'utf8').trim(), '');
   lines.push(

@@ -50,6 +50,28 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
     ],
     ['unknown field', ['train', exp('extra', { ...base, modle: {} })], /^engram: extra\.modle: unknown field 'modle'; remove it/],
     [
+      'a figure naming no variant of the experiment',
+      ['compare', exp('fig', { ...base, variants: [{ name: 'a' }, { name: 'b' }], figures: [{ name: 'ab', variants: ['a', 'c'] }] }), '--out', out],
+      /^engram: tiny-copy\.figures\.ab\.variants: names no variant 'c'; use the names of the experiment's variants: a, b$/,
+    ],
+    [
+      'two figures of one name',
+      [
+        'compare',
+        exp('fig2', {
+          ...base,
+          variants: [{ name: 'a' }],
+          figures: [
+            { name: 'x', variants: ['a'] },
+            { name: 'x', variants: ['a'] },
+          ],
+        }),
+        '--out',
+        out,
+      ],
+      /^engram: fig2\.figures\.1\.name: .*figure name 'x' is used twice/,
+    ],
+    [
       'unknown variant',
       ['train', exp('ok3', base), '--variant', 'nope'],
       /^engram: --variant: experiment tiny-copy has no variant 'nope'; use one of: default/,

@@ -310,6 +310,7 @@ describe('engram CLI', () => {
         train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 },
         eval: { lengths: [2, 3, 4], count: 4 },
         variants: [{ name: 'soft' }, { name: 'hard', model: { memory: { readMode: 'hard', writeMode: 'hard' } } }],
+        figures: [{ name: 'hard-alone', variants: ['hard'] }],
       }),
     );
     const r = engram(['compare', two, '--out', out, '--jobs', '2']);
@@ -346,6 +347,13 @@ describe('engram CLI', () => {
     };
     for (const l of ['2', '3', '4']) expect(summary).toContain(`| ${l} | ${cell('soft', l)} | ${cell('hard', l)} |`);
     expect(summary).toContain('![generalisation](plots/generalisation-copy.svg)');
+    // a figure draws the variants it names and no other
+    expect(summary).toContain('## Figures');
+    expect(summary).toContain('![hard-alone](plots/figure-hard-alone.svg)');
+    const figure = readFileSync(join(out, 'tiny-two', 'plots', 'figure-hard-alone.svg'), 'utf8');
+    expect(figure).toMatch(/>hard</);
+    expect(figure).not.toMatch(/>soft</);
+    expect(readFileSync(join(out, 'tiny-two', 'plots', 'curves-copy.svg'), 'utf8')).toMatch(/>soft</);
     const again = engram(['compare', two, '--out', out]);
     expect(again.status).toBe(0);
     expect(again.stderr).not.toContain('missing run');

@@ -11,13 +11,18 @@ export interface CurvePoint {
   readonly kind: string;
 }
 
+/** True when the positive costs span more than a decade: the cost axis is then logarithmic (symlog, so 0 stays on it). */
+function spansDecade(costs: readonly number[]): boolean {
+  const positive = costs.filter((c) => c > 0 && Number.isFinite(c));
+  return positive.length > 1 && Math.max(...positive) / Math.min(...positive) > 10;
+}
+
 /**
  * Loss (nats per bit) and cost (bits per sequence) against training sequences, one line per
  * kind, side by side; the cost axis is logarithmic when it spans more than a decade.
  */
 export function learningCurveSvg(points: readonly CurvePoint[], o: { title: string }): Promise<string> {
-  const positive = points.filter((p) => p.cost > 0).map((p) => p.cost);
-  const logCost = positive.length > 1 && Math.max(...positive) / Math.min(...positive) > 10;
+  const logCost = spansDecade(points.map((p) => p.cost));
   const panel = (field: 'loss' | 'cost', title: string, log: boolean) => ({
     width: 360,
     height: 240,
@@ -46,9 +51,15 @@ export interface CurveBand {
 
 /**
  * Median and min-max range over seeds of the evaluation cost against sequences, one colour per
- * band (variant). Seeds are aligned by evaluation index.
+ * band (variant). Seeds are aligned by evaluation index. The cost axis is logarithmic when the
+ * costs span more than a decade (a curve down to solved), linear otherwise.
  */
 export function bandsSvg(bands: readonly CurveBand[], o: { title: string }): Promise<string> {
+  return renderSvg(bandsSpec(bands, o));
+}
+
+/** The vega-lite spec {@link bandsSvg} draws. */
+export function bandsSpec(bands: readonly CurveBand[], o: { title: string }): TopLevelSpec {
   const values: Record<string, unknown>[] = [];
   for (const band of bands) {
     const longest = Math.max(0, ...band.runs.map((r) => r.length));
@@ -62,7 +73,9 @@ export function bandsSvg(bands: readonly CurveBand[], o: { title: string }): Pro
     }
   }
   const x = { field: 'sequences', type: 'quantitative' as const, title: 'training sequences' };
-  const color = { field: 'variant', type: 'nominal' as const, title: 'variant' };
+  // variant names are the legend: none cut short (vega-lite's default limit is 160 px)
+  const color = { field: 'variant', type: 'nominal' as const, title: 'variant', legend: { labelLimit: 480 } };
+  const scale = spansDecade(values.flatMap((v) => [v['lo'] as number, v['hi'] as number])) ? { scale: { type: 'symlog' as const, constant: 0.1 } } : {};
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: o.title,
@@ -74,7 +87,7 @@ export function bandsSvg(bands: readonly CurveBand[], o: { title: string }): Pro
         mark: { type: 'area', opacity: 0.15 },
         encoding: {
           x,
-          y: { field: 'lo', type: 'quantitative', title: 'cost (bits per sequence)', scale: { type: 'symlog', constant: 0.1 } },
+          y: { field: 'lo', type: 'quantitative', title: 'cost (bits per sequence)', ...scale },
           y2: { field: 'hi' },
           color,
         },
@@ -82,5 +95,5 @@ export function bandsSvg(bands: readonly CurveBand[], o: { title: string }): Pro
       { mark: { type: 'line' }, encoding: { x, y: { field: 'median', type: 'quantitative' }, color } },
     ],
   };
-  return renderSvg(spec);
+  return spec;
 }
