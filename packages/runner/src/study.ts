@@ -65,15 +65,15 @@ const withRange = (m: number | undefined, r: readonly [number, number] | undefin
 const CURVE_LENGTHS = 3;
 
 /** Each variant's runs as generalisation series (length, cost), for the variants of one task. */
-function lengthBands(vs: readonly VariantSummary[], rows: readonly CompareRow[]): LengthBand[] {
+function lengthBands(vs: readonly VariantSummary[], rows: readonly CompareRow[], keep: (r: CompareRow) => boolean = () => true): LengthBand[] {
   return vs.map((v) => ({
     name: v.variant,
-    runs: rows.filter((r) => r.variant === v.variant).map((r) => Object.entries(r.generalisation).map(([l, cost]) => ({ length: Number(l), cost }))),
+    runs: rows.filter((r) => r.variant === v.variant && keep(r)).map((r) => Object.entries(r.generalisation).map(([l, cost]) => ({ length: Number(l), cost }))),
   }));
 }
 
 /** Per evaluated length, each variant's median (min-max) cost over its seeds, as markdown table lines. */
-function lengthTable(bands: readonly LengthBand[], lengthName: string): string[] {
+function lengthTable(bands: readonly LengthBand[], lengthName: string, runsAre = 'seeds'): string[] {
   const spreads = bands.map((b) => new Map(lengthSpread(b).map((p) => [p.length, p])));
   const lengths = [...new Set(bands.flatMap((b) => b.runs.flatMap((r) => r.map((p) => p.length))))].sort((a, b) => a - b);
   const cell = (m: Map<number, { median: number; lo: number; hi: number }>, l: number) => {
@@ -81,10 +81,26 @@ function lengthTable(bands: readonly LengthBand[], lengthName: string): string[]
     return p ? withRange(p.median, [p.lo, p.hi], 3) : '-';
   };
   return [
-    `| ${lengthName} | ${bands.map((b) => `${b.name} (${b.runs.length} seeds)`).join(' | ')} |`,
+    `| ${lengthName} | ${bands.map((b) => `${b.name} (${b.runs.length} ${runsAre})`).join(' | ')} |`,
     `| --- | ${bands.map(() => '---').join(' | ')} |`,
     ...lengths.map((l) => `| ${l} | ${spreads.map((m) => cell(m, l)).join(' | ')} |`),
   ];
+}
+
+/**
+ * The per-length tables of a task's variants: over all their runs and, when some variant solved
+ * on some seeds but not all, again over the solved runs alone. A run that never learned the task
+ * costs a lot at every length, and would otherwise pass for one that does not generalise.
+ */
+export function lengthTables(vs: readonly VariantSummary[], rows: readonly CompareRow[], lengthName: string): string[] {
+  const all = lengthTable(lengthBands(vs, rows), lengthName);
+  if (!vs.some((v) => v.solved > 0 && v.solved < v.seeds)) return all;
+  const solvedOnly = lengthBands(
+    vs.filter((v) => v.solved > 0),
+    rows,
+    (r) => r.solved,
+  );
+  return [...all, '', 'The solved runs alone:', '', ...lengthTable(solvedOnly, lengthName, 'solved seeds')];
 }
 
 /** Median rows touched per step over a variant's runs, read and write apart. */
@@ -139,8 +155,8 @@ export function summariseVariants(rows: readonly CompareRow[], dirs: readonly st
  * (read/write weightings of one solved and one failed run per variant), plots/figure-<name>.svg for
  * each of the experiment's `figures` (the same curves for the variants it names) and, where the experiment
  * evaluates 3 or more lengths, plots/generalisation-<task>.svg with a per-length table (median
- * and range over seeds of the cost against the evaluated length; the training maximum marked is
- * the first variant's).
+ * and range over seeds of the cost against the evaluated length, and over the solved seeds alone
+ * where a variant solved on some; the training maximum marked is the first variant's).
  */
 export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dirs: readonly string[], outDir: string, command: string): Promise<string[]> {
   const plots = join(outDir, 'plots');
@@ -244,7 +260,7 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
       '',
       `Trained up to ${trainedUpTo}; ${e.eval?.count ?? 640} fresh sequences at each point, evaluation mode, each run at its last checkpoint.`,
       '',
-      ...lengthTable(bands, entry.lengthOption),
+      ...lengthTables(vs, rows, entry.lengthOption),
       '',
       `![generalisation](plots/generalisation-${task}.svg)`,
       '',
