@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { CompareRow } from './rows.ts';
 import { median } from './stats.ts';
 import { traceExample } from './trace.ts';
-import { bandsSvg, generalisationBandsSvg, lengthSpread, weightingsSvg, type CurveBand, type LengthBand } from './plots/index.ts';
+import { bandsSvg, generalisationBandsSvg, lengthSpread, weightingsSvg, type CurveBand, type LengthBand, type TrainedUpTo } from './plots/index.ts';
 import { loadTaskModule, taskEntry } from './taskRegistry.ts';
 import { makeTask } from './build.ts';
 import { readMetrics, readRun } from './runs.ts';
@@ -156,7 +156,7 @@ export function summariseVariants(rows: readonly CompareRow[], dirs: readonly st
  * each of the experiment's `figures` (the same curves for the variants it names) and, where the experiment
  * evaluates 3 or more lengths, plots/generalisation-<task>.svg with a per-length table (median
  * and range over seeds of the cost against the evaluated length, and over the solved seeds alone
- * where a variant solved on some; the training maximum marked is the first variant's).
+ * where a variant solved on some; the training maximum is marked per variant where they differ).
  */
 export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dirs: readonly string[], outDir: string, command: string): Promise<string[]> {
   const plots = join(outDir, 'plots');
@@ -240,10 +240,18 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
   for (const task of tasks) {
     const vs = variants.filter((v) => v.task === task);
     if (new Set(vs.flatMap((v) => Object.keys(v.generalisation))).size < CURVE_LENGTHS) continue;
-    const spec = readRun(dirs[rows.findIndex((r) => r.variant === (vs[0] as VariantSummary).variant)] as string).config.spec;
-    await loadTaskModule(spec.task);
-    const entry = taskEntry(spec.task);
-    const trainedUpTo = entry.maxLength(makeTask(spec).options);
+    // each variant's longest training length, from one of its runs (variants may train on different lengths)
+    const longest = new Map<number, string[]>();
+    let entry: ReturnType<typeof taskEntry> | undefined;
+    for (const v of vs) {
+      const spec = readRun(dirs[rows.findIndex((r) => r.variant === v.variant)] as string).config.spec;
+      await loadTaskModule(spec.task);
+      entry = taskEntry(spec.task);
+      const length = entry.maxLength(makeTask(spec).options);
+      longest.set(length, [...(longest.get(length) ?? []), v.variant]);
+    }
+    if (!entry) continue;
+    const trainedUpTo: TrainedUpTo[] = [...longest].sort((a, b) => a[0] - b[0]).map(([length, names]) => ({ length, variants: names }));
     const bands = lengthBands(vs, rows);
     const path = join(plots, `generalisation-${task}.svg`);
     writeFileSync(
@@ -258,7 +266,7 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     generalisation.set(task, [
       `### Generalisation: cost against ${entry.lengthOption}, median (range) over seeds`,
       '',
-      `Trained up to ${trainedUpTo}; ${e.eval?.count ?? 640} fresh sequences at each point, evaluation mode, each run at its last checkpoint.`,
+      `Trained up to ${trainedUpTo.map((t) => (trainedUpTo.length > 1 ? `${t.length} (${t.variants.join(', ')})` : `${t.length}`)).join(', ')}; ${e.eval?.count ?? 640} fresh sequences at each point, evaluation mode, each run at its last checkpoint.`,
       '',
       ...lengthTables(vs, rows, entry.lengthOption),
       '',

@@ -309,7 +309,8 @@ describe('engram CLI', () => {
         seeds: [1, 2],
         train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 },
         eval: { lengths: [2, 3, 4], count: 4 },
-        variants: [{ name: 'soft' }, { name: 'hard', model: { memory: { readMode: 'hard', writeMode: 'hard' } } }],
+        // hard trains on shorter sequences: the generalisation plot marks each variant's longest
+        variants: [{ name: 'soft' }, { name: 'hard', task: { options: { maxLength: 2 } }, model: { memory: { readMode: 'hard', writeMode: 'hard' } } }],
         figures: [{ name: 'hard-alone', variants: ['hard'] }],
       }),
     );
@@ -335,7 +336,10 @@ describe('engram CLI', () => {
     expect(summary).toMatch(/weightings-(soft|hard)-(solved|failed)\.svg/);
     expect(summary).toMatch(/^\| hard \| `hard` \| \d\/2 \| 0 \| .* \| 1\.0 \/ 1\.0 of 8 \|/m);
     // three evaluated lengths: per length each variant's median (min-max) of its runs' eval.csv costs, and the curve
-    expect(readFileSync(join(out, 'tiny-two', 'plots', 'generalisation-copy.svg'), 'utf8')).toContain('trained up to 3');
+    const generalisation = readFileSync(join(out, 'tiny-two', 'plots', 'generalisation-copy.svg'), 'utf8');
+    expect(generalisation).toContain('trained up to 2 (hard)');
+    expect(generalisation).toContain('trained up to 3 (soft)');
+    expect(summary).toContain('Trained up to 2 (hard), 3 (soft);');
     expect(summary).toContain('| length | soft (2 seeds) | hard (2 seeds) |');
     const perRun = parse(readFileSync(join(out, 'tiny-two', 'runs.csv'), 'utf8'), { columns: true }) as { variant: string; generalisation: string }[];
     const cell = (variant: string, l: string) => {

@@ -14,21 +14,31 @@ interface LengthPlotOptions {
   readonly title: string;
   /** What a length counts (copy: vectors; recall: items). */
   readonly lengthName: string;
-  /** The longest length training saw. */
-  readonly trainedUpTo: number;
+  /**
+   * The longest length training saw; where the variants of a study trained on different lengths,
+   * one per length with the variants that trained up to it.
+   */
+  readonly trainedUpTo: number | readonly TrainedUpTo[];
+}
+
+/** A longest training length and the variants that trained up to it. */
+export interface TrainedUpTo {
+  readonly length: number;
+  readonly variants: readonly string[];
 }
 
 const COST_AXIS = { title: 'cost (bits per sequence)', scale: { type: 'symlog' as const, constant: 0.1 } };
 
 /**
  * The frame both plots share: the evaluated length on x, the given data layers, and a dashed
- * rule with a label at the longest training length, so the reader sees where extrapolation
- * starts. The cost axis is symmetric-log: solved lengths (~0) and failed ones (tens of bits)
+ * rule with a label at the longest training length (one per length where variants differ), so
+ * the reader sees where extrapolation starts. The cost axis is symmetric-log: solved lengths (~0) and failed ones (tens of bits)
  * share one plot.
  */
 function lengthFrame(o: LengthPlotOptions, layers: (x: { field: string; type: 'quantitative'; title: string }) => unknown[]): Promise<string> {
   const x = { field: 'length', type: 'quantitative' as const, title: `${o.lengthName} (evaluated)` };
-  const marker = { length: o.trainedUpTo, label: `trained up to ${o.trainedUpTo}` };
+  const longest = typeof o.trainedUpTo === 'number' ? [{ length: o.trainedUpTo, variants: [] }] : o.trainedUpTo;
+  const markers = longest.map((t) => ({ length: t.length, label: `trained up to ${t.length}${longest.length > 1 ? ` (${t.variants.join(', ')})` : ''}` }));
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: o.title,
@@ -36,12 +46,13 @@ function lengthFrame(o: LengthPlotOptions, layers: (x: { field: string; type: 'q
     height: 300,
     layer: [
       ...layers(x),
-      { data: { values: [marker] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { x } },
-      {
-        data: { values: [marker] },
+      { data: { values: markers }, mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { x } },
+      // one label per rule, each a line lower than the last, so labels of near lengths do not overlap
+      ...markers.map((m, i) => ({
+        data: { values: [m] },
         mark: { type: 'text', align: 'left', dx: 4, baseline: 'top', color: 'gray' },
-        encoding: { x, y: { value: 4 }, text: { field: 'label' } },
-      },
+        encoding: { x, y: { value: 4 + 14 * i }, text: { field: 'label' } },
+      })),
     ],
   } as TopLevelSpec;
   return renderSvg(spec);
