@@ -231,6 +231,18 @@ const unknownBlockHint = (issue: { code?: string }) =>
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-", starting with a letter or digit');
 
+/** A check that no two items of a named list (variants, figures) share a name. */
+const namesOnce =
+  (what: string) =>
+  (items: readonly { name: string }[], ctx: z.RefinementCtx): void => {
+    const seen = new Set<string>();
+    items.forEach((item, i) => {
+      if (seen.has(item.name))
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `${what} name '${item.name}' is used twice; give each ${what} its own name` });
+      seen.add(item.name);
+    });
+  };
+
 /** One fully specified run configuration (after a variant is merged in). */
 export const runSpecSchema = z
   .object({
@@ -273,15 +285,8 @@ export const experimentSchema = runSpecSchema
           .strict(),
       )
       .min(1)
-      .superRefine((vs, ctx) => {
-        // two variants of one name would share their run directories and their row in compare
-        const seen = new Set<string>();
-        vs.forEach((v, i) => {
-          if (seen.has(v.name))
-            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `variant name '${v.name}' is used twice; give each variant its own name` });
-          seen.add(v.name);
-        });
-      })
+      // two variants of one name would share their run directories and their row in compare
+      .superRefine(namesOnce('variant'))
       .optional(),
     /**
      * Extra learning-curve plots of chosen variants (plots/figure-<name>.svg in the study), for a
@@ -290,14 +295,8 @@ export const experimentSchema = runSpecSchema
      */
     figures: z
       .array(z.strictObject({ name, title: z.string().optional(), variants: z.array(z.string()).min(1) }))
-      .superRefine((fs, ctx) => {
-        const seen = new Set<string>();
-        fs.forEach((f, i) => {
-          if (seen.has(f.name))
-            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `figure name '${f.name}' is used twice; give each figure its own name` });
-          seen.add(f.name);
-        });
-      })
+      // two figures of one name would write one plot
+      .superRefine(namesOnce('figure'))
       .optional(),
   })
   .strict();
