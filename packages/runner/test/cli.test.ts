@@ -301,19 +301,17 @@ describe('engram CLI', () => {
   });
 
   it('compare trains what is missing, reuses finished runs, and tabulates variants and seeds', async () => {
-    const two = writeExperiment(
-      dir,
-      'two',
-      tinyCopyExperiment({
-        name: 'tiny-two',
-        seeds: [1, 2],
-        train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 },
-        eval: { lengths: [2, 3, 4], count: 4 },
-        // hard trains on shorter sequences: the generalisation plot marks each variant's longest
-        variants: [{ name: 'soft' }, { name: 'hard', task: { options: { maxLength: 2 } }, model: { memory: { readMode: 'hard', writeMode: 'hard' } } }],
-        figures: [{ name: 'hard-alone', variants: ['hard'] }],
-      }),
-    );
+    // hard trains on shorter sequences: the generalisation plot marks each variant's longest
+    const variants = [{ name: 'soft' }, { name: 'hard', task: { options: { maxLength: 2 } }, model: { memory: { readMode: 'hard', writeMode: 'hard' } } }];
+    const body = tinyCopyExperiment({
+      name: 'tiny-two',
+      seeds: [1, 2],
+      train: { steps: 2, batchSize: 2, evalEvery: 2, evalSequences: 4, checkpointEvery: 2 },
+      eval: { lengths: [2, 3, 4], count: 4 },
+      variants,
+      figures: [{ name: 'hard-alone', variants: ['hard'] }],
+    });
+    const two = writeExperiment(dir, 'two', body);
     const r = engram(['compare', two, '--out', out, '--jobs', '2']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('training 4 missing run(s), 2 at a time');
@@ -373,6 +371,16 @@ describe('engram CLI', () => {
     expect(links(laterSummary)).toEqual(links(summary));
     expect(laterSummary).toContain(`| 4 | ${cell('soft', '4')} | ${cell('hard', '4')} |`);
     expect(readFileSync(join(out, 'tiny-two', 'table.csv'), 'utf8').split('\n')[2]).toMatch(/,1,1,8$/);
+    // a figure naming a variant with no finished run yet draws the others and says which one is missing
+    const withThird = writeExperiment(dir, 'two', {
+      ...body,
+      variants: [...variants, { name: 'third', model: { memory: { slots: 6 } } }],
+      figures: [{ name: 'with-third', variants: ['hard', 'third'] }],
+    });
+    const pending = await engramInProcess(['compare', withThird, '--out', out, '--no-train']);
+    expect(pending.status, pending.stderr).toBe(0);
+    expect(readFileSync(join(out, 'tiny-two', 'summary.md'), 'utf8')).toContain('No finished runs yet of third.');
+    expect(readFileSync(join(out, 'tiny-two', 'plots', 'figure-with-third.svg'), 'utf8')).toMatch(/>hard</);
   });
 
   it('compare of run directories from two experiments keeps them apart: one row per experiment and variant', () => {
