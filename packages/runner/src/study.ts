@@ -4,7 +4,16 @@ import { stringify } from 'csv-stringify/sync';
 import type { CompareRow } from './rows.ts';
 import { median } from './stats.ts';
 import { traceExample } from './trace.ts';
-import { bandsSvg, generalisationBandsSvg, lengthSpread, weightingsSvg, type CurveBand, type LengthBand, type TrainedUpTo } from './plots/index.ts';
+import {
+  bandsSvg,
+  generalisationBandsSvg,
+  lengthSpread,
+  trainedUpToText,
+  weightingsSvg,
+  type CurveBand,
+  type LengthBand,
+  type TrainedUpTo,
+} from './plots/index.ts';
 import { loadTaskModule, taskEntry } from './taskRegistry.ts';
 import { makeTask } from './build.ts';
 import { readMetrics, readRun } from './runs.ts';
@@ -92,8 +101,13 @@ function lengthTable(bands: readonly LengthBand[], lengthName: string, runsAre =
  * on some seeds but not all, again over the solved runs alone. A run that never learned the task
  * costs a lot at every length, and would otherwise pass for one that does not generalise.
  */
-export function lengthTables(vs: readonly VariantSummary[], rows: readonly CompareRow[], lengthName: string): string[] {
-  const all = lengthTable(lengthBands(vs, rows), lengthName);
+export function lengthTables(
+  vs: readonly VariantSummary[],
+  rows: readonly CompareRow[],
+  lengthName: string,
+  allRuns: readonly LengthBand[] = lengthBands(vs, rows),
+): string[] {
+  const all = lengthTable(allRuns, lengthName);
   if (!vs.some((v) => v.solved > 0 && v.solved < v.seeds)) return all;
   const solvedOnly = lengthBands(
     vs.filter((v) => v.solved > 0),
@@ -204,16 +218,22 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
   written.push(join(outDir, 'table.csv'));
 
   // Learning curves per task, and per figure the experiment names: median and range over seeds for each variant.
-  const band = (variant: string): CurveBand => ({
-    name: variant,
-    runs: rows
-      .map((r, i) => (r.variant === variant ? readMetrics(dirs[i] as string).map((m) => [m.sequences, m.cost] as const) : undefined))
-      .filter((x): x is (readonly [number, number])[] => x !== undefined),
-  });
+  // each variant's curves read once, for its task's plot and any figure naming it
+  const curves = new Map<string, CurveBand>(
+    variants.map((v) => [
+      v.variant,
+      {
+        name: v.variant,
+        runs: rows
+          .map((r, i) => (r.variant === v.variant ? readMetrics(dirs[i] as string).map((m) => [m.sequences, m.cost] as const) : undefined))
+          .filter((x): x is (readonly [number, number])[] => x !== undefined),
+      },
+    ]),
+  );
   const tasks = [...new Set(variants.map((v) => v.task))];
   for (const task of tasks) {
     const path = join(plots, `curves-${task}.svg`);
-    const bands = variants.filter((v) => v.task === task).map((v) => band(v.variant));
+    const bands = variants.filter((v) => v.task === task).map((v) => curves.get(v.variant) as CurveBand);
     writeFileSync(path, await bandsSvg(bands, { title: `${e.name}: ${task}, evaluation cost (median and range over seeds)` }));
     written.push(path);
   }
@@ -222,8 +242,14 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     const path = join(plots, `figure-${f.name}.svg`);
     const title = f.title ?? `${e.name}: ${f.variants.join(' against ')}, evaluation cost (median and range over seeds)`;
     // a figure's variant without finished runs draws nothing; the figure says which ones it has
-    const drawn = f.variants.filter((v) => rows.some((r) => r.variant === v));
-    writeFileSync(path, await bandsSvg(drawn.map(band), { title }));
+    const drawn = f.variants.filter((v) => curves.has(v));
+    writeFileSync(
+      path,
+      await bandsSvg(
+        drawn.map((v) => curves.get(v) as CurveBand),
+        { title },
+      ),
+    );
     written.push(path);
     const missing = f.variants.filter((v) => !drawn.includes(v));
     figures.push(
@@ -241,16 +267,15 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     const vs = variants.filter((v) => v.task === task);
     if (new Set(vs.flatMap((v) => Object.keys(v.generalisation))).size < CURVE_LENGTHS) continue;
     // each variant's longest training length, from one of its runs (variants may train on different lengths)
+    const specOf = (v: VariantSummary) => readRun(dirs[rows.findIndex((r) => r.variant === v.variant)] as string).config.spec;
+    const first = specOf(vs[0] as VariantSummary);
+    await loadTaskModule(first.task);
+    const entry = taskEntry(first.task);
     const longest = new Map<number, string[]>();
-    let entry: ReturnType<typeof taskEntry> | undefined;
     for (const v of vs) {
-      const spec = readRun(dirs[rows.findIndex((r) => r.variant === v.variant)] as string).config.spec;
-      await loadTaskModule(spec.task);
-      entry = taskEntry(spec.task);
-      const length = entry.maxLength(makeTask(spec).options);
+      const length = entry.maxLength(makeTask(specOf(v)).options);
       longest.set(length, [...(longest.get(length) ?? []), v.variant]);
     }
-    if (!entry) continue;
     const trainedUpTo: TrainedUpTo[] = [...longest].sort((a, b) => a[0] - b[0]).map(([length, names]) => ({ length, variants: names }));
     const bands = lengthBands(vs, rows);
     const path = join(plots, `generalisation-${task}.svg`);
@@ -266,9 +291,9 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     generalisation.set(task, [
       `### Generalisation: cost against ${entry.lengthOption}, median (range) over seeds`,
       '',
-      `Trained up to ${trainedUpTo.map((t) => (trainedUpTo.length > 1 ? `${t.length} (${t.variants.join(', ')})` : `${t.length}`)).join(', ')}; ${e.eval?.count ?? 640} fresh sequences at each point, evaluation mode, each run at its last checkpoint.`,
+      `Trained up to ${trainedUpTo.map((t) => trainedUpToText(t, trainedUpTo.length > 1)).join(', ')}; ${e.eval?.count ?? 640} fresh sequences at each point, evaluation mode, each run at its last checkpoint.`,
       '',
-      ...lengthTables(vs, rows, entry.lengthOption),
+      ...lengthTables(vs, rows, entry.lengthOption, bands),
       '',
       `![generalisation](plots/generalisation-${task}.svg)`,
       '',

@@ -27,18 +27,23 @@ export interface TrainedUpTo {
   readonly variants: readonly string[];
 }
 
+/** `6`, or `6 (soft, hard)` where several training lengths are marked and the variants say which is which. */
+export function trainedUpToText(t: TrainedUpTo, several: boolean): string {
+  return several ? `${t.length} (${t.variants.join(', ')})` : `${t.length}`;
+}
+
 const COST_AXIS = { title: 'cost (bits per sequence)', scale: { type: 'symlog' as const, constant: 0.1 } };
 
 /**
  * The frame both plots share: the evaluated length on x, the given data layers, and a dashed
  * rule with a label at the longest training length (one per length where variants differ), so
- * the reader sees where extrapolation starts. The cost axis is symmetric-log: solved lengths (~0) and failed ones (tens of bits)
- * share one plot.
+ * the reader sees where extrapolation starts. The cost axis is symmetric-log: solved lengths
+ * (~0) and failed ones (tens of bits) share one plot.
  */
 function lengthFrame(o: LengthPlotOptions, layers: (x: { field: string; type: 'quantitative'; title: string }) => unknown[]): Promise<string> {
   const x = { field: 'length', type: 'quantitative' as const, title: `${o.lengthName} (evaluated)` };
   const longest = typeof o.trainedUpTo === 'number' ? [{ length: o.trainedUpTo, variants: [] }] : o.trainedUpTo;
-  const markers = longest.map((t) => ({ length: t.length, label: `trained up to ${t.length}${longest.length > 1 ? ` (${t.variants.join(', ')})` : ''}` }));
+  const markers = longest.map((t) => ({ length: t.length, label: `trained up to ${trainedUpToText(t, longest.length > 1)}` }));
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: o.title,

@@ -5,6 +5,7 @@ export {
   generalisationSvg,
   generalisationBandsSvg,
   lengthSpread,
+  trainedUpToText,
   type LengthCost,
   type LengthBand,
   type LengthSpread,
