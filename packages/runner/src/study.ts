@@ -268,13 +268,14 @@ export async function writeStudy(e: Experiment, rows: readonly CompareRow[], dir
     if (new Set(vs.flatMap((v) => Object.keys(v.generalisation))).size < CURVE_LENGTHS) continue;
     // each variant's longest training length, from one of its runs (variants may train on different lengths)
     const specOf = (v: VariantSummary) => readRun(dirs[rows.findIndex((r) => r.variant === v.variant)] as string).config.spec;
-    const first = specOf(vs[0] as VariantSummary);
+    const withSpecs = vs.map((v) => ({ variant: v.variant, spec: specOf(v) }));
+    const first = (withSpecs[0] as (typeof withSpecs)[number]).spec;
     await loadTaskModule(first.task);
     const entry = taskEntry(first.task);
     const longest = new Map<number, string[]>();
-    for (const v of vs) {
-      const length = entry.maxLength(makeTask(specOf(v)).options);
-      longest.set(length, [...(longest.get(length) ?? []), v.variant]);
+    for (const { variant, spec } of withSpecs) {
+      const length = entry.maxLength(makeTask(spec).options);
+      longest.set(length, [...(longest.get(length) ?? []), variant]);
     }
     const trainedUpTo: TrainedUpTo[] = [...longest].sort((a, b) => a[0] - b[0]).map(([length, names]) => ({ length, variants: names }));
     const bands = lengthBands(vs, rows);
