@@ -7,7 +7,7 @@ export { shardGradients, shardSizes, sliceBatch, unsplittable, type GradientShar
 export { unroll, type UnrollOptions, type UnrollTrace } from './unroll.ts';
 export { maskedSigmoidCrossEntropy, bitsPerSequence, sequenceLosses } from './loss.ts';
 export { ReinforceBaseline } from './reinforceBaseline.ts';
-export { makeOptimizer, adam, rmsprop, type Optimizer, type OptimizerConfig } from './optimizers.ts';
+export { makeOptimizer, adam, rmsprop, learningRateAt, type Optimizer, type OptimizerConfig, type LearningRateChange } from './optimizers.ts';
 export { clipGradients, globalNorm, type ClipConfig } from './clip.ts';
 export { Trainer, gumbelTauAt, type GumbelSchedule, type StopWhen, type TrainConfig, type StepRecord, type EvalRecord, type TrainCallbacks } from './train.ts';
 export {

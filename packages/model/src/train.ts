@@ -6,7 +6,7 @@ import { bitsPerSequence, maskedSigmoidCrossEntropy, sequenceLosses } from './lo
 import { reinforceSurrogate } from '@engram/memory';
 import { stopGradient } from '@engram/tensor';
 import type { SequenceModel } from './model.ts';
-import { makeOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.ts';
+import { learningRateAt, makeOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.ts';
 import { unroll } from './unroll.ts';
 import { shardArrays, shardLoss, shardSizes, sliceBatch, unsplittable, type GradientShards } from './shards.ts';
 
@@ -283,7 +283,7 @@ export class Trainer {
         `lower the learning rate or clip harder (the weights after step ${this.stepCount} are kept)`,
       );
     }
-    this.optimizer.apply(variables, clipped.grads);
+    this.optimizer.apply(variables, clipped.grads, learningRateAt(this.optimizer.config, this.stepCount));
     tf.dispose(clipped.grads);
     this.stepCount += 1;
     this.sequenceCount += this.config.batchSize;

@@ -7,6 +7,7 @@ import {
   buildModel,
   clipGradients,
   OUTPUT_CLIP,
+  learningRateAt,
   makeOptimizer,
   maskedSigmoidCrossEntropy,
   unroll,
@@ -191,6 +192,48 @@ describe('optimizers and clipping', () => {
     Array.from(v.dataSync()).forEach((x, i) => expect(Math.abs(x - (w[i] as number))).toBeLessThan(1e-6));
     opt.dispose();
     v.dispose();
+  });
+
+  it('a learning-rate schedule: the rate of the last change reached, a per-update rate equal to a fixed one, bad schedules named', () => {
+    const sched = makeOptimizer({
+      kind: 'rmsprop',
+      lr: 1e-4,
+      lrSchedule: [
+        { afterStep: 3, lr: 3e-5 },
+        { afterStep: 5, lr: 1e-5 },
+      ],
+    });
+    expect([0, 2, 3, 4, 5, 9].map((s) => learningRateAt(sched.config, s))).toEqual([1e-4, 1e-4, 3e-5, 3e-5, 1e-5, 1e-5]);
+    expect(learningRateAt(makeOptimizer({ kind: 'adam', lr: 2e-3 }).config, 1000)).toBe(2e-3);
+    // an update at a passed rate is the update of an optimizer configured with that rate, bit for bit
+    for (const kind of ['adam', 'rmsprop'] as const) {
+      const [a, b] = [tf.variable(tf.tensor1d([1, -2, 0.5])), tf.variable(tf.tensor1d([1, -2, 0.5]))];
+      const passed = makeOptimizer({ kind, lr: 1e-2 });
+      const fixed = makeOptimizer({ kind, lr: 3e-5 });
+      for (const g of [
+        [0.3, -1, 2],
+        [-0.7, 0.2, 1],
+      ]) {
+        tf.tidy(() => passed.apply({ w: a }, { w: tf.tensor1d(g) }, 3e-5));
+        tf.tidy(() => fixed.apply({ w: b }, { w: tf.tensor1d(g) }));
+      }
+      expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+      expect(Array.from(a.dataSync())).not.toEqual([1, -2, 0.5]);
+      tf.dispose([a, b]);
+      passed.dispose();
+      fixed.dispose();
+    }
+    expect(() =>
+      makeOptimizer({
+        kind: 'rmsprop',
+        lrSchedule: [
+          { afterStep: 4, lr: 1e-4 },
+          { afterStep: 4, lr: 1e-5 },
+        ],
+      }),
+    ).toThrow(/^optimizer\.lrSchedule\[1\]\.afterStep: 4 is not a whole step after 4; list the changes by increasing afterStep/);
+    expect(() => makeOptimizer({ kind: 'adam', lrSchedule: [{ afterStep: 0, lr: 1e-4 }] })).toThrow(/^optimizer\.lrSchedule\[0\]\.afterStep: /);
+    expect(() => makeOptimizer({ kind: 'adam', lrSchedule: [{ afterStep: 2, lr: 0 }] })).toThrow(/^optimizer\.lrSchedule\[0\]\.lr: 0 is not a positive number/);
   });
 
   it('optimizer state round-trips and rejects a non-positive learning rate', () => {

@@ -53,6 +53,31 @@ describe('Trainer', () => {
     }
   });
 
+  it('follows a learning-rate schedule: unchanged up to the change, different after, and resumed across the change bit for bit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engram-schedule-'));
+    const run = (optimizer: TrainConfig['optimizer'], steps: number, ckpt?: string) =>
+      new Trainer(buildModel(ntm), tinyCopy(), { ...train, steps, optimizer }, ckpt ? { checkpoints: fileCheckpoints(ckpt) } : {});
+    try {
+      const plain = (await run({ kind: 'adam', lr: 1e-2 }, 8).run()).steps.map((r) => r.loss);
+      const lowered = { kind: 'adam' as const, lr: 1e-2, lrSchedule: [{ afterStep: 4, lr: 1e-4 }] };
+      const scheduled = (await run(lowered, 8).run()).steps.map((r) => r.loss);
+      // step 5's loss is computed before its update, so the first five losses share the rate-1e-2 weights
+      expect(scheduled.slice(0, 5)).toEqual(plain.slice(0, 5));
+      expect(scheduled.slice(5)).not.toEqual(plain.slice(5));
+      // a change to the same rate is no change
+      const same = (await run({ kind: 'adam', lr: 1e-2, lrSchedule: [{ afterStep: 4, lr: 1e-2 }] }, 8).run()).steps.map((r) => r.loss);
+      expect(same).toEqual(plain);
+      // stopped before the change, resumed past it
+      await run(lowered, 3, join(dir, 'ckpt')).run();
+      const resumed = run(lowered, 8, join(dir, 'ckpt'));
+      await resumed.resume();
+      expect(resumed.step).toBe(3);
+      expect((await resumed.run()).steps.map((r) => r.loss)).toEqual(scheduled.slice(3));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('train.stopWhen', () => {
     // Evaluations at steps 2, 4 and 6; the costs of an unstopped run pick the thresholds.
     const short = { ...train, steps: 6, evalEvery: 2 };

@@ -129,6 +129,14 @@ export const modelSchema = z
   })
   .strict();
 
+/** Piecewise-constant learning rate: after `afterStep` updates the rate becomes `lr`. */
+const lrSchedule = z
+  .array(z.object({ afterStep: posInt, lr: positive }).strict())
+  .min(1)
+  .refine((changes) => changes.every((c, i) => i === 0 || c.afterStep > (changes[i - 1] as { afterStep: number }).afterStep), {
+    error: 'list the changes by strictly increasing afterStep, e.g. [{ "afterStep": 4800, "lr": 3e-5 }]',
+  });
+
 const optimizer = z.discriminatedUnion('kind', [
   z
     .object({
@@ -137,6 +145,7 @@ const optimizer = z.discriminatedUnion('kind', [
       beta1: z.number().min(0).lt(1).optional(),
       beta2: z.number().min(0).lt(1).optional(),
       epsilon: positive.optional(),
+      lrSchedule: lrSchedule.optional(),
     })
     .strict(),
   z
@@ -146,6 +155,7 @@ const optimizer = z.discriminatedUnion('kind', [
       decay: z.number().min(0).lt(1).optional(),
       momentum: z.number().min(0).lt(1).optional(),
       epsilon: positive.optional(),
+      lrSchedule: lrSchedule.optional(),
     })
     .strict(),
 ]);

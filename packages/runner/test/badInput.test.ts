@@ -42,6 +42,26 @@ describe('engram: bad input is a one-line error, exit 2, nothing written', () =>
       ['train', exp('lr', { ...base, train: { ...(base['train'] as object), optimizer: { kind: 'adam', lr: -0.1 } } })],
       /^engram: lr\.train\.optimizer\.lr: got -0\.1; Too small/,
     ],
+    [
+      'a learning-rate schedule out of order',
+      [
+        'train',
+        exp('sched', {
+          ...base,
+          train: {
+            ...(base['train'] as object),
+            optimizer: {
+              kind: 'rmsprop',
+              lrSchedule: [
+                { afterStep: 8, lr: 1e-4 },
+                { afterStep: 4, lr: 3e-5 },
+              ],
+            },
+          },
+        }),
+      ],
+      /^engram: sched\.train\.optimizer\.lrSchedule: got .*; list the changes by strictly increasing afterStep/,
+    ],
     ['negative --lr', ['train', exp('ok', base), '--lr', '-1'], /^engram: --lr: -1 is not valid; use a positive learning rate/],
     [
       'non-integer --steps',
