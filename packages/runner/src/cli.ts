@@ -62,7 +62,11 @@ export function program(): Command {
       int('--steps'),
     )
     .option('--batch <n>', "sequences per training step (default: the experiment's train.batchSize)", int('--batch'))
-    .option('--lr <x>', "learning rate (default: the experiment's train.optimizer.lr, else 1e-3); with train.optimizer.lrSchedule, the rate before its first change", num('--lr'))
+    .option(
+      '--lr <x>',
+      "learning rate (default: the experiment's train.optimizer.lr, else 1e-3); with train.optimizer.lrSchedule, the rate before its first change",
+      num('--lr'),
+    )
     .option('--threads <n>', "threads each batch is split over (batch >= 32, wasm or cpu; default: the experiment's train.threads, else 1)", int('--threads'))
     .addOption(backendOption())
     .option('--out <dir>', 'results root', 'results')
