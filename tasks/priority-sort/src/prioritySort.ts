@@ -17,9 +17,14 @@ export interface PrioritySortOptions {
   readonly inputs: number;
   /** How many of the highest-priority vectors to output (<= inputs). */
   readonly outputs: number;
+  /**
+   * The priority channel carries `priorityScale * p` for a priority p in [-1, 1): 1 is the NTM
+   * paper's encoding. Order and targets do not depend on it; only the input's magnitude does.
+   */
+  readonly priorityScale: number;
 }
 
-const DEFAULTS: PrioritySortOptions = { bits: 8, inputs: 20, outputs: 16 };
+const DEFAULTS: PrioritySortOptions = { bits: 8, inputs: 20, outputs: 16, priorityScale: 1 };
 
 /** An example with its priorities, for tests. */
 export interface SortExample extends Example {
@@ -31,7 +36,7 @@ export interface SortExample extends Example {
 
 /**
  * One priority-sort sequence. Inputs have `bits + 2` channels: input vector i at step i with
- * its priority in channel `bits`, then a delimiter (channel `bits + 1`) at step `inputs`.
+ * its priority (times `priorityScale`) in channel `bits`, then a delimiter (channel `bits + 1`) at step `inputs`.
  * Targets (`bits` channels): the `outputs` vectors of highest priority, highest first, at the
  * steps after the delimiter (the scored ones). T = inputs + 1 + outputs.
  */
@@ -44,7 +49,7 @@ export function sortExample(o: PrioritySortOptions, rng: Rng): SortExample {
     v.forEach((bit, j) => {
       e.inputs[i * x + j] = bit;
     });
-    e.inputs[i * x + o.bits] = priorities[i] as number;
+    e.inputs[i * x + o.bits] = o.priorityScale * (priorities[i] as number);
   });
   e.inputs[o.inputs * x + o.bits + 1] = 1;
   const order = priorities
@@ -63,7 +68,12 @@ export function sortExample(o: PrioritySortOptions, rng: Rng): SortExample {
 
 function make(options: Readonly<Record<string, unknown>> = {}): AlgorithmicTask<PrioritySortOptions> {
   const r = new OptionReader('priority-sort', DEFAULTS, options);
-  const o: PrioritySortOptions = { bits: r.int('bits', 1), inputs: r.int('inputs', 1), outputs: r.int('outputs', 1) };
+  const o: PrioritySortOptions = {
+    bits: r.int('bits', 1),
+    inputs: r.int('inputs', 1),
+    outputs: r.int('outputs', 1),
+    priorityScale: r.num('priorityScale', 1e-9),
+  };
   r.ordered('outputs', o.outputs, 'inputs', o.inputs);
   // channel names for render only: made on demand, so a task with huge bits costs nothing until drawn
   const bitNames = () => Array.from({ length: o.bits }, (_, j) => `b${j}`);

@@ -6,7 +6,7 @@ import { prioritySort, sortExample } from '../src/index.ts';
 describe('priority-sort task', () => {
   it('has the NTM paper defaults', () => {
     const task = prioritySort.make();
-    expect(task.options).toEqual({ bits: 8, inputs: 20, outputs: 16 });
+    expect(task.options).toEqual({ bits: 8, inputs: 20, outputs: 16, priorityScale: 1 });
     expect([task.inputSize, task.outputSize]).toEqual([10, 8]);
   });
 
@@ -37,7 +37,7 @@ describe('priority-sort task', () => {
   });
 
   it('a hand-checked case: 3 inputs, 2 outputs', () => {
-    const e = sortExample({ bits: 1, inputs: 3, outputs: 2 }, new Rng(7));
+    const e = sortExample({ bits: 1, inputs: 3, outputs: 2, priorityScale: 1 }, new Rng(7));
     const order = [0, 1, 2].sort((a, b) => (e.priorities[b] as number) - (e.priorities[a] as number));
     expect(Array.from(e.targets)).toEqual([0, 0, 0, 0, ...(e.vectors[order[0] as number] as number[]), ...(e.vectors[order[1] as number] as number[])]);
   });
@@ -49,5 +49,31 @@ describe('priority-sort task', () => {
     expect(a.targets.arraySync()).toEqual(b.targets.arraySync());
     tf.dispose([a.inputs, a.targets, a.mask, b.inputs, b.targets, b.mask]);
     expect(() => prioritySort.make({ inputs: 4, outputs: 5 })).toThrow(/task\.options\.outputs: outputs=5 is greater than inputs=4/);
+  });
+
+  it('priorityScale multiplies the priority channel and changes nothing else', () => {
+    const plain = prioritySort.make();
+    const scaled = prioritySort.make({ priorityScale: 8 });
+    const a = plain.sample(4, new Rng(3));
+    const b = scaled.sample(4, new Rng(3));
+    const [xa, xb] = [a.inputs.arraySync(), b.inputs.arraySync()];
+    let checked = 0;
+    xa.forEach((step, s) =>
+      step.forEach((row, n) =>
+        row.forEach((v, c) => {
+          const w = xb[s]?.[n]?.[c] as number;
+          if (c === 8 && v !== 0) {
+            expect(w).toBeCloseTo(8 * v, 5);
+            checked++;
+          } else expect(w).toBe(v);
+        }),
+      ),
+    );
+    expect(checked).toBe(4 * 20);
+    expect(b.targets.arraySync()).toEqual(a.targets.arraySync());
+    expect(b.mask.arraySync()).toEqual(a.mask.arraySync());
+    tf.dispose([a.inputs, a.targets, a.mask, b.inputs, b.targets, b.mask]);
+    expect(() => prioritySort.make({ priorityScale: 0 })).toThrow(/task\.options\.priorityScale: 0 is not a number/);
+    expect(() => prioritySort.make({ priorityScale: '8' })).toThrow(/task\.options\.priorityScale/);
   });
 });
