@@ -124,16 +124,15 @@ export async function traceWriteRows(dir: string, sequences = 64): Promise<Write
   if (!existsSync(join(dir, 'checkpoint')) && !existsSync(join(dir, MODEL_DIR, 'model.json'))) return undefined;
   await loadTaskModule(config.spec.task);
   const task = makeTask(config.spec);
-  const o = task.options as { bits: number; inputs: number; outputs: number; priorityScale?: number };
+  const o = task.options as { bits: number; inputs: number; outputs: number; priorityScale: number }; // priority-sort's, defaults filled in
   const { model, step } = await restoreModel(dir, config);
   const batch = task.sample(sequences, new Rng(`${config.seed}/placement`));
   const { outputs, trace } = unroll(model, batch.inputs, { training: false, trace: true });
   try {
     if (!trace) return undefined;
     const inputs = batch.inputs.arraySync() as number[][][]; // [T][B][X]
-    const scale = o.priorityScale ?? 1;
     const priorities = Array.from({ length: sequences }, (_, b) =>
-      Array.from({ length: o.inputs }, (_, i) => (((inputs[i] as number[][])[b] as number[])[o.bits] as number) / scale),
+      Array.from({ length: o.inputs }, (_, i) => (((inputs[i] as number[][])[b] as number[])[o.bits] as number) / o.priorityScale),
     );
     const argmax = tf.tidy(() => tf.argMax(trace.writeWeights, 3).arraySync() as number[][][]); // [T][B][W]
     const heads = (argmax[0]?.[0] ?? []).length;
