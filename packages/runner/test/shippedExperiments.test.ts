@@ -25,4 +25,11 @@ describe('shipped experiments', () => {
       }
     });
   }
+  // experiments/priority-sort.json says it is this study variant (the recipe measured at 0.33x the
+  // LSTM); keep the two from drifting apart
+  it('priority-sort trains the spec of priority-sort-vs-lstm/ntm-ff512-rmsprop-1e-4-to-3e-5-to-1e-5-learned-init-shift8', () => {
+    const shipped = loadExperiment('priority-sort').experiment;
+    const study = loadExperiment('priority-sort-vs-lstm').experiment;
+    expect(runSpecFor(shipped, 'default')).toEqual(runSpecFor(study, 'ntm-ff512-rmsprop-1e-4-to-3e-5-to-1e-5-learned-init-shift8'));
+  });
 });
